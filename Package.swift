@@ -1,0 +1,58 @@
+// swift-tools-version:6.2
+import PackageDescription
+
+let package = Package(
+    name: "PatronSync",
+    platforms: [.macOS(.v15)],
+    products: [
+        .executable(name: "patronload", targets: ["patronload"]),
+        .executable(name: "demo-warehouse", targets: ["demo-warehouse"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+    ],
+    targets: [
+        // C libraries from the system (Debian: libsqlite3-dev, zlib1g-dev, libxml2-dev).
+        .systemLibrary(name: "CSQLite3", pkgConfig: "sqlite3", providers: [.apt(["libsqlite3-dev"])]),
+        .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
+        .systemLibrary(name: "CLibXML2", pkgConfig: "libxml-2.0", providers: [.apt(["libxml2-dev"])]),
+
+        // A small, pull-based SQLite wrapper: cursors step on demand, so a query never buffers its result.
+        .target(name: "SQLite", dependencies: ["CSQLite3"]),
+
+        // patronload: the nightly Alma patron load.
+        .target(
+            name: "PatronLoad",
+            dependencies: [
+                "SQLite", "CZlib", "CLibXML2",
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            resources: [.copy("Resources/profiles"), .copy("Resources/schema")]
+        ),
+        .executableTarget(
+            name: "patronload",
+            dependencies: [
+                "PatronLoad",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+
+        // Realistic generated warehouses for the demo, the tests and the benchmarks.
+        .target(name: "DemoWarehouse", dependencies: ["SQLite"]),
+        .executableTarget(
+            name: "demo-warehouse",
+            dependencies: [
+                "DemoWarehouse",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
+
+        .testTarget(name: "SQLiteTests", dependencies: ["SQLite"]),
+        .testTarget(
+            name: "PatronLoadTests",
+            dependencies: ["PatronLoad", "DemoWarehouse", "SQLite", "CZlib"]
+        ),
+    ]
+)

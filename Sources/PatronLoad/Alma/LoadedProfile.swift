@@ -1,0 +1,87 @@
+import Foundation
+
+/// A profile with its lookup tables read: everything the mapping needs, and nothing to read later.
+public struct LoadedProfile: Sendable, Equatable {
+    public var profile: PatronProfile
+    /// Lookup tables by the file name the profile gives.
+    public var lookups: [String: DepartmentLookup]
+    /// Where the profile came from, for the report.
+    public var source: String
+
+    public init(profile: PatronProfile, lookups: [String: DepartmentLookup], source: String) {
+        self.profile = profile
+        self.lookups = lookups
+        self.source = source
+    }
+
+    /// Reads a profile JSON file and the lookup files it names (relative to its folder).
+    public static func load(from url: URL) throws(ProfileError) -> LoadedProfile {
+        let data: Data
+        do {
+            data = try Data(contentsOf: url)
+        } catch {
+            throw .unreadable(file: url.path, reason: (error as NSError).localizedDescription)
+        }
+        let profile: PatronProfile
+        do {
+            profile = try JSONDecoder().decode(PatronProfile.self, from: data)
+        } catch let error as DecodingError {
+            throw .invalid(file: url.path, reason: Self.explain(error))
+        } catch {
+            throw .invalid(file: url.path, reason: "\(error)")
+        }
+        guard !profile.patronTypes.isEmpty else {
+            throw .invalid(file: url.path, reason: "patronTypes is empty")
+        }
+        let names = profile.patronTypes.map(\.name)
+        guard Set(names).count == names.count, names.allSatisfy({ PatronTypeName.isValid($0) }) else {
+            throw .invalid(file: url.path, reason: "patron type names must be unique and use only letters, digits, - and _")
+        }
+        var lookups: [String: DepartmentLookup] = [:]
+        let folder = url.deletingLastPathComponent()
+        for rule in profile.patronTypes.compactMap(\.statisticCategory) where lookups[rule.lookup] == nil {
+            let file = folder.appendingPathComponent(rule.lookup)
+            let text: String
+            do {
+                text = try String(contentsOf: file, encoding: .utf8)
+            } catch {
+                throw .unreadable(file: file.path, reason: (error as NSError).localizedDescription)
+            }
+            lookups[rule.lookup] = try DepartmentLookup(csv: text, source: file.path)
+        }
+        return LoadedProfile(profile: profile, lookups: lookups, source: url.path)
+    }
+
+    /// The reference loader's rules, shipped with patronload.
+    public static func reference() throws(ProfileError) -> LoadedProfile {
+        guard let url = Bundle.module.url(forResource: "reference", withExtension: "json", subdirectory: "profiles") else {
+            throw .unreadable(file: "profiles/reference.json", reason: "the bundled profile is missing from this installation")
+        }
+        return try load(from: url)
+    }
+
+    private static func explain(_ error: DecodingError) -> String {
+        func path(_ context: DecodingError.Context) -> String {
+            context.codingPath.map { $0.intValue.map(String.init) ?? $0.stringValue }.joined(separator: ".")
+        }
+        switch error {
+        case .keyNotFound(let key, let context):
+            let at = path(context)
+            return "missing \(at.isEmpty ? "" : at + ".")\(key.stringValue)"
+        case .typeMismatch(_, let context), .valueNotFound(_, let context):
+            return "\(path(context)): \(context.debugDescription)"
+        case .dataCorrupted(let context):
+            return "\(path(context).isEmpty ? "JSON" : path(context)): \(context.debugDescription)"
+        @unknown default:
+            return "\(error)"
+        }
+    }
+}
+
+enum PatronTypeName {
+    static func isValid(_ name: String) -> Bool {
+        !name.isEmpty && name.unicodeScalars.allSatisfy {
+            ($0.properties.isASCIIHexDigit || ("a"..."z").contains($0) || ("A"..."Z").contains($0) || $0 == "-" || $0 == "_")
+        }
+    }
+}

@@ -1,0 +1,291 @@
+import Foundation
+
+/// The dates every user of a run shares, computed once from the run's `today` (UTC).
+public struct RunDates: Sendable, Equatable {
+    public let today: AlmaDate
+    public let expiry: AlmaDate
+    public let purge: AlmaDate
+
+    public init(today: AlmaDate, expiryMonths: Int, purgeMonths: Int) {
+        self.today = today
+        self.expiry = today.adding(months: expiryMonths)
+        self.purge = today.adding(months: purgeMonths)
+    }
+}
+
+/// Why a row was not written.
+public enum RejectionReason: String, Sendable, Equatable, Codable {
+    case missingLoginID = "missing primary login ID"
+}
+
+public enum MappingOutcome: Sendable, Equatable {
+    case user(AlmaUser)
+    case rejected(institutionalID: String, reason: RejectionReason)
+}
+
+/// Maps the rows of one patron type's query to `AlmaUser` values. Column positions are resolved once,
+/// when the query's columns are known; a column the profile names but the query lacks fails there.
+public struct PatronMapper {
+    public let patronType: PatronProfile.PatronType
+    private let codes: PatronProfile.FixedCodes
+    private let suffix: String
+    private let noneBarcodes: Set<String>
+    private let dates: RunDates
+    private let lookup: DepartmentLookup?
+    private let groupValues: [String: String]?
+    private let overrides: [(column: Int, regex: Regex<AnyRegexOutput>, code: String)]
+    private let index: Indices
+
+    private struct Indices {
+        var institutionalID, loginID, email, barcode: Int
+        var legalFirst, legalMiddle, legalLast, preferredFirst, preferredMiddle, preferredLast: Int
+        var group: Int
+        var groupDesc: Int?
+        var address: [ReadSource?]
+        var preferredPhones: [Int]
+        var secondaryPhone: Int?
+        var statistic: Int?
+        var statisticDesc: Int?
+    }
+
+    private enum ReadSource {
+        case column(Int)
+        case value(String)
+    }
+
+    public init(profile: LoadedProfile, patronType: PatronProfile.PatronType, columns: [String], dates: RunDates) throws(ProfileError) {
+        self.patronType = patronType
+        self.codes = profile.profile.codes
+        self.suffix = profile.profile.primaryIDSuffix
+        self.noneBarcodes = Set(profile.profile.barcodeNoneValues.map { $0.uppercased() })
+        self.dates = dates
+        self.lookup = patronType.statisticCategory.flatMap { profile.lookups[$0.lookup] }
+
+        var positions: [String: Int] = [:]
+        for (offset, name) in columns.enumerated() where positions[name.uppercased()] == nil {
+            positions[name.uppercased()] = offset
+        }
+        func column(_ name: String) throws(ProfileError) -> Int {
+            guard let position = positions[name.uppercased()] else {
+                throw .missingColumn(patronType: patronType.name, column: name, available: columns)
+            }
+            return position
+        }
+        func source(_ field: FieldSource?) throws(ProfileError) -> ReadSource? {
+            switch field {
+            case .column(let name)?: .column(try column(name))
+            case .value(let value)?: .value(value)
+            case nil: nil
+            }
+        }
+        let names = patronType.columns
+        let rule = patronType.address
+        var secondary: Int?
+        if let name = patronType.phones.secondary?.column { secondary = try column(name) }
+        var preferredPhones: [Int] = []
+        for name in patronType.phones.preferred { preferredPhones.append(try column(name)) }
+        var groupDesc: Int?
+        if let name = patronType.userGroup.descColumn { groupDesc = try column(name) }
+        var statistic: Int?
+        var statisticDesc: Int?
+        if let rule = patronType.statisticCategory {
+            statistic = try column(rule.column)
+            if let name = rule.descColumn { statisticDesc = try column(name) }
+        }
+        self.index = Indices(
+            institutionalID: try column(names.institutionalID),
+            loginID: try column(names.loginID),
+            email: try column(names.email),
+            barcode: try column(names.barcode),
+            legalFirst: try column(names.legalFirstName),
+            legalMiddle: try column(names.legalMiddleName),
+            legalLast: try column(names.legalLastName),
+            preferredFirst: try column(names.preferredFirstName),
+            preferredMiddle: try column(names.preferredMiddleName),
+            preferredLast: try column(names.preferredLastName),
+            group: try column(patronType.userGroup.column),
+            groupDesc: groupDesc,
+            address: [
+                try source(rule.line1), try source(rule.line2), try source(rule.line3),
+                try source(rule.city), try source(rule.stateProvince), try source(rule.postalCode),
+            ],
+            preferredPhones: preferredPhones,
+            secondaryPhone: secondary,
+            statistic: statistic,
+            statisticDesc: statisticDesc
+        )
+        self.groupValues = patronType.userGroup.values.map { table in
+            Dictionary(table.map { ($0.key.uppercased(), $0.value) }, uniquingKeysWith: { first, _ in first })
+        }
+        var overrides: [(column: Int, regex: Regex<AnyRegexOutput>, code: String)] = []
+        for override in patronType.userGroup.overrides ?? [] {
+            guard let regex = try? Regex(override.pattern) else {
+                throw .invalidPattern(patronType: patronType.name, pattern: override.pattern)
+            }
+            overrides.append((try column(override.column), regex, override.code))
+        }
+        self.overrides = overrides
+    }
+
+    /// The primary_id a row would get, or nil when it has no login ID. Cheap: used to collect the
+    /// IDs of earlier patron types before later ones are written.
+    public func primaryID(of row: [String?]) -> String? {
+        let login = Self.trimmed(row[index.loginID])
+        return login.isEmpty ? nil : login + suffix
+    }
+
+    public func institutionalID(of row: [String?]) -> String {
+        Self.trimmed(row[index.institutionalID])
+    }
+
+    public func map(_ row: [String?]) -> MappingOutcome {
+        guard let primaryID = primaryID(of: row) else {
+            return .rejected(institutionalID: institutionalID(of: row), reason: .missingLoginID)
+        }
+        func value(_ position: Int) -> String { Self.trimmed(row[position]) }
+
+        let first = value(index.legalFirst)
+        let middle = value(index.legalMiddle)
+        let last = value(index.legalLast)
+
+        var identifiers: [AlmaUser.Identifier] = []
+        let institutionalID = value(index.institutionalID)
+        if !institutionalID.isEmpty {
+            identifiers.append(.init(type: codes.institutionalIDType, value: institutionalID, status: codes.identifierStatus))
+        }
+        let barcode = value(index.barcode)
+        if !barcode.isEmpty, !noneBarcodes.contains(barcode.uppercased()) {
+            identifiers.append(.init(type: codes.barcodeType, value: barcode, status: codes.identifierStatus))
+        }
+
+        let email = value(index.email)
+
+        return .user(AlmaUser(
+            recordType: codes.recordType,
+            primaryID: primaryID,
+            firstName: first,
+            middleName: middle,
+            lastName: last,
+            gender: patronType.clearGender ? CodeValue("") : nil,
+            userGroup: userGroup(row),
+            catalogerLevel: codes.catalogerLevel,
+            preferredLanguage: codes.preferredLanguage,
+            expiryDate: dates.expiry,
+            purgeDate: dates.purge,
+            accountType: codes.accountType,
+            externalID: codes.externalID,
+            status: codes.status,
+            addresses: [address(row)],
+            emails: email.isEmpty ? [] : [.init(address: email, types: [codes.emailType], preferred: true)],
+            phones: phones(row),
+            preferredFirstName: Self.preferred(value(index.preferredFirst), legal: first),
+            preferredMiddleName: Self.preferred(value(index.preferredMiddle), legal: middle),
+            preferredLastName: Self.preferred(value(index.preferredLast), legal: last),
+            isResearcher: patronType.isResearcher,
+            identifiers: identifiers,
+            roles: [.init(status: codes.roleStatus, scope: codes.roleScope, roleType: codes.roleType)],
+            statistics: statistic(row).map { [$0] } ?? []
+        ))
+    }
+
+    private func userGroup(_ row: [String?]) -> CodeValue {
+        for override in overrides {
+            let candidate = Self.trimmed(row[override.column])
+            if !candidate.isEmpty, (try? override.regex.wholeMatch(in: candidate)) != nil {
+                return CodeValue(override.code)
+            }
+        }
+        let raw = Self.trimmed(row[index.group])
+        let desc = index.groupDesc.map { Self.trimmed(row[$0]) }
+        guard let table = groupValues else { return CodeValue(raw, desc: desc) }
+        let code = table[raw.uppercased()] ?? patronType.userGroup.otherwise ?? ""
+        return CodeValue(code, desc: desc)
+    }
+
+    private func address(_ row: [String?]) -> AlmaUser.Address {
+        func read(_ slot: Int) -> String {
+            switch index.address[slot] {
+            case .column(let position)?: Self.trimmed(row[position])
+            case .value(let value)?: value
+            case nil: ""
+            }
+        }
+        let line1 = read(0)
+        return AlmaUser.Address(
+            line1: line1.isEmpty ? patronType.address.line1Default : line1,
+            line2: read(1),
+            line3: read(2),
+            city: read(3),
+            stateProvince: read(4),
+            postalCode: read(5),
+            note: codes.addressNote,
+            types: [codes.addressType]
+        )
+    }
+
+    private func phones(_ row: [String?]) -> [AlmaUser.Phone] {
+        var phones: [AlmaUser.Phone] = []
+        var preferredColumn: Int?
+        for position in index.preferredPhones {
+            let number = Self.trimmed(row[position])
+            if !number.isEmpty {
+                phones.append(.init(number: Self.formatPhone(number), types: [codes.preferredPhoneType], preferred: true))
+                preferredColumn = position
+                break
+            }
+        }
+        if let secondary = index.secondaryPhone, secondary != preferredColumn, let type = patronType.phones.secondary?.type {
+            let number = Self.trimmed(row[secondary])
+            if !number.isEmpty {
+                phones.append(.init(number: Self.formatPhone(number), types: [type], preferred: false))
+            }
+        }
+        return phones
+    }
+
+    private func statistic(_ row: [String?]) -> AlmaUser.Statistic? {
+        guard let rule = patronType.statisticCategory, let position = index.statistic else { return nil }
+        let key = Self.trimmed(row[position])
+        let entry = key.isEmpty ? nil : lookup?[key]
+        let desc: String?
+        if let descColumn = index.statisticDesc {
+            let text = Self.trimmed(row[descColumn])
+            desc = text.isEmpty ? rule.descDefault : text
+        } else if let description = entry?.description, !description.isEmpty {
+            desc = description
+        } else {
+            desc = rule.descDefault
+        }
+        return AlmaUser.Statistic(
+            category: CodeValue(entry?.code ?? rule.unknownCode, desc: desc),
+            categoryType: codes.statisticCategoryType
+        )
+    }
+
+    static func trimmed(_ value: String?) -> String {
+        guard let value, !value.isEmpty else { return "" }
+        // Most warehouse values have no surrounding space: skip the Foundation call for them.
+        if let first = value.utf8.first, let last = value.utf8.last, first > 0x20, last > 0x20, first < 0x80, last < 0x80 {
+            return value
+        }
+        return value.trimmingCharacters(in: .whitespacesAndNewlines)
+    }
+
+    /// A preferred name is written only when it adds something: non-empty and not the legal name
+    /// in another case.
+    static func preferred(_ name: String, legal: String) -> String {
+        guard !name.isEmpty, name.lowercased() != legal.lowercased() else { return "" }
+        return name
+    }
+
+    /// Exactly ten digits become `ddd-ddd-dddd`; anything else is kept as it came (trimmed).
+    static func formatPhone(_ number: String) -> String {
+        let utf8 = Array(number.utf8)
+        guard utf8.count == 10, utf8.allSatisfy({ $0 >= UInt8(ascii: "0") && $0 <= UInt8(ascii: "9") }) else {
+            return number
+        }
+        let digits = String(decoding: utf8, as: UTF8.self)
+        let a = digits.prefix(3), b = digits.dropFirst(3).prefix(3), c = digits.suffix(4)
+        return "\(a)-\(b)-\(c)"
+    }
+}

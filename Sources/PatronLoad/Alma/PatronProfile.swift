@@ -1,0 +1,145 @@
+import Foundation
+
+/// An institution's rules for turning warehouse rows into Alma users: the queries, the column
+/// names, the code values, the lookups and the date offsets. Loaded from a JSON file so that an
+/// institution changes its load without touching code; `reference.json` is the reference loader's.
+public struct PatronProfile: Sendable, Codable, Equatable {
+    public var name: String
+    /// The root element of each XML file. Alma's schema names `users`; the reference writes `userRecords`.
+    public var rootElement: String
+    /// Appended to the login ID to make the primary_id.
+    public var primaryIDSuffix: String
+    public var expiryMonths: Int
+    public var purgeMonths: Int
+    public var codes: FixedCodes
+    /// Barcode values that mean "no barcode" (compared ignoring case).
+    public var barcodeNoneValues: [String]
+    /// Patron types in load order: an ID written by an earlier type is skipped in a later one.
+    public var patronTypes: [PatronType]
+
+    public struct FixedCodes: Sendable, Codable, Equatable {
+        public var recordType: CodeValue
+        public var catalogerLevel: CodeValue?
+        public var preferredLanguage: CodeValue?
+        public var accountType: CodeValue
+        public var externalID: String
+        public var status: CodeValue
+        public var identifierStatus: String
+        public var institutionalIDType: CodeValue
+        public var barcodeType: CodeValue
+        public var addressType: CodeValue
+        public var addressNote: String
+        public var emailType: CodeValue
+        public var preferredPhoneType: CodeValue
+        public var statisticCategoryType: CodeValue
+        public var roleStatus: CodeValue
+        public var roleScope: CodeValue
+        public var roleType: CodeValue
+    }
+
+    public struct PatronType: Sendable, Codable, Equatable {
+        /// Names the files (`staff_2026-11-22_02.00.00.zip`) and the report's rows.
+        public var name: String
+        public var query: String
+        public var columns: Columns
+        /// `true` writes an empty `<gender/>` (clearing it in Alma); `false` leaves it out.
+        public var clearGender: Bool
+        public var isResearcher: Bool?
+        public var userGroup: UserGroupRule
+        public var address: AddressRule
+        public var phones: PhoneRule
+        public var statisticCategory: StatisticRule?
+    }
+
+    public struct Columns: Sendable, Codable, Equatable {
+        public var institutionalID: String
+        public var loginID: String
+        public var email: String
+        public var barcode: String
+        public var legalFirstName: String
+        public var legalMiddleName: String
+        public var legalLastName: String
+        public var preferredFirstName: String
+        public var preferredMiddleName: String
+        public var preferredLastName: String
+    }
+
+    public struct UserGroupRule: Sendable, Codable, Equatable {
+        public var column: String
+        /// The desc attribute comes from this column when set; otherwise no desc is written.
+        public var descColumn: String?
+        /// When set, the column's value is translated through this table; otherwise it is the code.
+        public var values: [String: String]?
+        /// The code for a value the table does not list.
+        public var otherwise: String?
+        public var overrides: [Override]?
+
+        public struct Override: Sendable, Codable, Equatable {
+            public var column: String
+            /// A regular expression that must match the whole trimmed value (case-sensitive).
+            public var pattern: String
+            public var code: String
+        }
+    }
+
+    public struct AddressRule: Sendable, Codable, Equatable {
+        public var line1: FieldSource
+        public var line1Default: String
+        public var line2: FieldSource?
+        public var line3: FieldSource?
+        public var city: FieldSource?
+        public var stateProvince: FieldSource?
+        public var postalCode: FieldSource?
+    }
+
+    public struct PhoneRule: Sendable, Codable, Equatable {
+        /// The first non-empty of these columns is the preferred phone.
+        public var preferred: [String]
+        /// A second phone, written when non-empty and not already the preferred one.
+        public var secondary: Secondary?
+
+        public struct Secondary: Sendable, Codable, Equatable {
+            public var column: String
+            public var type: CodeValue
+        }
+    }
+
+    public struct StatisticRule: Sendable, Codable, Equatable {
+        public var column: String
+        /// A CSV file (`key,code,description`) beside the profile.
+        public var lookup: String
+        public var unknownCode: String
+        /// The desc comes from this column, or `descDefault` when it is empty; without a column,
+        /// from the lookup's description.
+        public var descColumn: String?
+        public var descDefault: String?
+    }
+}
+
+/// A field that comes either from a column (a JSON string) or is fixed (`{"value": "MIT"}`).
+public enum FieldSource: Sendable, Equatable, Codable {
+    case column(String)
+    case value(String)
+
+    private enum CodingKeys: String, CodingKey { case value }
+
+    public init(from decoder: any Decoder) throws {
+        if let single = try? decoder.singleValueContainer(), let column = try? single.decode(String.self) {
+            self = .column(column)
+        } else {
+            let container = try decoder.container(keyedBy: CodingKeys.self)
+            self = .value(try container.decode(String.self, forKey: .value))
+        }
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        switch self {
+        case .column(let name):
+            var container = encoder.singleValueContainer()
+            try container.encode(name)
+        case .value(let value):
+            var container = encoder.container(keyedBy: CodingKeys.self)
+            try container.encode(value, forKey: .value)
+        }
+    }
+}

@@ -1,0 +1,138 @@
+import Foundation
+import Logging
+
+public enum RunMode: Sendable, Equatable {
+    /// Build, check, remove the old zips, deliver, report.
+    case load
+    /// Build and check (schema validation included), report; remove and deliver nothing.
+    case dryRun
+    /// Connect to the warehouse, print its version, stop.
+    case connectionTest
+}
+
+public enum DestinationSettings: Sendable, Equatable {
+    case local(directory: String)
+}
+
+public enum NotifierSettings: Sendable, Equatable {
+    case file(directory: String)
+}
+
+/// Everything a run needs, resolved once from flags, environment and defaults. Tests build it
+/// directly; only `resolve` reads settings.
+public struct LoadConfiguration: Sendable {
+    public var mode: RunMode
+    public var warehouse: WarehouseLocation
+    public var profile: LoadedProfile
+    public var destination: DestinationSettings
+    public var notifier: NotifierSettings
+    public var workspace: String
+    public var limits: PackagingLimits
+    public var compressionLevel: Int32
+    public var verification: VerificationLevel
+    /// The XSD that dry runs and `--validate-xml` check each file against.
+    public var schemaPath: String?
+    public var logLevel: Logger.Level
+    /// The run's clock reading: file names, dates and the report come from it.
+    public var now: Date
+
+    public init(
+        mode: RunMode = .load,
+        warehouse: WarehouseLocation,
+        profile: LoadedProfile,
+        destination: DestinationSettings,
+        notifier: NotifierSettings,
+        workspace: String = "local",
+        limits: PackagingLimits = PackagingLimits(),
+        compressionLevel: Int32 = 6,
+        verification: VerificationLevel = .integrity,
+        schemaPath: String? = LoadConfiguration.bundledSchemaPath,
+        logLevel: Logger.Level = .info,
+        now: Date = Date()
+    ) {
+        self.mode = mode
+        self.warehouse = warehouse
+        self.profile = profile
+        self.destination = destination
+        self.notifier = notifier
+        self.workspace = workspace
+        self.limits = limits
+        self.compressionLevel = compressionLevel
+        self.verification = verification
+        self.schemaPath = schemaPath
+        self.logLevel = logLevel
+        self.now = now
+    }
+
+    /// The schema of the elements patronload writes, shipped with it.
+    public static var bundledSchemaPath: String? {
+        Bundle.module.path(forResource: "patronload-users", ofType: "xsd", inDirectory: "schema")
+    }
+
+    /// Flags over environment over defaults. Throws one error naming the first missing or
+    /// invalid setting, before any work starts.
+    public static func resolve(options: LoadOptions, environment: [String: String], now: Date = Date()) throws -> LoadConfiguration {
+        func value(_ flag: String?, _ variable: EnvironmentVariable) -> String? {
+            if let flag, !flag.isEmpty { return flag }
+            if let env = environment[variable.rawValue]?.trimmingCharacters(in: .whitespaces), !env.isEmpty { return env }
+            return nil
+        }
+
+        let levelText = value(options.logLevel, .logLevel)?.lowercased() ?? "info"
+        guard let logLevel = Logger.Level(rawValue: levelText) else {
+            throw ConfigurationError.invalid(EnvironmentVariable.logLevel.rawValue, levelText, "use trace, debug, info, notice, warning, error or critical")
+        }
+
+        guard let warehouseURL = value(options.warehouse, .warehouseURL) else {
+            throw ConfigurationError.missing(.warehouseURL, flag: "--warehouse")
+        }
+        let warehouse = try WarehouseLocation(url: warehouseURL)
+
+        let profile: LoadedProfile
+        if let path = value(options.profile, .profile) {
+            profile = try LoadedProfile.load(from: URL(fileURLWithPath: path))
+        } else {
+            profile = try LoadedProfile.reference()
+        }
+
+        let output = value(options.outputDirectory, .outputDirectory) ?? "out"
+        let workspace = value(options.workspace, .workspace) ?? "local"
+
+        var limits = PackagingLimits()
+        if let users = options.maxUsersPerXMLFile { limits.maxUsersPerXMLFile = users }
+        if let bytes = options.maxXMLFileBytes { limits.maxXMLFileBytes = bytes }
+        try limits.validate()
+
+        let level = options.compressionLevel ?? 6
+        guard (0...9).contains(level) else {
+            throw ConfigurationError.invalid("--compression-level", String(level), "use 0 (store) to 9 (smallest)")
+        }
+
+        let mode: RunMode = options.connectionTest ? .connectionTest : options.dryRun ? .dryRun : .load
+        return LoadConfiguration(
+            mode: mode,
+            warehouse: warehouse,
+            profile: profile,
+            destination: .local(directory: output),
+            notifier: .file(directory: URL(fileURLWithPath: output).appendingPathComponent("reports").path),
+            workspace: workspace,
+            limits: limits,
+            compressionLevel: Int32(level),
+            verification: (mode == .dryRun || options.validateXML) ? .schema : .integrity,
+            logLevel: logLevel,
+            now: now
+        )
+    }
+
+    public func makeDestination() -> any Destination {
+        switch destination {
+        case .local(let directory): LocalDirectoryDestination(directory: URL(fileURLWithPath: directory))
+        }
+    }
+
+    public func makeNotifier() -> any Notifier {
+        switch notifier {
+        case .file(let directory): FileNotifier(directory: URL(fileURLWithPath: directory))
+        }
+    }
+}

@@ -1,0 +1,16 @@
+/// Settings given on the command line. nil means "not given": the environment or the default applies.
+public struct LoadOptions: Sendable, Equatable {
+    public var connectionTest = false
+    public var dryRun = false
+    public var warehouse: String?
+    public var profile: String?
+    public var outputDirectory: String?
+    public var workspace: String?
+    public var logLevel: String?
+    public var compressionLevel: Int?
+    public var maxUsersPerXMLFile: Int?
+    public var maxXMLFileBytes: UInt64?
+    public var validateXML = false
+
+    public init() {}
+}

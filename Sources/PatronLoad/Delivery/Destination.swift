@@ -1,0 +1,48 @@
+import Foundation
+import Logging
+
+/// What delivery did: the old zips it removed and the new ones it wrote.
+public struct DeliveryResult: Sendable, Equatable {
+    public var removed: [String]
+    public var delivered: [DeliveredFile]
+
+    public init(removed: [String], delivered: [DeliveredFile]) {
+        self.removed = removed
+        self.delivered = delivered
+    }
+}
+
+/// A delivery failure, with what had already happened, so the report can say exactly where the
+/// destination was left.
+public struct DeliveryError: Error, Sendable, Equatable, CustomStringConvertible {
+    public var message: String
+    public var removed: [String]
+    public var delivered: [DeliveredFile]
+
+    public init(_ message: String, removed: [String] = [], delivered: [DeliveredFile] = []) {
+        self.message = message
+        self.removed = removed
+        self.delivered = delivered
+    }
+
+    public var description: String {
+        var text = message
+        text += removed.isEmpty ? "; no old zip was removed" : "; \(removed.count) old zip(s) had been removed"
+        text += delivered.isEmpty ? ", no new zip was delivered" : ", \(delivered.count) new zip(s) had been delivered (\(delivered.map(\.name).joined(separator: ", ")))"
+        return text
+    }
+}
+
+/// Where Alma picks the zips up. One implementation per backend: a local folder (the embedded
+/// default) or an S3 prefix.
+public protocol Destination: Sendable {
+    var description: String { get }
+
+    /// A folder to build this run's files in before delivery, on the same file system as the
+    /// destination where that makes the final move atomic.
+    func stagingDirectory(runID: String) throws -> URL
+
+    /// Removes the old `.zip` files of the destination, then writes the new ones. Called only with
+    /// files that are fully built and checked.
+    func deliver(_ zips: [BuiltZip], logger: Logger) async throws(DeliveryError) -> DeliveryResult
+}

@@ -1,0 +1,19 @@
+/// One XML file inside a built zip.
+public struct BuiltXMLFile: Sendable, Equatable, Codable {
+    public var name: String
+    public var users: Int
+    public var bytes: UInt64
+    public var compressedBytes: UInt64
+    public var crc32: UInt32
+}
+
+/// A zip built in the staging folder, ready to verify and deliver.
+public struct BuiltZip: Sendable, Equatable, Codable {
+    public var patronType: String
+    public var fileName: String
+    public var path: String
+    public var bytes: UInt64
+    public var xmlFiles: [BuiltXMLFile]
+
+    public var users: Int { xmlFiles.reduce(0) { $0 + $1.users } }
+}

@@ -1,0 +1,115 @@
+import Foundation
+
+/// The run's report as people read it: a subject, a plain-text body with the counts and the log,
+/// and an HTML table of the counts for email.
+public struct RunReport: Sendable, Equatable {
+    public var subject: String
+    public var summary: RunSummary
+    public var logLines: [String]
+
+    public init(summary: RunSummary, workspace: String, logLines: [String]) {
+        self.summary = summary
+        self.logLines = logLines
+        let day = String(summary.runID.prefix(10))
+        let status = summary.outcome.succeeded ? "" : " FAILED"
+        self.subject = "\(workspace.uppercased()) Patronload file creation \(day)\(status)"
+    }
+
+    public var summaryText: String {
+        var lines: [String] = []
+        let s = summary
+        lines.append("patronload run \(s.runID): \(Self.describe(s.outcome))")
+        lines.append("Warehouse: \(s.warehouse)" + (s.serverVersion.map { " (\($0))" } ?? ""))
+        lines.append("Destination: \(s.destination)")
+        lines.append("Profile: \(s.profile)")
+        lines.append(String(format: "Elapsed: %.1f s", s.elapsed))
+        if !s.types.isEmpty {
+            lines.append("")
+            lines.append(Self.table(s.types))
+            for counts in s.types where counts.rejected > 0 {
+                let more = counts.rejected > counts.rejectedExamples.count ? " (and \(counts.rejected - counts.rejectedExamples.count) more in the log)" : ""
+                lines.append("Rejected \(counts.patronType) rows (institutional ID): \(counts.rejectedExamples.joined(separator: ", "))\(more)")
+            }
+        }
+        if !s.zips.isEmpty {
+            lines.append("")
+            lines.append("Files built:")
+            for zip in s.zips {
+                let files = zip.xmlFiles.count == 1 ? "1 XML file" : "\(zip.xmlFiles.count) XML files"
+                lines.append("  \(zip.fileName)  \(Self.bytes(zip.bytes))  \(files)  \(zip.users) users")
+            }
+        }
+        if let staging = s.stagingDirectory {
+            lines.append("Dry run: nothing was removed or delivered; the files are in \(staging)")
+        }
+        if !s.removed.isEmpty {
+            lines.append("Removed \(s.removed.count) old zip(s): \(s.removed.joined(separator: ", "))")
+        }
+        if !s.delivered.isEmpty {
+            lines.append("Delivered \(s.delivered.count) zip(s) to \(s.destination)")
+        }
+        for warning in s.warnings {
+            lines.append("Warning: \(warning)")
+        }
+        return lines.joined(separator: "\n")
+    }
+
+    /// The summary followed by the run's log lines: the file the file notifier writes and the
+    /// plain-text body of the email.
+    public var text: String {
+        var body = summaryText
+        if !logLines.isEmpty {
+            body += "\n\nLog:\n" + logLines.joined(separator: "\n")
+        }
+        return body + "\n"
+    }
+
+    public var html: String {
+        func escape(_ text: String) -> String {
+            text.replacingOccurrences(of: "&", with: "&amp;").replacingOccurrences(of: "<", with: "&lt;").replacingOccurrences(of: ">", with: "&gt;")
+        }
+        var rows = ""
+        for t in summary.types {
+            rows += "<tr><td>\(escape(t.patronType))</td><td align=\"right\">\(t.read)</td><td align=\"right\">\(t.written)</td>"
+                + "<td align=\"right\">\(t.rejected)</td><td align=\"right\">\(t.skippedAsEarlierType)</td><td align=\"right\">\(t.skippedAsRepeat)</td></tr>\n"
+        }
+        return """
+        <html><body>
+        <h2>\(escape(subject))</h2>
+        <p><strong>\(escape(Self.describe(summary.outcome)))</strong></p>
+        <table border="1" cellpadding="4" cellspacing="0">
+        <tr><th>Patron type</th><th>Read</th><th>Written</th><th>Rejected</th><th>Skipped (earlier type)</th><th>Skipped (repeat)</th></tr>
+        \(rows)</table>
+        <pre>\(escape(text))</pre>
+        </body></html>
+        """
+    }
+
+    static func describe(_ outcome: RunOutcome) -> String {
+        switch outcome {
+        case .delivered: "delivered"
+        case .dryRun: "dry run (nothing removed or delivered)"
+        case .connectionTested: "connection tested"
+        case .failed(let stage, let message): "FAILED during \(stage.rawValue): \(message)"
+        }
+    }
+
+    static func table(_ types: [TypeCounts]) -> String {
+        let header = ["Patron type", "Read", "Written", "Rejected", "Skipped (earlier type)", "Skipped (repeat)"]
+        let rows = types.map { [$0.patronType, "\($0.read)", "\($0.written)", "\($0.rejected)", "\($0.skippedAsEarlierType)", "\($0.skippedAsRepeat)"] }
+        let widths = header.indices.map { column in ([header] + rows).map { $0[column].count }.max() ?? 0 }
+        func line(_ cells: [String]) -> String {
+            cells.enumerated().map { index, cell in
+                index == 0 ? cell.padding(toLength: widths[0], withPad: " ", startingAt: 0)
+                    : String(repeating: " ", count: widths[index] - cell.count) + cell
+            }.joined(separator: "  ")
+        }
+        return ([line(header)] + rows.map(line)).joined(separator: "\n")
+    }
+
+    static func bytes(_ count: UInt64) -> String {
+        if count >= 1 << 20 { return String(format: "%.1f MiB", Double(count) / 1_048_576) }
+        if count >= 1 << 10 { return String(format: "%.1f KiB", Double(count) / 1024) }
+        return "\(count) bytes"
+    }
+}

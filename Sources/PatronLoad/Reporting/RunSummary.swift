@@ -1,0 +1,62 @@
+import Foundation
+
+/// How a run ended. Only `delivered` (and a completed dry run or connection test) exits 0.
+public enum RunOutcome: Sendable, Equatable {
+    case delivered
+    case dryRun
+    case connectionTested
+    case failed(stage: RunStage, message: String)
+
+    public var succeeded: Bool {
+        if case .failed = self { return false }
+        return true
+    }
+}
+
+/// The step a run was in; failures name it so a reader knows what did and did not happen.
+public enum RunStage: String, Sendable, Equatable, Codable {
+    case configuration
+    case warehouse
+    case packaging
+    case verification
+    case delivery
+}
+
+/// A file that reached the destination.
+public struct DeliveredFile: Sendable, Equatable, Codable {
+    public var name: String
+    public var location: String
+    public var bytes: UInt64
+
+    public init(name: String, location: String, bytes: UInt64) {
+        self.name = name
+        self.location = location
+        self.bytes = bytes
+    }
+}
+
+/// Everything a run did, for the log, the report file and the email.
+public struct RunSummary: Sendable, Equatable {
+    public var runID: String
+    public var startedAt: Date
+    public var finishedAt: Date
+    public var outcome: RunOutcome
+    public var warehouse: String
+    public var serverVersion: ServerVersion?
+    public var destination: String
+    public var profile: String
+    public var types: [TypeCounts] = []
+    public var zips: [BuiltZip] = []
+    public var removed: [String] = []
+    public var delivered: [DeliveredFile] = []
+    /// Where a dry run left its files.
+    public var stagingDirectory: String?
+    /// Things the reader should know that did not fail the run (an email that could not be sent).
+    public var warnings: [String] = []
+
+    public var elapsed: TimeInterval { finishedAt.timeIntervalSince(startedAt) }
+
+    public func counts(for patronType: String) -> TypeCounts? {
+        types.first { $0.patronType == patronType }
+    }
+}

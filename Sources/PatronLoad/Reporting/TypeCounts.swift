@@ -1,0 +1,34 @@
+/// What happened to one patron type's rows.
+public struct TypeCounts: Sendable, Equatable, Codable {
+    public var patronType: String
+    /// Rows the query returned.
+    public var read = 0
+    /// Users written to the type's files.
+    public var written = 0
+    /// Rows left out because they lack the primary login ID.
+    public var rejected = 0
+    /// Rows whose primary_id an earlier type already loaded (student employees).
+    public var skippedAsEarlierType = 0
+    /// Rows whose primary_id appeared earlier in the same type (ignoring case).
+    public var skippedAsRepeat = 0
+    /// Institutional IDs of the first rejected rows, for the report (the log lists all of them).
+    public var rejectedExamples: [String] = []
+
+    public static let exampleLimit = 20
+
+    public init(patronType: String) {
+        self.patronType = patronType
+    }
+
+    mutating func recordRejection(institutionalID: String) {
+        rejected += 1
+        if rejectedExamples.count < Self.exampleLimit {
+            rejectedExamples.append(institutionalID.isEmpty ? "(no institutional ID)" : institutionalID)
+        }
+    }
+
+    /// Every row is accounted for exactly once.
+    public var isBalanced: Bool {
+        read == written + rejected + skippedAsEarlierType + skippedAsRepeat
+    }
+}

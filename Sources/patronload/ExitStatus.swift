@@ -1,0 +1,29 @@
+import PatronLoad
+
+/// patronload's exit codes: 0 only when the run did what it was asked.
+enum ExitStatus: Int32, CaseIterable {
+    case success = 0
+    case configuration = 2
+    case warehouse = 3
+    case packaging = 4
+    case delivery = 5
+
+    init(stage: RunStage) {
+        switch stage {
+        case .configuration: self = .configuration
+        case .warehouse: self = .warehouse
+        case .packaging, .verification: self = .packaging
+        case .delivery: self = .delivery
+        }
+    }
+
+    var help: String {
+        switch self {
+        case .success: "delivered, or dry run / connection test done"
+        case .configuration: "a setting is missing or invalid; nothing done"
+        case .warehouse: "warehouse unreachable or query failed; nothing changed"
+        case .packaging: "files not built, checked or fitting; nothing changed"
+        case .delivery: "delivery failed; the report says what changed"
+        }
+    }
+}

@@ -1,0 +1,105 @@
+import ArgumentParser
+import Foundation
+import Logging
+import PatronLoad
+
+/// `patronload`: flags, validation, the run, and exit codes. Everything else lives in PatronLoad.
+@main
+struct PatronLoadCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "patronload",
+        abstract: "Load staff and student patrons from the data warehouse into Alma.",
+        discussion: """
+        Reads each patron type's query from the warehouse (staff first; a student already loaded \
+        as staff is skipped), writes Alma user XML, zips it within Alma's import limits, checks \
+        the zips, removes the old zips from the destination, delivers the new ones and writes \
+        the run's report.
+
+        Flags override environment variables:
+        \(EnvironmentVariable.allCases.map { "  \($0.rawValue.padding(toLength: 24, withPad: " ", startingAt: 0)) \($0.help)" }.joined(separator: "\n"))
+
+        Exit codes:
+        \(ExitStatus.allCases.map { "  \(String($0.rawValue).padding(toLength: 4, withPad: " ", startingAt: 0)) \($0.help)" }.joined(separator: "\n"))
+        """
+    )
+
+    @Flag(name: [.customShort("t"), .customLong("database-connection-test"), .customLong("database_connection_test", withSingleDash: false)],
+          help: "Connect to the warehouse, print its product and version, and stop.")
+    var databaseConnectionTest = false
+
+    @Flag(help: "Build and validate everything (XML against the schema), report, but remove and deliver nothing.")
+    var dryRun = false
+
+    @Option(help: "Warehouse URL, e.g. sqlite:demo/warehouse.sqlite. (env: DATA_WAREHOUSE_URL)")
+    var warehouse: String?
+
+    @Option(help: "Profile JSON with the queries, columns, codes and lookups. (env: PATRONLOAD_PROFILE; default: the bundled reference profile)")
+    var profile: String?
+
+    @Option(name: .customLong("output-dir"), help: "Local destination folder. (env: PATRONLOAD_OUTPUT_DIR; default: out)")
+    var outputDirectory: String?
+
+    @Option(help: "Environment name shown in the report subject. (env: WORKSPACE; default: local)")
+    var workspace: String?
+
+    @Option(name: .customLong("log-level"), help: "trace, debug, info, notice, warning, error or critical. (env: LOG_LEVEL; default: info)")
+    var logLevel: String?
+
+    @Option(name: .customLong("compression-level"), help: "Deflate level, 0 (store) to 9. (default: 6)")
+    var compressionLevel: Int?
+
+    @Option(name: .customLong("max-users-per-file"), help: "Start a new XML file after this many users. (default: no limit by count)")
+    var maxUsersPerFile: Int?
+
+    @Option(name: .customLong("max-xml-bytes"), help: "Start a new XML file before one grows past this many bytes. (default: 1073741824)")
+    var maxXMLBytes: UInt64?
+
+    @Flag(name: .customLong("validate-xml"), help: "Also validate every XML file against the schema before delivery (dry runs always do).")
+    var validateXML = false
+
+    func run() async throws {
+        var options = LoadOptions()
+        options.connectionTest = databaseConnectionTest
+        options.dryRun = dryRun
+        options.warehouse = warehouse
+        options.profile = profile
+        options.outputDirectory = outputDirectory
+        options.workspace = workspace
+        options.logLevel = logLevel
+        options.compressionLevel = compressionLevel
+        options.maxUsersPerXMLFile = maxUsersPerFile
+        options.maxXMLFileBytes = maxXMLBytes
+        options.validateXML = validateXML
+
+        let configuration: LoadConfiguration
+        do {
+            configuration = try LoadConfiguration.resolve(options: options, environment: ProcessInfo.processInfo.environment)
+        } catch {
+            printError("patronload: \(error)")
+            throw ExitCode(ExitStatus.configuration.rawValue)
+        }
+
+        let runLog = RunLog()
+        let level = configuration.logLevel
+        LoggingSystem.bootstrap { label in RunLogHandler(label: label, level: level, runLog: runLog) }
+        let logger = Logger(label: "patronload")
+
+        let job = LoadJob(configuration: configuration, runLog: runLog, logger: logger)
+        let summary = await job.run()
+        switch summary.outcome {
+        case .connectionTested:
+            if let version = summary.serverVersion {
+                print("Successfully connected to \(version.product) version: \(version.version)")
+            }
+        case .delivered, .dryRun:
+            print(RunReport(summary: summary, workspace: configuration.workspace, logLines: []).summaryText)
+        case .failed(let stage, let message):
+            printError("patronload: \(message)")
+            throw ExitCode(ExitStatus(stage: stage).rawValue)
+        }
+    }
+
+    private func printError(_ text: String) {
+        FileHandle.standardError.write(Data((text + "\n").utf8))
+    }
+}

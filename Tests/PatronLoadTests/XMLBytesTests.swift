@@ -1,0 +1,57 @@
+import Testing
+@testable import PatronLoad
+
+@Suite struct XMLBytesTests {
+    private func text(_ value: String) -> String {
+        var out = XMLBytes()
+        out.text(value)
+        return String(decoding: out.bytes, as: UTF8.self)
+    }
+
+    private func attribute(_ value: String) -> String {
+        var out = XMLBytes()
+        out.attribute(value)
+        return String(decoding: out.bytes, as: UTF8.self)
+    }
+
+    @Test(arguments: [
+        ("plain", "plain"),
+        ("Smith & Sons", "Smith &amp; Sons"),
+        ("<Annex>", "&lt;Annex&gt;"),
+        ("O'Brien \"Bob\"", "O'Brien \"Bob\""),
+        ("Żółw Παπαδόπουλος 王", "Żółw Παπαδόπουλος 王"),
+        ("tab\tand\nnewline", "tab\tand\nnewline"),
+        ("carriage\rreturn", "carriage&#13;return"),
+        ("", ""),
+    ])
+    func escapesCharacterData(input: String, expected: String) {
+        #expect(text(input) == expected)
+    }
+
+    @Test(arguments: [
+        ("Rm\u{0B}12", "Rm12"),            // vertical tab
+        ("\u{00}a\u{01}b\u{1F}c", "abc"),   // NUL and other C0 controls
+        ("a\u{FFFE}b\u{FFFF}c", "abc"),     // noncharacters XML 1.0 excludes
+        ("a\u{FFFD}b", "a\u{FFFD}b"),       // the replacement character is allowed
+        ("\u{7F}\u{85}", "\u{7F}\u{85}"),   // DEL and C1 controls are XML 1.0 characters
+    ])
+    func removesCharactersXMLForbids(input: String, expected: String) {
+        #expect(text(input) == expected)
+    }
+
+    @Test func attributesAlsoEscapeQuotesAndWhitespace() {
+        #expect(attribute("a \"b\" & <c>") == "a &quot;b&quot; &amp; &lt;c&gt;")
+        #expect(attribute("x\ty\nz") == "x&#9;y&#10;z")
+    }
+
+    @Test func emptyElementsAndCodes() {
+        var out = XMLBytes()
+        out.element("middle_name", "")
+        out.element("first_name", "Zoë & Co")
+        out.code("user_group", CodeValue("31"))
+        out.code("gender", CodeValue(""))
+        out.code("status", CodeValue("ACTIVE", desc: "Active \"now\""))
+        #expect(String(decoding: out.bytes, as: UTF8.self) ==
+            "<middle_name/><first_name>Zoë &amp; Co</first_name><user_group>31</user_group><gender/><status desc=\"Active &quot;now&quot;\">ACTIVE</status>")
+    }
+}

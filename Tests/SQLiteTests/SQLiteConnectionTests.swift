@@ -1,0 +1,81 @@
+import Foundation
+import SQLite
+import Testing
+
+@Suite struct SQLiteConnectionTests {
+    private func database() throws -> (SQLiteConnection, String) {
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("sqlite-\(UUID().uuidString).db").path
+        return (try SQLiteConnection(path: path), path)
+    }
+
+    @Test func bindsAndReadsEveryType() throws {
+        let (db, path) = try database()
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        try db.execute("CREATE TABLE t (a TEXT, b INTEGER, c REAL, d BLOB, e TEXT)")
+        try db.run("INSERT INTO t VALUES (?, ?, ?, ?, ?)", [.text("Zoë & 王"), .integer(42), .real(1.5), .blob([0, 1, 255]), .null])
+        let rows = try db.rows("SELECT a, b, c, d, e FROM t")
+        #expect(rows == [[.text("Zoë & 王"), .integer(42), .real(1.5), .blob([0, 1, 255]), .null]])
+        let statement = try db.prepare("SELECT b, c, e FROM t")
+        #expect(try statement.step())
+        #expect(statement.text(at: 0) == "42")          // numbers read as text, as the warehouse reader wants
+        #expect(statement.text(at: 1) == "1.5")
+        #expect(statement.text(at: 2) == nil)
+        #expect(statement.columnNames == ["b", "c", "e"])
+        #expect(try !statement.step())
+    }
+
+    @Test func stepsThroughALargeResultOneRowAtATime() throws {
+        let (db, path) = try database()
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        try db.execute("CREATE TABLE n (v INTEGER)")
+        try db.transaction {
+            let insert = try db.prepare("INSERT INTO n VALUES (?)")
+            for value in 0..<10_000 {
+                try insert.bind([.integer(Int64(value))])
+                _ = try insert.step()
+            }
+        }
+        let statement = try db.prepare("SELECT v FROM n ORDER BY v")
+        var sum: Int64 = 0
+        var count = 0
+        while try statement.step() {
+            sum += statement.integer(at: 0) ?? 0
+            count += 1
+        }
+        #expect(count == 10_000)
+        #expect(sum == 49_995_000)
+    }
+
+    @Test func errorsCarryTheMessage() throws {
+        let (db, path) = try database()
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        let error = #expect(throws: SQLiteError.self) { try db.prepare("SELECT nope FROM missing") }
+        #expect(error?.message == "no such table: missing")
+        try db.execute("CREATE TABLE u (id TEXT PRIMARY KEY)")
+        try db.run("INSERT INTO u VALUES ('a')")
+        let duplicate = #expect(throws: SQLiteError.self) { try db.run("INSERT INTO u VALUES ('a')") }
+        #expect(duplicate?.isConstraintViolation == true)
+    }
+
+    @Test func aFailedTransactionRollsBack() throws {
+        let (db, path) = try database()
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        try db.execute("CREATE TABLE u (id TEXT PRIMARY KEY)")
+        #expect(throws: SQLiteError.self) {
+            try db.transaction {
+                try db.run("INSERT INTO u VALUES ('a')")
+                try db.run("INSERT INTO u VALUES ('a')")
+            }
+        }
+        #expect(try db.rows("SELECT count(*) FROM u") == [[.integer(0)]])
+    }
+
+    @Test func readOnlyConnectionsCannotWriteOrCreate() throws {
+        let (db, path) = try database()
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        try db.execute("CREATE TABLE u (id TEXT)")
+        let reader = try SQLiteConnection(path: path, mode: .readOnly)
+        #expect(throws: SQLiteError.self) { try reader.run("INSERT INTO u VALUES ('x')") }
+        #expect(throws: SQLiteError.self) { try SQLiteConnection(path: path + ".missing", mode: .readOnly) }
+    }
+}

@@ -1,0 +1,37 @@
+#!/usr/bin/env bash
+# Installs what building, testing or benchmarking needs on a machine that has only the Swift
+# toolchain: Debian packages (apt-get) and PyPI packages (pip). Idempotent and quiet when
+# everything is already there.
+#   scripts/deps.sh build   C libraries the package links (SQLite, zlib, libxml2)
+#   scripts/deps.sh test    build + what the tests start or call (xmllint)
+#   scripts/deps.sh bench   test + GNU time for peak memory
+set -euo pipefail
+
+group="${1:-build}"
+packages=(pkg-config libsqlite3-dev zlib1g-dev libxml2-dev)
+commands=()
+case "$group" in
+  build) ;;
+  test) packages+=(libxml2-utils) ;;
+  bench) packages+=(libxml2-utils time) ;;
+  *) echo "usage: $0 build|test|bench" >&2; exit 64 ;;
+esac
+
+missing=()
+for package in "${packages[@]}"; do
+  if ! dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed"; then
+    missing+=("$package")
+  fi
+done
+
+if ((${#missing[@]})); then
+  sudo=""
+  if [ "$(id -u)" != 0 ]; then
+    command -v sudo >/dev/null || { echo "deps: need root (or sudo) to install: ${missing[*]}" >&2; exit 1; }
+    sudo="sudo"
+  fi
+  echo "deps: installing ${missing[*]}" >&2
+  export DEBIAN_FRONTEND=noninteractive
+  $sudo apt-get update -qq >/dev/null
+  $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi

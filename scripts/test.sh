@@ -1,0 +1,19 @@
+#!/usr/bin/env bash
+# The test command (`make test`, called by .ci/run): installs what the tests need, then builds and
+# runs every test target.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+scripts/deps.sh test
+
+# Alma's own schema is reference material outside the project: the tests validate against it
+# when it is there, and always against the project's own schema.
+for candidate in "${ALMA_XSD_DIR:-}" "$PWD/../shared/reference/alma-xsd" /work/shared/reference/alma-xsd; do
+  if [ -n "$candidate" ] && [ -f "$candidate/rest_users.xsd" ]; then
+    export ALMA_XSD_DIR="$candidate"
+    break
+  fi
+done
+
+swift build --build-tests
+swift test --skip-build
