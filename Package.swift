@@ -11,22 +11,33 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
+        .package(url: "https://github.com/apple/swift-nio-ssl", from: "2.37.6"),
+        .package(url: "https://github.com/vapor/postgres-nio", from: "1.33.2"),
     ],
     targets: [
         // C libraries from the system (Debian: libsqlite3-dev, zlib1g-dev, libxml2-dev).
         .systemLibrary(name: "CSQLite3", pkgConfig: "sqlite3", providers: [.apt(["libsqlite3-dev"])]),
         .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
         .systemLibrary(name: "CLibXML2", pkgConfig: "libxml-2.0", providers: [.apt(["libxml2-dev"])]),
+        .systemLibrary(name: "CODBC", pkgConfig: "odbc", providers: [.apt(["unixodbc-dev"])]),
 
         // A small, pull-based SQLite wrapper: cursors step on demand, so a query never buffers its result.
         .target(name: "SQLite", dependencies: ["CSQLite3"]),
+        // A small, safe wrapper over unixODBC: handles freed on every path, diagnostics as errors,
+        // block fetches with column-wise binding. The road to Oracle.
+        .target(name: "ODBC", dependencies: ["CODBC"]),
 
         // patronload: the nightly Alma patron load.
         .target(
             name: "PatronLoad",
             dependencies: [
-                "SQLite", "CZlib", "CLibXML2",
+                "SQLite", "ODBC", "CZlib", "CLibXML2",
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
             ],
             resources: [.copy("Resources/profiles"), .copy("Resources/schema")]
         ),
@@ -40,19 +51,41 @@ let package = Package(
         ),
 
         // Realistic generated warehouses for the demo, the tests and the benchmarks.
-        .target(name: "DemoWarehouse", dependencies: ["SQLite"]),
+        .target(
+            name: "DemoWarehouse",
+            dependencies: [
+                "SQLite",
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "NIOCore", package: "swift-nio"),
+            ]
+        ),
         .executableTarget(
             name: "demo-warehouse",
             dependencies: [
-                "DemoWarehouse",
+                "DemoWarehouse", "PatronLoad",
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
+
+        // The numbers behind BENCHMARKS.md (`make bench`).
+        .executableTarget(
+            name: "patronsync-bench",
+            dependencies: [
+                "PatronLoad",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
 
         .testTarget(name: "SQLiteTests", dependencies: ["SQLite"]),
+        .testTarget(name: "ODBCTests", dependencies: ["ODBC", "SQLite"]),
         .testTarget(
             name: "PatronLoadTests",
-            dependencies: ["PatronLoad", "DemoWarehouse", "SQLite", "CZlib"]
+            dependencies: [
+                "PatronLoad", "DemoWarehouse", "SQLite", "CZlib",
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+            ]
         ),
     ]
 )

@@ -2,6 +2,8 @@
 # Benchmarks behind BENCHMARKS.md (`make bench`). Release build; numbers print as Markdown rows.
 #   patronload: the whole run (read, render, deflate, verify, deliver) on generated SQLite
 #   warehouses of growing size: wall time, peak RSS, and `gzip -6` over the same XML bytes.
+#   warehouse read: rows per second from each backend (SQLite, PostgreSQL, ODBC to both) for the
+#   same 200,000 patrons.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/deps.sh bench
@@ -11,6 +13,7 @@ DATA=bench-data
 mkdir -p "$DATA"
 swift build -c release --product patronload >/dev/null
 swift build -c release --product demo-warehouse >/dev/null
+swift build -c release --product patronsync-bench >/dev/null
 BIN="$(swift build -c release --show-bin-path)"
 
 echo "| patrons | staff/students | run wall (s) | peak RSS (MiB) | XML bytes (MiB) | zip bytes (MiB) | gzip -6 over the XML (s) | run / gzip |"
@@ -39,3 +42,31 @@ print(f"| {$total:,} | $staff/$students | {wall:.2f} | {rss/1024:.0f} | {xmlb/10
 PY
   rm -rf "$xml"
 done
+
+echo
+echo "### Warehouse read, 200,000 patrons (both queries of the reference profile)"
+echo
+source scripts/services/postgres.sh
+trap stop_postgres EXIT
+start_postgres 2>/dev/null
+warehouse="$DATA/warehouse-200000.sqlite"
+[ -f "$warehouse" ] || "$BIN/demo-warehouse" --staff 80000 --students 120000 --output "$warehouse" >/dev/null
+"$BIN/demo-warehouse" --staff 80000 --students 120000 --format postgres --url "$PATRONSYNC_TEST_POSTGRES_URL" --schema bench >/dev/null
+pg_port="${PATRONSYNC_TEST_POSTGRES_URL##*:}"; pg_port="${pg_port%%/*}"
+pg_password="${PATRONSYNC_TEST_POSTGRES_URL#postgres://postgres:}"; pg_password="${pg_password%%@*}"
+echo "| backend | rows | seconds | rows/s |"
+echo "|---|---|---|---|"
+"$BIN/patronsync-bench" read-warehouse --label "SQLite (file)" --warehouse "sqlite:$warehouse"
+"$BIN/patronsync-bench" read-warehouse --label "PostgreSQL (PostgresNIO, TLS)" --warehouse "$PATRONSYNC_TEST_POSTGRES_URL?search_path=bench&sslmode=require"
+"$BIN/patronsync-bench" read-warehouse --label "PostgreSQL (PostgresNIO, no TLS)" --warehouse "$PATRONSYNC_TEST_POSTGRES_URL?search_path=bench&sslmode=disable"
+"$BIN/patronsync-bench" read-warehouse --label "ODBC: SQLite3 driver" --warehouse "odbc:DRIVER={SQLite3};Database=$PWD/$warehouse;"
+"$BIN/patronsync-bench" read-warehouse --label "ODBC: PostgreSQL Unicode driver" --warehouse "odbc:DRIVER={PostgreSQL Unicode};Servername=127.0.0.1;Port=$pg_port;Database=postgres;Uid=postgres;Pwd=$pg_password;ConnSettings=SET search_path TO bench;"
+echo
+echo "### The whole run against PostgreSQL, 200,000 patrons"
+echo
+out="$DATA/out-pg"; rm -rf "$out"
+/usr/bin/time -f "%e %M" -o "$DATA/time-pg" "$BIN/patronload" --warehouse "$PATRONSYNC_TEST_POSTGRES_URL?search_path=bench" --output-dir "$out" --log-level error >/dev/null
+read -r wall rss_kb < "$DATA/time-pg"
+echo "| backend | run wall (s) | peak RSS (MiB) |"
+echo "|---|---|---|"
+python3 -c "print(f'| PostgreSQL (PostgresNIO) | {$wall:.2f} | {$rss_kb/1024:.0f} |')"

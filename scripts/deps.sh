@@ -3,17 +3,18 @@
 # toolchain: Debian packages (apt-get) and PyPI packages (pip). Idempotent and quiet when
 # everything is already there.
 #   scripts/deps.sh build   C libraries the package links (SQLite, zlib, libxml2)
-#   scripts/deps.sh test    build + what the tests start or call (xmllint)
+#   scripts/deps.sh test    build + what the tests start or call: xmllint, PostgreSQL, the
+#                           unixODBC driver manager with Debian's SQLite and PostgreSQL drivers
 #   scripts/deps.sh bench   test + GNU time for peak memory
 set -euo pipefail
 
 group="${1:-build}"
-packages=(pkg-config libsqlite3-dev zlib1g-dev libxml2-dev)
+packages=(pkg-config libsqlite3-dev zlib1g-dev libxml2-dev unixodbc-dev)
 commands=()
 case "$group" in
   build) ;;
-  test) packages+=(libxml2-utils) ;;
-  bench) packages+=(libxml2-utils time) ;;
+  test) packages+=(libxml2-utils postgresql openssl odbc-postgresql libsqliteodbc) ;;
+  bench) packages+=(libxml2-utils postgresql openssl odbc-postgresql libsqliteodbc time) ;;
   *) echo "usage: $0 build|test|bench" >&2; exit 64 ;;
 esac
 

@@ -16,4 +16,11 @@ for candidate in "${ALMA_XSD_DIR:-}" "$PWD/../shared/reference/alma-xsd" /work/s
 done
 
 swift build --build-tests
+
+source scripts/services/postgres.sh
+trap stop_postgres EXIT
+start_postgres
+# Tests that need a service fail (rather than skip) when it is missing.
+export PATRONSYNC_REQUIRE_SERVICES=1
+
 swift test --skip-build

@@ -37,7 +37,7 @@ public struct LoadJob: Sendable {
     public init(configuration: LoadConfiguration, runLog: RunLog, logger: Logger) {
         self.init(
             configuration: configuration,
-            source: configuration.warehouse.makeSource(),
+            source: configuration.warehouse.makeSource(logger: logger),
             destination: configuration.makeDestination(),
             notifier: configuration.makeNotifier(),
             runLog: runLog,
@@ -96,7 +96,10 @@ public struct LoadJob: Sendable {
         }
         summary.finishedAt = Date()
         logOutcome(summary)
-        await sendReport(&summary)
+        // A connection test only prints, as the reference loader's `-t` does.
+        if configuration.mode != .connectionTest {
+            await sendReport(&summary)
+        }
         return summary
     }
 
@@ -161,6 +164,8 @@ public struct LoadJob: Sendable {
         do {
             let collected = try await source.withCursor(type.query) { cursor in
                 var ids = ids
+                // A backend that learns its columns from the first row reports none for an empty result.
+                guard !cursor.columns.isEmpty else { return ids }
                 let mapper = try PatronMapper(profile: configuration.profile, patronType: type, columns: cursor.columns, dates: dates)
                 while let row = try await cursor.next() {
                     if let id = mapper.primaryID(of: row) { ids.insert(id) }
@@ -180,6 +185,7 @@ public struct LoadJob: Sendable {
         let result: RenderedType
         do {
             result = try await source.withCursor(type.query) { cursor in
+                guard !cursor.columns.isEmpty else { return RenderedType(counts: TypeCounts(patronType: type.name), zips: []) }
                 let mapper = try PatronMapper(profile: configuration.profile, patronType: type, columns: cursor.columns, dates: dates)
                 let packager = TypePackager(
                     patronType: type.name,

@@ -1,9 +1,12 @@
 import ArgumentParser
 import DemoWarehouse
 import Foundation
+import Logging
+import PatronLoad
+import PostgresNIO
 
 @main
-struct DemoWarehouseCommand: ParsableCommand {
+struct DemoWarehouseCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "demo-warehouse",
         abstract: "Create a generated patron warehouse for demos, tests and benchmarks.",
@@ -11,6 +14,9 @@ struct DemoWarehouseCommand: ParsableCommand {
         Writes tables LIBRARY_EMPLOYEE (staff) and LIBRARY_STUDENT (students) with the reference \
         views' columns, filled with realistic generated people, student employees, and the \
         awkward rows a real feed has. The same seed always gives the same warehouse.
+
+        Formats: sqlite (a file), csv (a folder of two files), postgres (tables in --schema of \
+        the database at --url, loaded with COPY).
         """
     )
 
@@ -23,24 +29,47 @@ struct DemoWarehouseCommand: ParsableCommand {
     @Option(help: "Random seed.")
     var seed: UInt64 = 2026
 
-    @Option(help: "sqlite or csv.")
+    @Option(help: "sqlite, csv or postgres.")
     var format = "sqlite"
 
     @Option(help: "The SQLite file (sqlite) or folder (csv) to write.")
     var output = "demo/warehouse.sqlite"
 
-    func run() throws {
+    @Option(help: "postgres://USER:PASSWORD@HOST:PORT/DATABASE (postgres).")
+    var url: String?
+
+    @Option(help: "Schema for the tables (postgres); point search_path at it.")
+    var schema = "patron_warehouse"
+
+    func run() async throws {
         let generator = DemoPatronGenerator(spec: .init(staff: staff, students: students, seed: seed))
-        let url = URL(fileURLWithPath: output)
+        let destination: String
         switch format {
         case "sqlite":
-            try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
+            let file = URL(fileURLWithPath: output)
+            try FileManager.default.createDirectory(at: file.deletingLastPathComponent(), withIntermediateDirectories: true)
             try DemoWarehouseWriter.writeSQLite(generator, to: output)
+            destination = output
         case "csv":
-            try DemoWarehouseWriter.writeCSV(generator, to: url)
+            try DemoWarehouseWriter.writeCSV(generator, to: URL(fileURLWithPath: output))
+            destination = output
+        case "postgres":
+            guard let url else { throw ValidationError("--format postgres needs --url") }
+            let settings = try PostgresSettings(url: url)
+            let logger = Logger(label: "demo-warehouse")
+            let connection = try await PostgresConnection.connect(configuration: try settings.connectionConfiguration(), id: 1, logger: logger)
+            do {
+                try await PostgresWarehouseWriter.write(generator, schema: schema, connection: connection, logger: logger)
+                try await connection.close()
+            } catch {
+                try? await connection.close()
+                // PSQLError hides its details from `description`; this tool holds no secrets.
+                throw ValidationError("Loading PostgreSQL failed: \(String(reflecting: error))")
+            }
+            destination = "\(settings.description), schema \(schema) (add search_path=\(schema) to the URL)"
         default:
-            throw ValidationError("--format must be sqlite or csv")
+            throw ValidationError("--format must be sqlite, csv or postgres")
         }
-        print("Wrote \(staff) staff and \(students) student rows to \(output)")
+        print("Wrote \(staff) staff and \(students) student rows to \(destination)")
     }
 }

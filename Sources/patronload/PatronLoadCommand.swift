@@ -30,7 +30,7 @@ struct PatronLoadCommand: AsyncParsableCommand {
     @Flag(help: "Build and validate everything (XML against the schema), report, but remove and deliver nothing.")
     var dryRun = false
 
-    @Option(help: "Warehouse URL, e.g. sqlite:demo/warehouse.sqlite. (env: DATA_WAREHOUSE_URL)")
+    @Option(help: "Warehouse: sqlite:PATH, postgres://USER:PASSWORD@HOST:PORT/DB?sslmode=…, or odbc:CONNECTION-STRING. (env: DATA_WAREHOUSE_URL; or the DATA_WAREHOUSE_USER/PASSWORD/HOST/PORT/SID set for Oracle)")
     var warehouse: String?
 
     @Option(help: "Profile JSON with the queries, columns, codes and lookups. (env: PATRONLOAD_PROFILE; default: the bundled reference profile)")
@@ -58,6 +58,7 @@ struct PatronLoadCommand: AsyncParsableCommand {
     var validateXML = false
 
     func run() async throws {
+        OracleLibraryPath.apply(environment: ProcessInfo.processInfo.environment)
         var options = LoadOptions()
         options.connectionTest = databaseConnectionTest
         options.dryRun = dryRun
@@ -83,6 +84,9 @@ struct PatronLoadCommand: AsyncParsableCommand {
         let level = configuration.logLevel
         LoggingSystem.bootstrap { label in RunLogHandler(label: label, level: level, runLog: runLog) }
         let logger = Logger(label: "patronload")
+        if let folder = ProcessInfo.processInfo.environment[OracleLibraryPath.marker] {
+            logger.debug("Oracle client libraries from \(folder) (LD_LIBRARY_PATH=\(ProcessInfo.processInfo.environment["LD_LIBRARY_PATH"] ?? ""))")
+        }
 
         let job = LoadJob(configuration: configuration, runLog: runLog, logger: logger)
         let summary = await job.run()

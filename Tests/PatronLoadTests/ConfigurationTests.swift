@@ -7,7 +7,7 @@ import Testing
         let error = #expect(throws: ConfigurationError.self) {
             try LoadConfiguration.resolve(options: LoadOptions(), environment: [:])
         }
-        #expect(error?.message == "DATA_WAREHOUSE_URL is required (set it in the environment or pass --warehouse)")
+        #expect(error?.message == "DATA_WAREHOUSE_URL is required (set it in the environment or pass --warehouse), or DATA_WAREHOUSE_USER, DATA_WAREHOUSE_PASSWORD, DATA_WAREHOUSE_HOST, DATA_WAREHOUSE_PORT and DATA_WAREHOUSE_SID for Oracle")
     }
 
     @Test func flagsWinOverEnvironment() throws {

@@ -1,5 +1,6 @@
 import Foundation
 import Logging
+import ODBC
 
 public enum RunMode: Sendable, Equatable {
     /// Build, check, remove the old zips, deliver, report.
@@ -83,10 +84,7 @@ public struct LoadConfiguration: Sendable {
             throw ConfigurationError.invalid(EnvironmentVariable.logLevel.rawValue, levelText, "use trace, debug, info, notice, warning, error or critical")
         }
 
-        guard let warehouseURL = value(options.warehouse, .warehouseURL) else {
-            throw ConfigurationError.missing(.warehouseURL, flag: "--warehouse")
-        }
-        let warehouse = try WarehouseLocation(url: warehouseURL)
+        let warehouse = try resolveWarehouse(flag: options.warehouse, environment: environment)
 
         let profile: LoadedProfile
         if let path = value(options.profile, .profile) {
@@ -124,6 +122,51 @@ public struct LoadConfiguration: Sendable {
         )
     }
 
+    /// DATA_WAREHOUSE_URL first; then the reference deployment's JSON secret; then the seed's
+    /// DATA_WAREHOUSE_USER/PASSWORD/HOST/PORT/SID, which mean Oracle through ODBC.
+    static func resolveWarehouse(flag: String?, environment: [String: String]) throws -> WarehouseLocation {
+        func env(_ variable: EnvironmentVariable) -> String? {
+            environment[variable.rawValue].flatMap { $0.trimmingCharacters(in: .whitespaces).isEmpty ? nil : $0 }
+        }
+        let textName = env(.odbcText)?.lowercased() ?? "utf16"
+        guard let text = ODBCFetchOptions.Text(rawValue: textName) else {
+            throw ConfigurationError.invalid(EnvironmentVariable.odbcText.rawValue, textName, "use utf16 or utf8")
+        }
+        if let url = flag.flatMap({ $0.isEmpty ? nil : $0 }) ?? env(.warehouseURL) {
+            return try WarehouseLocation(url: url, odbcText: text)
+        }
+        let driver = env(.oracleODBCDriver) ?? "Oracle"
+        if let json = env(.cloudConnectorJSON) {
+            struct Secret: Decodable {
+                var USER: String
+                var PASSWORD: String
+                var HOST: String
+                var PORT: LenientInt
+                var PATH: String
+            }
+            do {
+                let secret = try JSONDecoder().decode(Secret.self, from: Data(json.utf8))
+                return .oracle(OracleSettings(user: secret.USER, password: secret.PASSWORD, host: secret.HOST, port: secret.PORT.value, sid: secret.PATH, driver: driver))
+            } catch {
+                // The secret holds a password: say what is wrong with its shape, never its content.
+                throw ConfigurationError("\(EnvironmentVariable.cloudConnectorJSON.rawValue) must be a JSON object with USER, PASSWORD, HOST, PORT and PATH (the SID)")
+            }
+        }
+        let parts: [EnvironmentVariable] = [.warehouseUser, .warehousePassword, .warehouseHost, .warehousePort, .warehouseSID]
+        let given = parts.filter { env($0) != nil }
+        guard !given.isEmpty else {
+            throw ConfigurationError("DATA_WAREHOUSE_URL is required (set it in the environment or pass --warehouse), or DATA_WAREHOUSE_USER, DATA_WAREHOUSE_PASSWORD, DATA_WAREHOUSE_HOST, DATA_WAREHOUSE_PORT and DATA_WAREHOUSE_SID for Oracle")
+        }
+        let missing = parts.filter { env($0) == nil }
+        guard missing.isEmpty else {
+            throw ConfigurationError("\(missing.map(\.rawValue).joined(separator: ", ")) \(missing.count == 1 ? "is" : "are") required with \(given.map(\.rawValue).joined(separator: ", ")) (Oracle through ODBC)")
+        }
+        guard let port = Int(env(.warehousePort)!), (1...65535).contains(port) else {
+            throw ConfigurationError.invalid(EnvironmentVariable.warehousePort.rawValue, env(.warehousePort)!, "use a port number")
+        }
+        return .oracle(OracleSettings(user: env(.warehouseUser)!, password: env(.warehousePassword)!, host: env(.warehouseHost)!, port: port, sid: env(.warehouseSID)!, driver: driver))
+    }
+
     public func makeDestination() -> any Destination {
         switch destination {
         case .local(let directory): LocalDirectoryDestination(directory: URL(fileURLWithPath: directory))
@@ -133,6 +176,22 @@ public struct LoadConfiguration: Sendable {
     public func makeNotifier() -> any Notifier {
         switch notifier {
         case .file(let directory): FileNotifier(directory: URL(fileURLWithPath: directory))
+        }
+    }
+}
+
+/// A port given as a number or as a string of digits (secrets managers store both).
+struct LenientInt: Decodable {
+    var value: Int
+
+    init(from decoder: any Decoder) throws {
+        let container = try decoder.singleValueContainer()
+        if let number = try? container.decode(Int.self) {
+            value = number
+        } else if let text = try? container.decode(String.self), let number = Int(text) {
+            value = number
+        } else {
+            throw DecodingError.dataCorruptedError(in: container, debugDescription: "not a port number")
         }
     }
 }
