@@ -14,6 +14,8 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
         .package(url: "https://github.com/apple/swift-nio-ssl", from: "2.37.6"),
         .package(url: "https://github.com/vapor/postgres-nio", from: "1.33.2"),
+        .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
+        .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
     ],
     targets: [
         // C libraries from the system (Debian: libsqlite3-dev, zlib1g-dev, libxml2-dev).
@@ -28,12 +30,25 @@ let package = Package(
         // block fetches with column-wise binding. The road to Oracle.
         .target(name: "ODBC", dependencies: ["CODBC"]),
 
+        // SigV4, credentials, and the S3 and SES calls patronload needs (no AWS SDK for Swift here).
+        .target(
+            name: "AWS",
+            dependencies: [
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+            ]
+        ),
+
         // patronload: the nightly Alma patron load.
         .target(
             name: "PatronLoad",
             dependencies: [
-                "SQLite", "ODBC", "CZlib", "CLibXML2",
+                "SQLite", "ODBC", "AWS", "CZlib", "CLibXML2",
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "PostgresNIO", package: "postgres-nio"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
@@ -78,12 +93,34 @@ let package = Package(
             ]
         ),
 
+        // Real-network helpers for the tests: a local HTTP server, a fault-injecting proxy, moto's settings.
+        .target(
+            name: "PatronSyncTestSupport",
+            dependencies: [
+                "AWS",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+            ]
+        ),
+
         .testTarget(name: "SQLiteTests", dependencies: ["SQLite"]),
         .testTarget(name: "ODBCTests", dependencies: ["ODBC", "SQLite"]),
         .testTarget(
+            name: "AWSTests",
+            dependencies: [
+                "AWS", "PatronSyncTestSupport",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+            ],
+            resources: [.copy("Resources")]
+        ),
+        .testTarget(
             name: "PatronLoadTests",
             dependencies: [
-                "PatronLoad", "DemoWarehouse", "SQLite", "CZlib",
+                "PatronLoad", "DemoWarehouse", "SQLite", "CZlib", "AWS", "PatronSyncTestSupport",
                 .product(name: "PostgresNIO", package: "postgres-nio"),
             ]
         ),

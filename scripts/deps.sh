@@ -5,6 +5,7 @@
 #   scripts/deps.sh build   C libraries the package links (SQLite, zlib, libxml2)
 #   scripts/deps.sh test    build + what the tests start or call: xmllint, PostgreSQL, the
 #                           unixODBC driver manager with Debian's SQLite and PostgreSQL drivers
+#                           and, from PyPI, moto's server and boto3 (S3/SES emulator, botocore)
 #   scripts/deps.sh bench   test + GNU time for peak memory
 set -euo pipefail
 
@@ -35,4 +36,11 @@ if ((${#missing[@]})); then
   export DEBIAN_FRONTEND=noninteractive
   $sudo apt-get update -qq >/dev/null
   $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+
+if [ "$group" != build ]; then
+  if ! command -v moto_server >/dev/null 2>&1 || ! python3 -c "import boto3, botocore, flask" >/dev/null 2>&1; then
+    echo "deps: installing moto[server] and boto3 from PyPI" >&2
+    python3 -m pip install -q "moto[server]" boto3 >/dev/null
+  fi
 fi

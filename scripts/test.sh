@@ -18,8 +18,10 @@ done
 swift build --build-tests
 
 source scripts/services/postgres.sh
-trap stop_postgres EXIT
+source scripts/services/moto.sh
+trap 'stop_moto; stop_postgres' EXIT
 start_postgres
+start_moto
 # Tests that need a service fail (rather than skip) when it is missing.
 export PATRONSYNC_REQUIRE_SERVICES=1
 

@@ -13,7 +13,8 @@ public struct LoadJob: Sendable {
     public var configuration: LoadConfiguration
     public var source: any PatronSource
     public var destination: any Destination
-    public var notifier: any Notifier
+    public var notifiers: [any Notifier]
+    public var sentry: SentryReporter?
     public var runLog: RunLog
     public var logger: Logger
 
@@ -21,25 +22,29 @@ public struct LoadJob: Sendable {
         configuration: LoadConfiguration,
         source: any PatronSource,
         destination: any Destination,
-        notifier: any Notifier,
+        notifiers: [any Notifier],
+        sentry: SentryReporter? = nil,
         runLog: RunLog,
         logger: Logger
     ) {
         self.configuration = configuration
         self.source = source
         self.destination = destination
-        self.notifier = notifier
+        self.notifiers = notifiers
+        self.sentry = sentry
         self.runLog = runLog
         self.logger = logger
     }
 
     /// A job with the backends its configuration names.
     public init(configuration: LoadConfiguration, runLog: RunLog, logger: Logger) {
+        let credentials = configuration.makeCredentials()
         self.init(
             configuration: configuration,
             source: configuration.warehouse.makeSource(logger: logger),
-            destination: configuration.makeDestination(),
-            notifier: configuration.makeNotifier(),
+            destination: configuration.makeDestination(credentials: credentials, logger: logger),
+            notifiers: configuration.makeNotifiers(credentials: credentials, logger: logger),
+            sentry: configuration.sentry.map { SentryReporter(dsn: $0, environment: configuration.workspace) },
             runLog: runLog,
             logger: logger
         )
@@ -99,6 +104,14 @@ public struct LoadJob: Sendable {
         // A connection test only prints, as the reference loader's `-t` does.
         if configuration.mode != .connectionTest {
             await sendReport(&summary)
+        }
+        if case .failed(let stage, let message) = summary.outcome, let sentry {
+            do {
+                let id = try await sentry.capture(message: message, stage: stage.rawValue, runID: summary.runID)
+                logger.info("Sent the failure to Sentry (event \(id))")
+            } catch {
+                logger.error("The failure could not be sent to Sentry: \(error)")
+            }
         }
         return summary
     }
@@ -276,14 +289,16 @@ public struct LoadJob: Sendable {
     }
 
     private func sendReport(_ summary: inout RunSummary) async {
-        let report = RunReport(summary: summary, workspace: configuration.workspace, logLines: runLog.lines)
-        do {
-            try await notifier.send(report)
-            logger.info("Report sent to \(notifier.description)")
-        } catch {
-            // The run's outcome stands; the failure to report it is recorded beside it.
-            summary.warnings.append("the report could not be sent to \(notifier.description): \(error)")
-            logger.error("The report could not be sent to \(notifier.description): \(error)")
+        for notifier in notifiers {
+            let report = RunReport(summary: summary, workspace: configuration.workspace, logLines: runLog.lines)
+            do {
+                try await notifier.send(report)
+                logger.info("Report sent to \(notifier.description)")
+            } catch {
+                // The run's outcome stands; the failure to report it is recorded beside it.
+                summary.warnings.append("the report could not be sent to \(notifier.description): \(error)")
+                logger.error("The report could not be sent to \(notifier.description): \(error)")
+            }
         }
     }
 

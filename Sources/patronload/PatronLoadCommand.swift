@@ -16,7 +16,7 @@ struct PatronLoadCommand: AsyncParsableCommand {
         the run's report.
 
         Flags override environment variables:
-        \(EnvironmentVariable.allCases.map { "  \($0.rawValue.padding(toLength: 24, withPad: " ", startingAt: 0)) \($0.help)" }.joined(separator: "\n"))
+        \(EnvironmentVariable.allCases.map { "  \($0.rawValue.padding(toLength: 34, withPad: " ", startingAt: 0)) \($0.help)" }.joined(separator: "\n"))
 
         Exit codes:
         \(ExitStatus.allCases.map { "  \(String($0.rawValue).padding(toLength: 4, withPad: " ", startingAt: 0)) \($0.help)" }.joined(separator: "\n"))
@@ -32,6 +32,18 @@ struct PatronLoadCommand: AsyncParsableCommand {
 
     @Option(help: "Warehouse: sqlite:PATH, postgres://USER:PASSWORD@HOST:PORT/DB?sslmode=…, or odbc:CONNECTION-STRING. (env: DATA_WAREHOUSE_URL; or the DATA_WAREHOUSE_USER/PASSWORD/HOST/PORT/SID set for Oracle)")
     var warehouse: String?
+
+    @Option(name: .customLong("s3-bucket"), help: "Deliver to this S3 bucket instead of a local folder. (env: S3_BUCKET_NAME)")
+    var s3Bucket: String?
+
+    @Option(name: .customLong("s3-prefix"), help: "The folder in the bucket that Alma's import reads. (env: S3_PREFIX)")
+    var s3Prefix: String?
+
+    @Option(name: .customLong("email-to"), help: "Email the report to these addresses, comma-separated, through SES. (env: SES_RECIPIENT_EMAIL)")
+    var emailTo: String?
+
+    @Option(name: .customLong("email-from"), help: "The SES-verified sender of the report. (env: SES_SEND_FROM_EMAIL)")
+    var emailFrom: String?
 
     @Option(help: "Profile JSON with the queries, columns, codes and lookups. (env: PATRONLOAD_PROFILE; default: the bundled reference profile)")
     var profile: String?
@@ -65,6 +77,10 @@ struct PatronLoadCommand: AsyncParsableCommand {
         options.warehouse = warehouse
         options.profile = profile
         options.outputDirectory = outputDirectory
+        options.s3Bucket = s3Bucket
+        options.s3Prefix = s3Prefix
+        options.emailTo = emailTo
+        options.emailFrom = emailFrom
         options.workspace = workspace
         options.logLevel = logLevel
         options.compressionLevel = compressionLevel

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import AWS
 @testable import PatronLoad
 
 @Suite struct ConfigurationTests {
@@ -84,5 +85,56 @@ import Testing
         #expect(loaded.profile.rootElement == "users")
         #expect(loaded.lookups["staff-departments.csv"]?["10000600"]?.code == "LIBR")
         #expect(loaded.lookups["staff-departments.csv"]?["10000240"]?.description == "Earth, Atmospheric and Planetary Sciences")
+    }
+}
+
+@Suite struct DeliveryConfigurationTests {
+    static let base = ["DATA_WAREHOUSE_URL": "sqlite:w.sqlite"]
+
+    @Test func theSeedsProductionVariablesMeanS3AndSES() throws {
+        let configuration = try LoadConfiguration.resolve(options: LoadOptions(), environment: Self.base.merging([
+            "S3_BUCKET_NAME": "alma-sis", "S3_PREFIX": "/patrons/", "WORKSPACE": "prod",
+            "SES_RECIPIENT_EMAIL": "lib-systems@example.edu, alma-admins@example.edu", "SES_SEND_FROM_EMAIL": "patronload@example.edu",
+            "AWS_REGION": "us-west-2", "AWS_ACCESS_KEY_ID": "AKIA", "AWS_SECRET_ACCESS_KEY": "s", "SENTRY_DSN": "None",
+        ]) { $1 })
+        guard case .s3(let bucket, let prefix, let s3) = configuration.destination else { Issue.record("expected S3"); return }
+        #expect(bucket == "alma-sis" && prefix == "patrons")
+        #expect(s3.endpoint == AWSEndpoint(region: "us-west-2") && !s3.pathStyle)
+        #expect(configuration.notifiers == [.ses(from: "patronload@example.edu", to: ["lib-systems@example.edu", "alma-admins@example.edu"], endpoint: AWSEndpoint(region: "us-west-2"))])
+        #expect(configuration.workspace == "prod")
+        #expect(configuration.awsEnvironment["AWS_ACCESS_KEY_ID"] == "AKIA")
+        #expect(configuration.awsEnvironment["DATA_WAREHOUSE_URL"] == nil)
+        #expect(configuration.sentry == nil)
+    }
+
+    @Test func customEndpointsArePathStyleAndPerService() throws {
+        let configuration = try LoadConfiguration.resolve(options: LoadOptions(), environment: Self.base.merging([
+            "S3_BUCKET_NAME": "b", "S3_PREFIX": "p", "AWS_ENDPOINT_URL": "http://127.0.0.1:5000", "AWS_ENDPOINT_URL_SES": "http://127.0.0.1:6000",
+            "SES_RECIPIENT_EMAIL": "a@x.edu", "SES_SEND_FROM_EMAIL": "b@x.edu", "WORKSPACE": "dev", "SES_REGION": "eu-west-1",
+        ]) { $1 })
+        guard case .s3(_, _, let s3) = configuration.destination else { Issue.record("expected S3"); return }
+        #expect(s3.endpoint.custom == "http://127.0.0.1:5000" && s3.pathStyle)
+        #expect(configuration.notifiers == [.ses(from: "b@x.edu", to: ["a@x.edu"], endpoint: AWSEndpoint(region: "eu-west-1", custom: "http://127.0.0.1:6000"))])
+    }
+
+    @Test(arguments: [
+        (["S3_BUCKET_NAME": "b"], "S3_PREFIX is required when S3_BUCKET_NAME is set (set it in the environment or pass --s3-prefix)"),
+        (["S3_PREFIX": "p"], "S3_BUCKET_NAME is required when S3_PREFIX is set (set it in the environment or pass --s3-bucket)"),
+        (["SES_RECIPIENT_EMAIL": "a@x.edu", "WORKSPACE": "dev"], "SES_SEND_FROM_EMAIL is required when SES_RECIPIENT_EMAIL is set (set it in the environment or pass --email-from)"),
+        (["SES_SEND_FROM_EMAIL": "a@x.edu", "WORKSPACE": "dev"], "SES_RECIPIENT_EMAIL is required when SES_SEND_FROM_EMAIL is set (set it in the environment or pass --email-to)"),
+        (["SES_SEND_FROM_EMAIL": "a@x.edu", "SES_RECIPIENT_EMAIL": "b@x.edu"], "WORKSPACE is required when the report is emailed (it names the subject) (set it in the environment or pass --workspace)"),
+        (["S3_BUCKET_NAME": "b", "S3_PREFIX": "/"], "S3_PREFIX has an invalid value `/`: name the folder Alma reads, e.g. alma/patrons"),
+        (["SENTRY_DSN": "not a dsn"], "SENTRY_DSN is not a Sentry DSN"),
+    ])
+    func aMissingPartnerSettingIsNamed(environment: [String: String], message: String) {
+        #expect {
+            try LoadConfiguration.resolve(options: LoadOptions(), environment: Self.base.merging(environment) { $1 })
+        } throws: { "\($0)".hasPrefix(message) }
+    }
+
+    @Test func theEmbeddedDefaultNeedsNoAWS() throws {
+        let configuration = try LoadConfiguration.resolve(options: LoadOptions(), environment: Self.base)
+        #expect(configuration.destination == .local(directory: "out"))
+        #expect(configuration.notifiers == [.file(directory: URL(fileURLWithPath: "out").appendingPathComponent("reports").path)])
     }
 }

@@ -27,7 +27,7 @@ import Testing
             warehouse: .sqlite(path: warehouse),
             profile: profile,
             destination: .local(directory: output.path),
-            notifier: .file(directory: (notifierDirectory ?? output.appendingPathComponent("reports")).path),
+            notifiers: [.file(directory: (notifierDirectory ?? output.appendingPathComponent("reports")).path)],
             limits: limits,
             verification: mode == .dryRun ? .schema : .integrity,
             now: Fixtures.now
@@ -241,3 +241,4 @@ import Testing
         #expect(summary.warnings.first?.contains("the report could not be sent") == true)
     }
 }
+

@@ -1,4 +1,5 @@
 import Foundation
+import AWS
 import Logging
 import ODBC
 
@@ -13,10 +14,14 @@ public enum RunMode: Sendable, Equatable {
 
 public enum DestinationSettings: Sendable, Equatable {
     case local(directory: String)
+    case s3(bucket: String, prefix: String, configuration: S3Configuration)
 }
 
 public enum NotifierSettings: Sendable, Equatable {
+    /// The report as a file in this folder.
     case file(directory: String)
+    /// The report by email through SES.
+    case ses(from: String, to: [String], endpoint: AWSEndpoint)
 }
 
 /// Everything a run needs, resolved once from flags, environment and defaults. Tests build it
@@ -26,7 +31,7 @@ public struct LoadConfiguration: Sendable {
     public var warehouse: WarehouseLocation
     public var profile: LoadedProfile
     public var destination: DestinationSettings
-    public var notifier: NotifierSettings
+    public var notifiers: [NotifierSettings]
     public var workspace: String
     public var limits: PackagingLimits
     public var compressionLevel: Int32
@@ -36,26 +41,33 @@ public struct LoadConfiguration: Sendable {
     public var logLevel: Logger.Level
     /// The run's clock reading: file names, dates and the report come from it.
     public var now: Date
+    /// What AWS credential providers read (AWS_ACCESS_KEY_ID, the ECS endpoint, the shared file).
+    public var awsEnvironment: [String: String]
+    public var awsRetry: RetryPolicy
+    public var sentry: SentryReporter.DSN?
 
     public init(
         mode: RunMode = .load,
         warehouse: WarehouseLocation,
         profile: LoadedProfile,
         destination: DestinationSettings,
-        notifier: NotifierSettings,
+        notifiers: [NotifierSettings],
         workspace: String = "local",
         limits: PackagingLimits = PackagingLimits(),
         compressionLevel: Int32 = 6,
         verification: VerificationLevel = .integrity,
         schemaPath: String? = LoadConfiguration.bundledSchemaPath,
         logLevel: Logger.Level = .info,
-        now: Date = Date()
+        now: Date = Date(),
+        awsEnvironment: [String: String] = [:],
+        awsRetry: RetryPolicy = RetryPolicy(),
+        sentry: SentryReporter.DSN? = nil
     ) {
         self.mode = mode
         self.warehouse = warehouse
         self.profile = profile
         self.destination = destination
-        self.notifier = notifier
+        self.notifiers = notifiers
         self.workspace = workspace
         self.limits = limits
         self.compressionLevel = compressionLevel
@@ -63,6 +75,9 @@ public struct LoadConfiguration: Sendable {
         self.schemaPath = schemaPath
         self.logLevel = logLevel
         self.now = now
+        self.awsEnvironment = awsEnvironment
+        self.awsRetry = awsRetry
+        self.sentry = sentry
     }
 
     /// The schema of the elements patronload writes, shipped with it.
@@ -94,7 +109,48 @@ public struct LoadConfiguration: Sendable {
         }
 
         let output = value(options.outputDirectory, .outputDirectory) ?? "out"
-        let workspace = value(options.workspace, .workspace) ?? "local"
+
+        let destination: DestinationSettings
+        switch (value(options.s3Bucket, .s3Bucket), value(options.s3Prefix, .s3Prefix)) {
+        case (let bucket?, let prefix?):
+            let trimmed = prefix.trimmingCharacters(in: CharacterSet(charactersIn: "/"))
+            guard !trimmed.isEmpty else {
+                throw ConfigurationError.invalid(EnvironmentVariable.s3Prefix.rawValue, prefix, "name the folder Alma reads, e.g. alma/patrons")
+            }
+            let endpoint = AWSEndpoint.from(environment: environment, service: "s3")
+            let pathStyle = environment[EnvironmentVariable.s3PathStyle.rawValue].map { ["1", "true", "yes"].contains($0.lowercased()) }
+            destination = .s3(bucket: bucket, prefix: trimmed, configuration: S3Configuration(endpoint: endpoint, pathStyle: pathStyle))
+        case (nil, nil):
+            destination = .local(directory: output)
+        case (_?, nil):
+            throw ConfigurationError.missing(.s3Prefix, flag: "--s3-prefix", context: " when S3_BUCKET_NAME is set")
+        case (nil, _?):
+            throw ConfigurationError.missing(.s3Bucket, flag: "--s3-bucket", context: " when S3_PREFIX is set")
+        }
+
+        var notifiers: [NotifierSettings] = []
+        if case .local = destination {
+            notifiers.append(.file(directory: URL(fileURLWithPath: output).appendingPathComponent("reports").path))
+        }
+        let workspaceValue = value(options.workspace, .workspace)
+        switch (value(options.emailTo, .sesRecipient), value(options.emailFrom, .sesSender)) {
+        case (let to?, let from?):
+            guard workspaceValue != nil else {
+                throw ConfigurationError.missing(.workspace, flag: "--workspace", context: " when the report is emailed (it names the subject)")
+            }
+            var endpoint = AWSEndpoint.from(environment: environment, service: "ses")
+            if let region = environment[EnvironmentVariable.sesRegion.rawValue], !region.isEmpty { endpoint.region = region }
+            let recipients = to.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+            notifiers.append(.ses(from: from, to: recipients, endpoint: endpoint))
+        case (nil, nil):
+            break
+        case (_?, nil):
+            throw ConfigurationError.missing(.sesSender, flag: "--email-from", context: " when SES_RECIPIENT_EMAIL is set")
+        case (nil, _?):
+            throw ConfigurationError.missing(.sesRecipient, flag: "--email-to", context: " when SES_SEND_FROM_EMAIL is set")
+        }
+        let workspace = workspaceValue ?? "local"
+        let sentry = try SentryReporter.DSN(environment[EnvironmentVariable.sentryDSN.rawValue])
 
         var limits = PackagingLimits()
         if let users = options.maxUsersPerXMLFile { limits.maxUsersPerXMLFile = users }
@@ -111,14 +167,16 @@ public struct LoadConfiguration: Sendable {
             mode: mode,
             warehouse: warehouse,
             profile: profile,
-            destination: .local(directory: output),
-            notifier: .file(directory: URL(fileURLWithPath: output).appendingPathComponent("reports").path),
+            destination: destination,
+            notifiers: notifiers,
             workspace: workspace,
             limits: limits,
             compressionLevel: Int32(level),
             verification: (mode == .dryRun || options.validateXML) ? .schema : .integrity,
             logLevel: logLevel,
-            now: now
+            now: now,
+            awsEnvironment: environment.filter { $0.key.hasPrefix("AWS_") || $0.key == "HOME" },
+            sentry: sentry
         )
     }
 
@@ -167,15 +225,28 @@ public struct LoadConfiguration: Sendable {
         return .oracle(OracleSettings(user: env(.warehouseUser)!, password: env(.warehousePassword)!, host: env(.warehouseHost)!, port: port, sid: env(.warehouseSID)!, driver: driver))
     }
 
-    public func makeDestination() -> any Destination {
+    /// One credential provider for the run, shared by S3 and SES, refreshed before expiry.
+    public func makeCredentials() -> any CredentialProvider {
+        RefreshingCredentialProvider(CredentialChain.standard(environment: awsEnvironment, client: AWSHTTPClient.sharedClient))
+    }
+
+    public func makeDestination(credentials: any CredentialProvider, logger: Logger) -> any Destination {
         switch destination {
-        case .local(let directory): LocalDirectoryDestination(directory: URL(fileURLWithPath: directory))
+        case .local(let directory):
+            LocalDirectoryDestination(directory: URL(fileURLWithPath: directory))
+        case .s3(let bucket, let prefix, let configuration):
+            S3Destination(bucket: bucket, prefix: prefix, client: S3Client(configuration: configuration, credentials: credentials, retry: awsRetry, logger: logger))
         }
     }
 
-    public func makeNotifier() -> any Notifier {
-        switch notifier {
-        case .file(let directory): FileNotifier(directory: URL(fileURLWithPath: directory))
+    public func makeNotifiers(credentials: any CredentialProvider, logger: Logger) -> [any Notifier] {
+        notifiers.map { settings -> any Notifier in
+            switch settings {
+            case .file(let directory):
+                FileNotifier(directory: URL(fileURLWithPath: directory))
+            case .ses(let from, let to, let endpoint):
+                SESNotifier(from: from, to: to, client: SESClient(endpoint: endpoint, credentials: credentials, retry: awsRetry, logger: logger))
+            }
         }
     }
 }

@@ -5,6 +5,10 @@ public struct LoadOptions: Sendable, Equatable {
     public var warehouse: String?
     public var profile: String?
     public var outputDirectory: String?
+    public var s3Bucket: String?
+    public var s3Prefix: String?
+    public var emailTo: String?
+    public var emailFrom: String?
     public var workspace: String?
     public var logLevel: String?
     public var compressionLevel: Int?

@@ -1,0 +1,78 @@
+import AsyncHTTPClient
+import AWS
+import Foundation
+
+/// moto's server as scripts/test.sh starts it: signature checking on, one IAM user's key.
+public enum MotoService {
+    static let environment = ProcessInfo.processInfo.environment
+
+    public static var isAvailable: Bool {
+        environment["PATRONSYNC_TEST_MOTO_URL"] != nil || environment["PATRONSYNC_REQUIRE_SERVICES"] == "1"
+    }
+
+    public struct Missing: Error, CustomStringConvertible {
+        public var description = "PATRONSYNC_TEST_MOTO_URL is not set: run the tests with `make test`, which starts moto"
+    }
+
+    public static func url() throws -> String {
+        guard let url = environment["PATRONSYNC_TEST_MOTO_URL"] else { throw Missing() }
+        return url
+    }
+
+    public static func credentials() throws -> AWSCredentials {
+        guard let key = environment["PATRONSYNC_TEST_AWS_ACCESS_KEY_ID"], let secret = environment["PATRONSYNC_TEST_AWS_SECRET_ACCESS_KEY"] else { throw Missing() }
+        return AWSCredentials(accessKeyID: key, secretAccessKey: secret, source: "moto IAM user")
+    }
+
+    /// A fresh bucket name per test, so tests never see each other's objects.
+    public static func bucketName(_ label: String = "test") -> String {
+        "\(label)-\(UUID().uuidString.lowercased().prefix(12))"
+    }
+
+    /// Everything moto recorded (sent mail among it), from its own API.
+    public static func data() async throws -> [String: Any] {
+        let response = try await HTTPClient.shared.execute(HTTPClientRequest(url: try url() + "/moto-api/data.json"), timeout: .seconds(10))
+        let body = try await response.body.collect(upTo: 64 << 20)
+        return (try JSONSerialization.jsonObject(with: Data(Array(buffer: body))) as? [String: Any]) ?? [:]
+    }
+}
+
+/// Fixed credentials as a provider.
+public struct StaticCredentialProvider: CredentialProvider {
+    let value: AWSCredentials
+
+    public init(_ value: AWSCredentials) {
+        self.value = value
+    }
+
+    public func credentials() async throws -> AWSCredentials? { value }
+}
+
+extension MotoService {
+    /// The raw MIME messages SES (moto) accepted, oldest first.
+    public static func sentEmails() async throws -> [String] {
+        let ses = try await data()["ses"] as? [String: Any]
+        return (ses?["RawMessage"] as? [[String: Any]] ?? []).compactMap { $0["raw_data"] as? String }
+    }
+}
+
+/// The base64 parts of a MIME message, decoded: what a mail reader would show.
+public enum MIMEParts {
+    public static func decode(_ raw: String) -> [String] {
+        var parts: [String] = []
+        var current: [String] = []
+        var inBody = false
+        for line in raw.components(separatedBy: "\r\n") {
+            if line.hasPrefix("--") {
+                if !current.isEmpty, let data = Data(base64Encoded: current.joined()) { parts.append(String(decoding: data, as: UTF8.self)) }
+                current = []
+                inBody = false
+            } else if line.isEmpty {
+                inBody = true
+            } else if inBody {
+                current.append(line)
+            }
+        }
+        return parts
+    }
+}
