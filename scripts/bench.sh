@@ -23,7 +23,7 @@ for total in $SIZES; do
   warehouse="$DATA/warehouse-$total.sqlite"
   [ -f "$warehouse" ] || "$BIN/demo-warehouse" --staff "$staff" --students "$students" --output "$warehouse" >/dev/null
   out="$DATA/out-$total"; rm -rf "$out"
-  /usr/bin/time -f "%e %M" -o "$DATA/time-$total" "$BIN/patronload" --warehouse "sqlite:$warehouse" --output-dir "$out" --log-level error >/dev/null
+  /usr/bin/time -f "%e %M" -o "$DATA/time-$total" "$BIN/patronload" --warehouse "sqlite:$warehouse" --output-dir "$out" --no-history --log-level error >/dev/null
   read -r wall rss_kb < "$DATA/time-$total"
   xml="$DATA/xml-$total"; rm -rf "$xml"; mkdir -p "$xml"
   python3 - "$out" "$xml" <<'PY'
@@ -70,3 +70,26 @@ read -r wall rss_kb < "$DATA/time-pg"
 echo "| backend | run wall (s) | peak RSS (MiB) |"
 echo "|---|---|---|"
 python3 -c "print(f'| PostgreSQL (PostgresNIO) | {$wall:.2f} | {$rss_kb/1024:.0f} |')"
+
+echo
+echo "### History and what changed, 1,000,000 patrons"
+echo
+total=1000000
+warehouse="$DATA/warehouse-$total.sqlite"
+[ -f "$warehouse" ] || "$BIN/demo-warehouse" --staff 400000 --students 600000 --output "$warehouse" >/dev/null
+out="$DATA/out-history"; rm -rf "$out"
+measure() { # label, then patronload arguments
+  local label="$1"; shift
+  /usr/bin/time -f "%e %M" -o "$DATA/time-h" "$BIN/patronload" --warehouse "sqlite:$warehouse" --output-dir "$out" --log-level error "$@" >/dev/null
+  read -r wall rss_kb < "$DATA/time-h"
+  python3 -c "print(f'| $label | {$wall:.2f} | {$rss_kb/1024:.0f} |')"
+}
+echo "| run | wall (s) | peak RSS (MiB) |"
+echo "|---|---|---|"
+measure "plain run, no history (--no-history)" --no-history
+rm -rf "$out"
+measure "first run: history written, nothing to compare"
+measure "second run: compared with 1,000,000 (all unchanged), history rewritten"
+measure "third run, --only-changes (nothing changed: no XML written)" --only-changes
+echo
+echo "Manifest for 1,000,000 patrons: $(python3 -c "import os; print(f'{os.path.getsize(\"$out/history/manifest.bin.gz\")/1048576:.1f}')") MiB (gzip)"

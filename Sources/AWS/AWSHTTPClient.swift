@@ -74,7 +74,8 @@ public struct AWSHTTPClient: Sendable {
         headers extraHeaders: [(String, String)] = [],
         body: AWSBody = .empty,
         payloadHash: String? = nil,
-        signsPayloadHeader: Bool = false
+        signsPayloadHeader: Bool = false,
+        responseFile: String? = nil
     ) async throws -> AWSResponse {
         let hash: String
         if let payloadHash {
@@ -91,7 +92,8 @@ public struct AWSHTTPClient: Sendable {
             attempt += 1
             do {
                 return try await attemptOnce(operation: operation, method: method, base: base, path: path, query: query,
-                                             headers: extraHeaders, body: body, payloadHash: hash, signsPayloadHeader: signsPayloadHeader)
+                                             headers: extraHeaders, body: body, payloadHash: hash, signsPayloadHeader: signsPayloadHeader,
+                                             responseFile: responseFile)
             } catch var error as AWSError {
                 error.attempts = attempt
                 guard error.retryable, attempt < retry.maxAttempts else { throw error }
@@ -104,7 +106,7 @@ public struct AWSHTTPClient: Sendable {
 
     private func attemptOnce(
         operation: String, method: HTTPMethod, base: String, path: String, query: [(String, String)],
-        headers extra: [(String, String)], body: AWSBody, payloadHash: String, signsPayloadHeader: Bool
+        headers extra: [(String, String)], body: AWSBody, payloadHash: String, signsPayloadHeader: Bool, responseFile: String?
     ) async throws -> AWSResponse {
         guard let credentials = try await credentials.credentials() else {
             throw AWSError(operation: operation, message: "no AWS credentials: set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, run as an ECS task with a task role, or use ~/.aws/credentials")
@@ -140,10 +142,20 @@ public struct AWSHTTPClient: Sendable {
         }
 
         let response: HTTPClientResponse
-        let bytes: ByteBuffer
+        var bytes = ByteBuffer()
         do {
             response = try await client.execute(request, timeout: timeout, logger: logger)
-            bytes = try await response.body.collect(upTo: 16 << 20)
+            if let responseFile, (200..<300).contains(response.status.code) {
+                // Large objects (a history, an archived zip) go straight to disk.
+                FileManager.default.createFile(atPath: responseFile, contents: nil)
+                let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: responseFile))
+                defer { try? handle.close() }
+                for try await chunk in response.body {
+                    try handle.write(contentsOf: Data(chunk.readableBytesView))
+                }
+            } else {
+                bytes = try await response.body.collect(upTo: 16 << 20)
+            }
         } catch let error as FileChunks.ReadError {
             throw AWSError(operation: operation, message: error.description, retryable: false)
         } catch {

@@ -42,7 +42,7 @@ public struct S3Client: Sendable {
 
     // MARK: - Addressing
 
-    private func location(bucket: String, key: String = "") -> (base: String, path: String) {
+    func location(bucket: String, key: String = "") -> (base: String, path: String) {
         let encodedKey = AWSPercentEncoding.encode(key, keepingSlashes: true)
         if configuration.pathStyle {
             let base = configuration.endpoint.custom ?? "https://s3.\(configuration.endpoint.region).amazonaws.com"
@@ -243,5 +243,13 @@ extension S3Client {
     public func listMultipartUploads(bucket: String) async throws -> [String] {
         let response = try await send("ListMultipartUploads", .GET, bucket: bucket, query: [("uploads", "")])
         return AWSXMLNode.parse(response.body)?.all("Upload").compactMap { $0["Key"] } ?? []
+    }
+}
+
+extension S3Client {
+    /// Downloads an object to a file, streaming.
+    public func download(bucket: String, key: String, to path: String) async throws {
+        let (base, objectPath) = location(bucket: bucket, key: key)
+        _ = try await http.send(operation: "GetObject", method: .GET, base: base, path: objectPath, signsPayloadHeader: true, responseFile: path)
     }
 }

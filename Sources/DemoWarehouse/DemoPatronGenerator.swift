@@ -91,18 +91,24 @@ public struct DemoPatronGenerator: Sendable {
         if index > 0 && random.chance(0.003 * spec.messiness) { return studentRow(index - 1) }
         let person = Person(random: &random, messiness: spec.messiness)
         var login = "S\(Self.base36(UInt64(index) &* 7919 &+ 100_003))"
+        var institutionalID = mitID(9, index)
+        var libraryID = barcode(9, index, random: &random)
         if spec.staff > 0 && random.chance(spec.studentEmployeeShare) {
-            // A student employee: the same login as a staff member, now and then in another case.
-            let staffLogin = staffLogin(Int(random.next() % UInt64(spec.staff)))
+            // A student employee: the same person as a staff member (login, institutional ID and
+            // library card), the login now and then in another case.
+            let staffIndex = Int(random.next() % UInt64(spec.staff))
+            let staffLogin = staffLogin(staffIndex)
             login = random.chance(0.2) ? staffLogin.lowercased() : staffLogin
+            institutionalID = mitID(2, staffIndex)
+            libraryID = "32" + String(format8(UInt64(staffIndex) &* 31 % 100_000_000))
         }
         let department = random.chance(0.05) ? random.pick(["NIU", "NIW", "NIT", "NIH"]) : (random.chance(0.95) ? random.pick(Self.homeDepartments) : "99Z")
         let hasOffice = random.chance(0.3)
         return [
-            mitID(9, index),
+            institutionalID,
             email(login: login, random: &random),
             loginValue(login, random: &random),
-            barcode(9, index, random: &random),
+            libraryID,
             person.preferredFirst, person.preferredMiddle, person.preferredLast,
             person.first, person.middle, person.last,
             random.chance(0.9) ? "\(random.next() % 999 + 1) \(random.pick(Self.streets))" : nil,

@@ -3,17 +3,22 @@ import Logging
 
 /// The nightly run, step by step:
 /// 1. ask the warehouse for its version (the connection test stops here);
-/// 2. collect the primary_ids of every patron type but the last (only IDs: cheap);
-/// 3. render each type — rows → `AlmaUser` → XML bytes → deflate → zip on disk — all types at
-///    once, each skipping IDs that an earlier type loads;
-/// 4. check the built zips from disk, and that the run fits Alma's limits;
-/// 5. remove the old zips and deliver the new ones (not in a dry run);
-/// 6. report, whatever happened.
+/// 2. scan every patron type at once: rows → `PatronRecord`s in a record file, and hashes;
+/// 3. pre-flight across the feed: duplicates, clashes, code sets, required fields; stop when too
+///    much of a type would be left out;
+/// 4. compare with the last delivered run (new, changed, unchanged, gone) and decide between a
+///    full and a changes-only load;
+/// 5. render each type — records → `AlmaUser` → XML → deflate → zip on disk — all types at once;
+///    leavers to expire go in their type's files;
+/// 6. check the built zips from disk, and that the run fits Alma's limits;
+/// 7. remove the old zips and deliver the new ones (not in a dry run), then store the history;
+/// 8. report, whatever happened.
 public struct LoadJob: Sendable {
     public var configuration: LoadConfiguration
     public var source: any PatronSource
     public var destination: any Destination
     public var notifiers: [any Notifier]
+    public var history: (any HistoryStore)?
     public var sentry: SentryReporter?
     public var runLog: RunLog
     public var logger: Logger
@@ -23,6 +28,7 @@ public struct LoadJob: Sendable {
         source: any PatronSource,
         destination: any Destination,
         notifiers: [any Notifier],
+        history: (any HistoryStore)? = nil,
         sentry: SentryReporter? = nil,
         runLog: RunLog,
         logger: Logger
@@ -31,6 +37,7 @@ public struct LoadJob: Sendable {
         self.source = source
         self.destination = destination
         self.notifiers = notifiers
+        self.history = history
         self.sentry = sentry
         self.runLog = runLog
         self.logger = logger
@@ -44,6 +51,7 @@ public struct LoadJob: Sendable {
             source: configuration.warehouse.makeSource(logger: logger),
             destination: configuration.makeDestination(credentials: credentials, logger: logger),
             notifiers: configuration.makeNotifiers(credentials: credentials, logger: logger),
+            history: configuration.makeHistoryStore(credentials: credentials, logger: logger),
             sentry: configuration.sentry.map { SentryReporter(dsn: $0, environment: configuration.workspace) },
             runLog: runLog,
             logger: logger
@@ -74,12 +82,27 @@ public struct LoadJob: Sendable {
                 return summary
             }
             staging = try prepareStaging()
-            let rendered = try await renderAll(into: staging!)
-            summary.types = rendered.map(\.counts)
+            let work = staging!.appendingPathComponent("work", isDirectory: true)
+            try? FileManager.default.createDirectory(at: work, withIntermediateDirectories: true)
+
+            let scans = try await scanAll(into: work)
+            summary.types = scans.map(\.counts)
+            let decisions = FeedAnalysis.decide(scans)
+            try applyPreflight(decisions, scans, to: &summary)
+
+            let comparison = try await compareWithHistory(scans, decisions, work: work, summary: &summary)
+            let leavers = try await findLeavers(comparison.changes, previous: comparison.previous, work: work, summary: &summary)
+            let rendered = try await renderAll(scans, decisions, comparison.changes, full: comparison.full, leavers: leavers, into: staging!)
+            for (index, result) in rendered.enumerated() {
+                summary.types[index].written = result.written
+                summary.types[index].unchangedNotWritten = result.unchangedNotWritten
+                summary.types[index].leaversWritten = result.leaversWritten
+            }
             summary.zips = rendered.flatMap(\.zips)
-            try checkRunFits(rendered)
+            try checkRunFits(rendered, scans)
             if configuration.mode == .dryRun {
                 summary.stagingDirectory = staging?.path
+                try? FileManager.default.removeItem(at: work)
                 staging = nil
                 summary.outcome = .dryRun
             } else {
@@ -87,6 +110,7 @@ public struct LoadJob: Sendable {
                 summary.removed = result.removed
                 summary.delivered = result.delivered
                 summary.outcome = .delivered
+                await storeHistory(comparison, rendered: rendered, summary: &summary)
             }
         } catch let failure {
             summary.outcome = .failed(stage: failure.stage, message: failure.message)
@@ -116,7 +140,7 @@ public struct LoadJob: Sendable {
         return summary
     }
 
-    // MARK: - Steps
+    // MARK: - Connect
 
     private func connect() async throws(RunFailure) -> ServerVersion {
         do {
@@ -136,110 +160,290 @@ public struct LoadJob: Sendable {
         }
     }
 
-    private struct RenderedType: Sendable {
-        var counts: TypeCounts
-        var zips: [BuiltZip]
+    // MARK: - Scan
+
+    /// Reads every patron type at once into record files; rows without a login are rejected here.
+    private func scanAll(into work: URL) async throws(RunFailure) -> [ScannedType] {
+        let types = configuration.profile.profile.patronTypes
+        do {
+            return try await withThrowingTaskGroup(of: ScannedType.self) { group in
+                for (index, type) in types.enumerated() {
+                    group.addTask { try await scan(type, index: index, into: work) }
+                }
+                var results: [ScannedType] = []
+                for try await scanned in group { results.append(scanned) }
+                return results.sorted { $0.typeIndex < $1.typeIndex }
+            }
+        } catch let failure as RunFailure {
+            throw failure
+        } catch {
+            throw .packaging(.io(path: work.path, reason: "\(error)"))
+        }
     }
 
-    /// Renders every patron type at once. Each type needs the IDs of the types before it, and only
-    /// their IDs, so those are collected first in a cheaper pass.
-    private func renderAll(into staging: URL) async throws(RunFailure) -> [RenderedType] {
-        let types = configuration.profile.profile.patronTypes
-        var earlierIDs: [PrimaryIDSet] = [PrimaryIDSet()]
-        for type in types.dropLast() {
-            var ids = earlierIDs.last!
-            try await collectIDs(of: type, into: &ids)
-            earlierIDs.append(ids)
-        }
+    private func scan(_ type: PatronProfile.PatronType, index: Int, into work: URL) async throws(RunFailure) -> ScannedType {
+        let path = work.appendingPathComponent("\(type.name).records").path
+        let rules = PreflightRules(configuration.profile.profile.preflight)
         do {
-            return try await withThrowingTaskGroup(of: (Int, RenderedType).self) { group in
-                for (index, type) in types.enumerated() {
-                    let excluded = earlierIDs[index]
-                    group.addTask {
-                        (index, try await render(type, excluding: excluded, into: staging))
+            return try await source.withCursor(type.query) { cursor in
+                var scanned = ScannedType(typeIndex: index, patronType: type, recordsPath: path, entries: [], counts: TypeCounts(patronType: type.name), violations: [:])
+                let writer = try RecordFileWriter(path: path)
+                // A backend that learns its columns from the first row reports none for an empty result.
+                if !cursor.columns.isEmpty {
+                    let mapper = try PatronMapper(profile: configuration.profile, patronType: type, columns: cursor.columns)
+                    while let row = try await cursor.next() {
+                        scanned.counts.read += 1
+                        if scanned.counts.read & 4095 == 0 { try Task.checkCancellation() }
+                        switch mapper.map(row) {
+                        case .rejected(let institutionalID, let reason):
+                            scanned.counts.recordRejection(institutionalID: institutionalID)
+                            logger.warning("Rejected \(type.name) row with institutional ID \(institutionalID.isEmpty ? "(none)" : institutionalID): \(reason.rawValue) (\(type.columns.loginID))")
+                        case .record(let record):
+                            if let violation = rules.violation(record) {
+                                scanned.violations[scanned.entries.count] = violation
+                            }
+                            let offset = try writer.append(record.serialized())
+                            scanned.entries.append(ScanEntry(record: record, offset: offset))
+                        }
                     }
                 }
-                var results: [RenderedType?] = Array(repeating: nil, count: types.count)
-                for try await (index, rendered) in group {
-                    results[index] = rendered
+                try writer.finish()
+                return scanned
+            }
+        } catch {
+            throw RunFailure(error, patronType: type.name)
+        }
+    }
+
+    // MARK: - Pre-flight
+
+    private func applyPreflight(_ decisions: FeedDecisions, _ scans: [ScannedType], to summary: inout RunSummary) throws(RunFailure) {
+        for scan in scans {
+            summary.types[scan.typeIndex].skippedAsEarlierType = decisions.count(.duplicateOfEarlierType, type: scan.typeIndex)
+            summary.types[scan.typeIndex].skippedAsRepeat = decisions.count(.repeatInType, type: scan.typeIndex)
+            summary.types[scan.typeIndex].leftOut = decisions.count(.leftOut, type: scan.typeIndex)
+        }
+        summary.preflightTotal = decisions.leftOut.count
+        do {
+            summary.preflight = try PreflightReport.lines(decisions.leftOut.prefix(PreflightReport.lineLimit), scans: scans)
+        } catch {
+            throw .packaging(.io(path: "record files", reason: "\(error)"))
+        }
+        if !decisions.leftOut.isEmpty {
+            logger.warning("Pre-flight left out \(decisions.leftOut.count) patron(s); the report lists them with their reasons")
+        }
+        for scan in scans {
+            let mapped = scan.entries.count
+            let leftOut = summary.types[scan.typeIndex].leftOut
+            guard mapped > 0 else { continue }
+            let percent = Double(leftOut) * 100 / Double(mapped)
+            if percent > configuration.maxLeftOutPercent {
+                throw .preflight("The pre-flight would leave out \(leftOut) of \(mapped) \(scan.patronType.name) patrons (\(String(format: "%.1f", percent))%, more than the \(String(format: "%g", configuration.maxLeftOutPercent))% allowed); nothing was removed or delivered. The report lists the first reasons: fix the warehouse, or raise maxLeftOutPercent in the profile or --max-left-out-percent")
+            }
+        }
+    }
+
+    // MARK: - History
+
+    private struct Comparison {
+        var changes: ChangeSet
+        var previous: ManifestHeader?
+        var full: Bool
+        var manifestPath: String?
+        var typeNames: [String]
+    }
+
+    /// Reads the last run's manifest (if any), decides between a full and a changes-only load, and
+    /// compares, writing the next manifest beside the run's files.
+    private func compareWithHistory(_ scans: [ScannedType], _ decisions: FeedDecisions, work: URL, summary: inout RunSummary) async throws(RunFailure) -> Comparison {
+        let previousPath = work.appendingPathComponent("previous.manifest.gz").path
+        var reader: ManifestReader?
+        if let history {
+            do {
+                if try await history.fetchManifest(to: previousPath) {
+                    reader = try ManifestReader(path: previousPath)
                 }
+            } catch let error as HistoryError {
+                throw .history(error.description)
+            } catch {
+                throw .history("Cannot read the run history (\(history.description)): \(error); fix or remove it to start a new history")
+            }
+        }
+        let today = AlmaDate(utc: configuration.now)
+        var full = true
+        if configuration.onlyChanges {
+            if let header = reader?.header {
+                let age = today.daysSinceEpoch - (Self.day(header.lastFullLoad)?.daysSinceEpoch ?? Int.min / 2)
+                if age >= configuration.historyRules.fullLoadEveryDays {
+                    summary.loadKind = .full(reason: "the last full load (\(header.lastFullLoad)) is \(age) days old; one is due every \(configuration.historyRules.fullLoadEveryDays)")
+                } else {
+                    full = false
+                    summary.loadKind = .changesOnly(lastFullLoad: header.lastFullLoad)
+                }
+            } else {
+                summary.loadKind = .full(reason: "there is no run history yet")
+            }
+        }
+        let typeNames = scans.map(\.patronType.name)
+        let manifestPath = work.appendingPathComponent("next.manifest.gz").path
+        do {
+            let header = ManifestHeader(
+                runID: runID, runDate: today.isoDay, fullLoad: full,
+                lastFullLoad: full ? today.isoDay : (reader?.header.lastFullLoad ?? today.isoDay),
+                profile: configuration.profile.profile.name, types: [], files: [], archive: []
+            )
+            let writer = history == nil ? nil : try ManifestWriter(path: manifestPath, header: header, typeNames: typeNames)
+            let changes = try ChangeDetector.compare(scans: scans, decisions: decisions, previous: reader, writer: writer)
+            try writer?.finish()
+            summary.changes = changes.types
+            summary.previousRunID = reader?.header.runID
+            if let previous = reader?.header {
+                let totals = changes.types.reduce(into: (0, 0, 0)) { $0.0 += $1.new; $0.1 += $1.changed; $0.2 += $1.gone }
+                logger.info("Since run \(previous.runID): \(totals.0) new, \(totals.1) changed, \(totals.2) gone")
+            }
+            return Comparison(changes: changes, previous: reader?.header, full: full, manifestPath: writer == nil ? nil : manifestPath, typeNames: typeNames)
+        } catch let error as HistoryError {
+            throw .history(error.description)
+        } catch {
+            throw .history("Comparing with the run history failed: \(error)")
+        }
+    }
+
+    /// Under the `expire` policy, the last written record of each leaver, with a new expiry.
+    private func findLeavers(_ changes: ChangeSet, previous: ManifestHeader?, work: URL, summary: inout RunSummary) async throws(RunFailure) -> [String: [[UInt8]]] {
+        guard configuration.historyRules.leavers == .expire, !changes.gone.isEmpty, let history, let previous else { return [:] }
+        var zips: [String] = []
+        do {
+            for run in previous.archive.reversed() {
+                zips += try await history.fetchArchive(run, to: work.path)
+            }
+            let expiry = AlmaDate(utc: configuration.now).adding(days: configuration.historyRules.leaverExpiryDays)
+            let found = try LeaverArchive.find(changes.gone, in: zips, expiry: expiry)
+            for (index, type) in (summary.changes ?? []).enumerated() {
+                summary.changes?[index].leaversExpired = found.linesByType[type.patronType]?.count ?? 0
+                summary.changes?[index].leaversNotFound = found.notFound.filter { $0.patronType == type.patronType }.map(\.primaryID)
+            }
+            if !found.notFound.isEmpty {
+                logger.warning("\(found.notFound.count) leaver(s) have no archived record to write once more; they are reported and forgotten")
+            }
+            return found.linesByType
+        } catch {
+            throw .history("Cannot read the archived zips for leavers from \(history.description): \(error)")
+        }
+    }
+
+    private func storeHistory(_ comparison: Comparison, rendered: [RenderedType], summary: inout RunSummary) async {
+        guard let history, let manifestPath = comparison.manifestPath else { return }
+        do {
+            // The header is known only now: rewrite the file with the final counts and files.
+            let finalPath = manifestPath + ".final"
+            let reader = try ManifestReader(path: manifestPath)
+            var header = reader.header
+            header.types = rendered.enumerated().map { index, result in
+                let changes = comparison.changes.types[index]
+                return ManifestHeader.TypeSummary(
+                    name: comparison.typeNames[index], read: summary.types[index].read, written: result.written,
+                    patrons: changes.new + changes.changed + changes.unchanged + changes.keptFromLastRun
+                )
+            }
+            header.files = summary.zips.map(\.fileName)
+            var archive: [ManifestHeader.ArchivedRun] = []
+            if configuration.historyRules.leavers == .expire {
+                archive = (comparison.full ? [] : comparison.previous?.archive ?? []) + [.init(runID: runID, files: header.files)]
+                // A local destination moved the built files into place; archive them from there.
+                let zips = summary.zips.map { zip -> BuiltZip in
+                    var zip = zip
+                    if !FileManager.default.fileExists(atPath: zip.path), let delivered = summary.delivered.first(where: { $0.name == zip.fileName }) {
+                        zip.path = delivered.location
+                    }
+                    return zip
+                }
+                try await history.archive(zips, runID: runID)
+            }
+            header.archive = archive
+            let writer = try ManifestWriter(path: finalPath, header: header, typeNames: reader.typeNames)
+            while let (entry, hash) = try reader.next() {
+                try writer.append(entry, idHash: hash)
+            }
+            try writer.finish()
+            try await history.storeManifest(from: finalPath)
+            let dropped = (comparison.previous?.archive ?? []).filter { old in !archive.contains { $0.runID == old.runID } }
+            try await history.removeArchives(dropped)
+            summary.historyStored = history.description
+            logger.info("Stored the run history (\(writer.count) patrons) in \(history.description)")
+        } catch {
+            summary.warnings.append("the run history could not be stored in \(history.description): \(error); the next run compares with the one before")
+            logger.error("The run history could not be stored: \(error)")
+        }
+    }
+
+    // MARK: - Render
+
+    struct RenderedType: Sendable {
+        var zips: [BuiltZip]
+        var written: Int
+        var unchangedNotWritten: Int
+        var leaversWritten: Int
+    }
+
+    private func renderAll(_ scans: [ScannedType], _ decisions: FeedDecisions, _ changes: ChangeSet, full: Bool, leavers: [String: [[UInt8]]], into staging: URL) async throws(RunFailure) -> [RenderedType] {
+        do {
+            return try await withThrowingTaskGroup(of: (Int, RenderedType).self) { group in
+                for scan in scans {
+                    let decided = decisions.decisions[scan.typeIndex]
+                    let statuses = changes.statuses[scan.typeIndex]
+                    let leaverLines = leavers[scan.patronType.name] ?? []
+                    group.addTask {
+                        (scan.typeIndex, try render(scan, decided, statuses, full: full, leavers: leaverLines, into: staging))
+                    }
+                }
+                var results = Array<RenderedType?>(repeating: nil, count: scans.count)
+                for try await (index, rendered) in group { results[index] = rendered }
                 return results.map { $0! }
             }
         } catch let failure as RunFailure {
             throw failure
         } catch {
-            throw .packaging(PackagingError.io(path: staging.path, reason: "\(error)"))
+            throw .packaging(.io(path: staging.path, reason: "\(error)"))
         }
     }
 
-    private func collectIDs(of type: PatronProfile.PatronType, into ids: inout PrimaryIDSet) async throws(RunFailure) {
-        let dates = runDates
-        do {
-            let collected = try await source.withCursor(type.query) { cursor in
-                var ids = ids
-                // A backend that learns its columns from the first row reports none for an empty result.
-                guard !cursor.columns.isEmpty else { return ids }
-                let mapper = try PatronMapper(profile: configuration.profile, patronType: type, columns: cursor.columns, dates: dates)
-                while let row = try await cursor.next() {
-                    if let id = mapper.primaryID(of: row) { ids.insert(id) }
-                }
-                return ids
-            }
-            ids = collected
-        } catch {
-            throw RunFailure(error, patronType: type.name)
-        }
-        logger.info("Collected \(ids.count) \(type.name) IDs to skip in later patron types")
-    }
-
-    private func render(_ type: PatronProfile.PatronType, excluding earlier: PrimaryIDSet, into staging: URL) async throws(RunFailure) -> RenderedType {
+    private func render(_ scan: ScannedType, _ decisions: [Decision], _ statuses: [ChangeStatus], full: Bool, leavers: [[UInt8]], into staging: URL) throws(RunFailure) -> RenderedType {
         let started = Date()
-        let dates = runDates
-        let result: RenderedType
+        let type = scan.patronType
+        let builder = AlmaUserBuilder(profile: configuration.profile.profile, patronType: type, dates: runDates)
+        let packager = TypePackager(
+            patronType: type.name, stamp: runID, directory: staging.path, rootElement: configuration.profile.profile.rootElement,
+            limits: configuration.limits, compressionLevel: configuration.compressionLevel, modified: configuration.now
+        )
+        var result = RenderedType(zips: [], written: 0, unchangedNotWritten: 0, leaversWritten: 0)
         do {
-            result = try await source.withCursor(type.query) { cursor in
-                guard !cursor.columns.isEmpty else { return RenderedType(counts: TypeCounts(patronType: type.name), zips: []) }
-                let mapper = try PatronMapper(profile: configuration.profile, patronType: type, columns: cursor.columns, dates: dates)
-                let packager = TypePackager(
-                    patronType: type.name,
-                    stamp: runID,
-                    directory: staging.path,
-                    rootElement: configuration.profile.profile.rootElement,
-                    limits: configuration.limits,
-                    compressionLevel: configuration.compressionLevel,
-                    modified: configuration.now
-                )
-                var counts = TypeCounts(patronType: type.name)
-                var seen = PrimaryIDSet()
-                var user = XMLBytes(capacity: 16 * 1024)
-                while let row = try await cursor.next() {
-                    counts.read += 1
-                    if counts.read & 4095 == 0 { try Task.checkCancellation() }
-                    guard let id = mapper.primaryID(of: row) else {
-                        let institutionalID = mapper.institutionalID(of: row)
-                        counts.recordRejection(institutionalID: institutionalID)
-                        logger.warning("Rejected \(type.name) row with institutional ID \(institutionalID.isEmpty ? "(none)" : institutionalID): \(RejectionReason.missingLoginID.rawValue) (\(type.columns.loginID))")
-                        continue
-                    }
-                    if earlier.contains(id) {
-                        counts.skippedAsEarlierType += 1
-                        logger.debug("Skipped \(type.name) \(id): loaded by an earlier patron type")
-                        continue
-                    }
-                    guard seen.insert(id) else {
-                        counts.skippedAsRepeat += 1
-                        logger.debug("Skipped \(type.name) \(id): repeated in this patron type")
-                        continue
-                    }
-                    guard case .user(let almaUser) = mapper.map(row) else { continue }
-                    user.removeAll()
-                    AlmaUserXMLWriter.write(almaUser, into: &user)
-                    try packager.add(user)
-                    counts.written += 1
+            let reader = try RecordFileReader(path: scan.recordsPath)
+            var user = XMLBytes(capacity: 16 * 1024)
+            var ordinal = 0
+            while let line = try reader.nextLine() {
+                defer { ordinal += 1 }
+                guard decisions[ordinal] == .write else { continue }
+                if !full && statuses[ordinal] == .unchanged {
+                    result.unchangedNotWritten += 1
+                    continue
                 }
-                let zips = try packager.finish()
-                return RenderedType(counts: counts, zips: zips)
+                guard let record = PatronRecord(serialized: line) else {
+                    throw PackagingError.io(path: scan.recordsPath, reason: "record \(ordinal) does not read back")
+                }
+                user.removeAll()
+                AlmaUserXMLWriter.write(builder.user(record), into: &user)
+                try packager.add(user)
+                result.written += 1
             }
+            for line in leavers {
+                user.removeAll()
+                user.raw(line)
+                try packager.add(user)
+                result.written += 1
+                result.leaversWritten += 1
+            }
+            result.zips = try packager.finish()
         } catch {
             throw RunFailure(error, patronType: type.name)
         }
@@ -253,21 +457,23 @@ public struct LoadJob: Sendable {
                 throw .verification(.verificationFailed(file: zip.fileName, reason: "\(error)"))
             }
         }
-        let c = result.counts
-        logger.info("\(type.name): read \(c.read), wrote \(c.written), rejected \(c.rejected), skipped \(c.skippedAsEarlierType) loaded as an earlier type and \(c.skippedAsRepeat) repeats, in \(result.zips.count) zip(s), \(String(format: "%.1f", Date().timeIntervalSince(started))) s")
-        if c.written == 0 {
-            logger.warning("\(type.name): no users to write; no \(type.name) file is built, and the old ones will still be removed")
+        let c = scan.counts
+        logger.info("\(type.name): read \(c.read), wrote \(result.written)\(result.leaversWritten > 0 ? " (\(result.leaversWritten) leavers)" : ""), rejected \(c.rejected)\(full ? "" : ", \(result.unchangedNotWritten) unchanged not written"), in \(result.zips.count) zip(s), \(String(format: "%.1f", Date().timeIntervalSince(started))) s")
+        if result.written == 0 {
+            logger.warning("\(type.name): nothing to write; no \(type.name) file is built, and the old ones will still be removed")
         }
         return result
     }
 
-    private func checkRunFits(_ rendered: [RenderedType]) throws(RunFailure) {
+    private func checkRunFits(_ rendered: [RenderedType], _ scans: [ScannedType]) throws(RunFailure) {
         let total = rendered.reduce(0) { $0 + $1.zips.count }
         guard total <= configuration.limits.maxZipsPerRun else {
-            let perType = Dictionary(rendered.map { ($0.counts.patronType, $0.zips.count) }, uniquingKeysWith: +)
+            let perType = Dictionary(zip(scans, rendered).map { ($0.patronType.name, $1.zips.count) }, uniquingKeysWith: +)
             throw .packaging(.tooManyZips(needed: total, limit: configuration.limits.maxZipsPerRun, perType: perType))
         }
     }
+
+    // MARK: - Deliver and report
 
     private func deliver(_ zips: [BuiltZip]) async throws(RunFailure) -> DeliveryResult {
         do {
@@ -316,6 +522,12 @@ public struct LoadJob: Sendable {
         let p = calendar.dateComponents([.year, .month, .day, .hour, .minute, .second], from: date)
         return String(format: "%04d-%02d-%02d_%02d.%02d.%02d", p.year!, p.month!, p.day!, p.hour!, p.minute!, p.second!)
     }
+
+    static func day(_ text: String) -> AlmaDate? {
+        let parts = text.split(separator: "-").compactMap { Int($0) }
+        guard parts.count == 3, (1...12).contains(parts[1]), parts[2] >= 1, parts[2] <= AlmaDate.daysIn(month: parts[1], year: parts[0]) else { return nil }
+        return AlmaDate(year: parts[0], month: parts[1], day: parts[2])
+    }
 }
 
 /// A failure that ends a run, with the stage it happened in.
@@ -324,6 +536,8 @@ enum RunFailure: Error {
     case profile(ProfileError)
     case packaging(PackagingError)
     case verification(PackagingError)
+    case preflight(String)
+    case history(String)
     case delivery(DeliveryError)
 
     init(_ error: any Error, patronType: String) {
@@ -343,6 +557,8 @@ enum RunFailure: Error {
         case .profile: .configuration
         case .packaging: .packaging
         case .verification: .verification
+        case .preflight: .preflight
+        case .history: .history
         case .delivery: .delivery
         }
     }
@@ -352,6 +568,7 @@ enum RunFailure: Error {
         case .warehouse(let error): error.message
         case .profile(let error): error.description
         case .packaging(let error), .verification(let error): error.description
+        case .preflight(let message), .history(let message): message
         case .delivery(let error): error.description
         }
     }

@@ -7,6 +7,8 @@ enum ExitStatus: Int32, CaseIterable {
     case warehouse = 3
     case packaging = 4
     case delivery = 5
+    case stopped = 6
+    case history = 7
 
     init(stage: RunStage) {
         switch stage {
@@ -14,6 +16,8 @@ enum ExitStatus: Int32, CaseIterable {
         case .warehouse: self = .warehouse
         case .packaging, .verification: self = .packaging
         case .delivery: self = .delivery
+        case .preflight: self = .stopped
+        case .history: self = .history
         }
     }
 
@@ -24,6 +28,8 @@ enum ExitStatus: Int32, CaseIterable {
         case .warehouse: "warehouse unreachable or query failed; nothing changed"
         case .packaging: "files not built, checked or fitting; nothing changed"
         case .delivery: "delivery failed; the report says what changed"
+        case .stopped: "stopped: too much of a type would be left out"
+        case .history: "the run history cannot be read; nothing changed"
         }
     }
 }

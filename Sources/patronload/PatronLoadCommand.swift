@@ -66,6 +66,18 @@ struct PatronLoadCommand: AsyncParsableCommand {
     @Option(name: .customLong("max-xml-bytes"), help: "Start a new XML file before one grows past this many bytes. (default: 1073741824)")
     var maxXMLBytes: UInt64?
 
+    @Flag(name: .customLong("only-changes"), help: "Write only new and changed patrons (and leavers to expire); a full load runs instead when the last one is older than the profile's fullLoadEveryDays (7) or there is no history.")
+    var onlyChanges = false
+
+    @Option(help: "Patrons gone from the feed: ignore (Alma's expiry date handles them) or expire (written once more, expiring soon). (default: the profile's, ignore)")
+    var leavers: String?
+
+    @Option(name: .customLong("max-left-out-percent"), help: "Stop when the pre-flight would leave out more than this share of a patron type. (default: the profile's, 5)")
+    var maxLeftOutPercent: Double?
+
+    @Flag(name: .customLong("no-history"), help: "Neither read nor store the run history: no change report, no changes-only load.")
+    var noHistory = false
+
     @Flag(name: .customLong("validate-xml"), help: "Also validate every XML file against the schema before delivery (dry runs always do).")
     var validateXML = false
 
@@ -87,6 +99,10 @@ struct PatronLoadCommand: AsyncParsableCommand {
         options.maxUsersPerXMLFile = maxUsersPerFile
         options.maxXMLFileBytes = maxXMLBytes
         options.validateXML = validateXML
+        options.onlyChanges = onlyChanges
+        options.leavers = leavers
+        options.maxLeftOutPercent = maxLeftOutPercent
+        options.noHistory = noHistory
 
         let configuration: LoadConfiguration
         do {

@@ -115,7 +115,7 @@ import Testing
         let report = try String(contentsOf: output.appendingPathComponent("reports/patronload_2026-11-22_02.00.00.report.txt"), encoding: .utf8)
         #expect(report.contains("patronload run 2026-11-22_02.00.00: delivered"))
         let studentLine = report.split(separator: "\n").first { $0.hasPrefix("student ") }
-        #expect(studentLine?.split(separator: " ").map(String.init) == ["student", "2500", "\(studentCounts.written)", "\(studentCounts.rejected)", "\(studentCounts.skippedAsEarlierType)", "\(studentCounts.skippedAsRepeat)"])
+        #expect(studentLine?.split(separator: " ").map(String.init) == ["student", "2500", "\(studentCounts.written)", "\(studentCounts.rejected)", "\(studentCounts.skippedAsEarlierType)", "\(studentCounts.skippedAsRepeat)", "\(studentCounts.leftOut)"])
         #expect(report.contains("Successfully connected to SQLite version:"))
         #expect(!FileManager.default.fileExists(atPath: output.appendingPathComponent(".staging-2026-11-22_02.00.00").path))
     }

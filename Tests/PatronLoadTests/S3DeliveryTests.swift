@@ -38,7 +38,7 @@ struct S3DeliveryTests {
         return setup
     }
 
-    static func configuration(_ setup: Setup, endpoint: String? = nil, secret: String? = nil, mode: RunMode = .load, sender: String? = nil) throws -> LoadConfiguration {
+    static func configuration(_ setup: Setup, endpoint: String? = nil, secret: String? = nil, mode: RunMode = .load, sender: String? = nil, withHistory: Bool = false, day: Int = 0) throws -> LoadConfiguration {
         let credentials = try MotoService.credentials()
         let url = try endpoint ?? MotoService.url()
         var configuration = LoadJobTests.configuration(warehouse: setup.warehouse, output: setup.directory.appending("unused"), mode: mode)
@@ -47,6 +47,10 @@ struct S3DeliveryTests {
         configuration.workspace = "test"
         configuration.awsEnvironment = ["AWS_ACCESS_KEY_ID": credentials.accessKeyID, "AWS_SECRET_ACCESS_KEY": secret ?? credentials.secretAccessKey, "HOME": setup.directory.path]
         configuration.awsRetry = RetryPolicy(maxAttempts: 4, baseDelay: .milliseconds(10), maxDelay: .milliseconds(40))
+        if withHistory {
+            configuration.history = .s3(bucket: setup.bucket, prefix: "alma-history", configuration: S3Configuration(endpoint: AWSEndpoint(region: "us-east-1", custom: url)))
+        }
+        configuration.now = Fixtures.now.addingTimeInterval(Double(day) * 86_400)
         return configuration
     }
 
@@ -137,6 +141,32 @@ struct S3DeliveryTests {
         let email = try #require(try await Self.email(from: setup.sender))
         #expect(email.contains("FAILED during delivery"))
         #expect(email.contains("Subject: TEST Patronload file creation 2026-11-22 FAILED"))
+    }
+
+    @Test func theHistoryLivesInS3OutsideThePrefixAndSurvivesAFailedDelivery() async throws {
+        let setup = try await Self.setUp(staff: 150, students: 150)
+        let (first, _) = await LoadJobTests.run(try Self.configuration(setup, withHistory: true, day: 0))
+        #expect(first.outcome == .delivered)
+        #expect(first.historyStored == "history in s3://\(setup.bucket)/alma-history/")
+        let stored = try #require(try await setup.s3.headObject(bucket: setup.bucket, key: "alma-history/manifest.bin.gz"))
+
+        // A delivery that keeps failing stores nothing: the manifest is the one from the first run.
+        let proxy = try await FaultInjectingProxy(upstream: try MotoService.url())
+        defer { Task { await proxy.shutdown() } }
+        proxy.inject(.init(method: "PUT", pathContains: "student_2026-11-23", fault: .status(500), times: nil))
+        let (failed, _) = await LoadJobTests.run(try Self.configuration(setup, endpoint: proxy.url, withHistory: true, day: 1))
+        guard case .failed(let stage, _) = failed.outcome else { Issue.record("expected failure"); return }
+        #expect(stage == .delivery)
+        #expect(try await setup.s3.headObject(bucket: setup.bucket, key: "alma-history/manifest.bin.gz")?.etag == stored.etag)
+
+        // The next run compares with the first, read back from S3.
+        let (third, _) = await LoadJobTests.run(try Self.configuration(setup, withHistory: true, day: 2))
+        #expect(third.outcome == .delivered)
+        #expect(third.previousRunID == "2026-11-22_02.00.00")
+        #expect(third.changes?.allSatisfy { $0.new == 0 && $0.changed == 0 && $0.gone == 0 } == true)
+        #expect(third.changes?.map(\.unchanged) == first.types.map(\.written))
+        // Nothing of the history is where Alma reads.
+        #expect(try await Self.keys(setup).filter { $0.hasPrefix("alma/") && $0.contains("manifest") }.isEmpty)
     }
 
     @Test func aReportEmailThatFailsLeavesTheDeliveredOutcome() async throws {

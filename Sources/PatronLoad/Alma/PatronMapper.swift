@@ -19,18 +19,16 @@ public enum RejectionReason: String, Sendable, Equatable, Codable {
 }
 
 public enum MappingOutcome: Sendable, Equatable {
-    case user(AlmaUser)
+    case record(PatronRecord)
     case rejected(institutionalID: String, reason: RejectionReason)
 }
 
-/// Maps the rows of one patron type's query to `AlmaUser` values. Column positions are resolved once,
+/// Maps the rows of one patron type's query to `PatronRecord` values. Column positions are resolved once,
 /// when the query's columns are known; a column the profile names but the query lacks fails there.
 public struct PatronMapper {
     public let patronType: PatronProfile.PatronType
-    private let codes: PatronProfile.FixedCodes
     private let suffix: String
     private let noneBarcodes: Set<String>
-    private let dates: RunDates
     private let lookup: DepartmentLookup?
     private let groupValues: [String: String]?
     private let overrides: [(column: Int, regex: Regex<AnyRegexOutput>, code: String)]
@@ -53,12 +51,10 @@ public struct PatronMapper {
         case value(String)
     }
 
-    public init(profile: LoadedProfile, patronType: PatronProfile.PatronType, columns: [String], dates: RunDates) throws(ProfileError) {
+    public init(profile: LoadedProfile, patronType: PatronProfile.PatronType, columns: [String]) throws(ProfileError) {
         self.patronType = patronType
-        self.codes = profile.profile.codes
         self.suffix = profile.profile.primaryIDSuffix
         self.noneBarcodes = Set(profile.profile.barcodeNoneValues.map { $0.uppercased() })
-        self.dates = dates
         self.lookup = patronType.statisticCategory.flatMap { profile.lookups[$0.lookup] }
 
         var positions: [String: Int] = [:]
@@ -143,48 +139,39 @@ public struct PatronMapper {
             return .rejected(institutionalID: institutionalID(of: row), reason: .missingLoginID)
         }
         func value(_ position: Int) -> String { Self.trimmed(row[position]) }
-
+        func read(_ slot: Int) -> String {
+            switch index.address[slot] {
+            case .column(let position)?: Self.trimmed(row[position])
+            case .value(let value)?: value
+            case nil: ""
+            }
+        }
         let first = value(index.legalFirst)
         let middle = value(index.legalMiddle)
         let last = value(index.legalLast)
-
-        var identifiers: [AlmaUser.Identifier] = []
-        let institutionalID = value(index.institutionalID)
-        if !institutionalID.isEmpty {
-            identifiers.append(.init(type: codes.institutionalIDType, value: institutionalID, status: codes.identifierStatus))
-        }
-        let barcode = value(index.barcode)
-        if !barcode.isEmpty, !noneBarcodes.contains(barcode.uppercased()) {
-            identifiers.append(.init(type: codes.barcodeType, value: barcode, status: codes.identifierStatus))
-        }
-
-        let email = value(index.email)
-
-        return .user(AlmaUser(
-            recordType: codes.recordType,
+        var barcode = value(index.barcode)
+        if noneBarcodes.contains(barcode.uppercased()) { barcode = "" }
+        let line1 = read(0)
+        return .record(PatronRecord(
             primaryID: primaryID,
+            institutionalID: value(index.institutionalID),
+            barcode: barcode,
             firstName: first,
             middleName: middle,
             lastName: last,
-            gender: patronType.clearGender ? CodeValue("") : nil,
-            userGroup: userGroup(row),
-            catalogerLevel: codes.catalogerLevel,
-            preferredLanguage: codes.preferredLanguage,
-            expiryDate: dates.expiry,
-            purgeDate: dates.purge,
-            accountType: codes.accountType,
-            externalID: codes.externalID,
-            status: codes.status,
-            addresses: [address(row)],
-            emails: email.isEmpty ? [] : [.init(address: email, types: [codes.emailType], preferred: true)],
-            phones: phones(row),
             preferredFirstName: Self.preferred(value(index.preferredFirst), legal: first),
             preferredMiddleName: Self.preferred(value(index.preferredMiddle), legal: middle),
             preferredLastName: Self.preferred(value(index.preferredLast), legal: last),
-            isResearcher: patronType.isResearcher,
-            identifiers: identifiers,
-            roles: [.init(status: codes.roleStatus, scope: codes.roleScope, roleType: codes.roleType)],
-            statistics: statistic(row).map { [$0] } ?? []
+            email: value(index.email),
+            phones: phones(row),
+            userGroup: userGroup(row),
+            line1: line1.isEmpty ? patronType.address.line1Default : line1,
+            line2: read(1),
+            line3: read(2),
+            city: read(3),
+            stateProvince: read(4),
+            postalCode: read(5),
+            statistic: statistic(row)
         ))
     }
 
@@ -202,48 +189,27 @@ public struct PatronMapper {
         return CodeValue(code, desc: desc)
     }
 
-    private func address(_ row: [String?]) -> AlmaUser.Address {
-        func read(_ slot: Int) -> String {
-            switch index.address[slot] {
-            case .column(let position)?: Self.trimmed(row[position])
-            case .value(let value)?: value
-            case nil: ""
-            }
-        }
-        let line1 = read(0)
-        return AlmaUser.Address(
-            line1: line1.isEmpty ? patronType.address.line1Default : line1,
-            line2: read(1),
-            line3: read(2),
-            city: read(3),
-            stateProvince: read(4),
-            postalCode: read(5),
-            note: codes.addressNote,
-            types: [codes.addressType]
-        )
-    }
-
-    private func phones(_ row: [String?]) -> [AlmaUser.Phone] {
-        var phones: [AlmaUser.Phone] = []
+    private func phones(_ row: [String?]) -> [PatronRecord.Phone] {
+        var phones: [PatronRecord.Phone] = []
         var preferredColumn: Int?
         for position in index.preferredPhones {
             let number = Self.trimmed(row[position])
             if !number.isEmpty {
-                phones.append(.init(number: Self.formatPhone(number), types: [codes.preferredPhoneType], preferred: true))
+                phones.append(.init(number: Self.formatPhone(number), isPreferred: true))
                 preferredColumn = position
                 break
             }
         }
-        if let secondary = index.secondaryPhone, secondary != preferredColumn, let type = patronType.phones.secondary?.type {
+        if let secondary = index.secondaryPhone, secondary != preferredColumn, patronType.phones.secondary != nil {
             let number = Self.trimmed(row[secondary])
             if !number.isEmpty {
-                phones.append(.init(number: Self.formatPhone(number), types: [type], preferred: false))
+                phones.append(.init(number: Self.formatPhone(number), isPreferred: false))
             }
         }
         return phones
     }
 
-    private func statistic(_ row: [String?]) -> AlmaUser.Statistic? {
+    private func statistic(_ row: [String?]) -> CodeValue? {
         guard let rule = patronType.statisticCategory, let position = index.statistic else { return nil }
         let key = Self.trimmed(row[position])
         let entry = key.isEmpty ? nil : lookup?[key]
@@ -256,10 +222,7 @@ public struct PatronMapper {
         } else {
             desc = rule.descDefault
         }
-        return AlmaUser.Statistic(
-            category: CodeValue(entry?.code ?? rule.unknownCode, desc: desc),
-            categoryType: codes.statisticCategoryType
-        )
+        return CodeValue(entry?.code ?? rule.unknownCode, desc: desc)
     }
 
     static func trimmed(_ value: String?) -> String {

@@ -16,6 +16,52 @@ public struct PatronProfile: Sendable, Codable, Equatable {
     public var barcodeNoneValues: [String]
     /// Patron types in load order: an ID written by an earlier type is skipped in a later one.
     public var patronTypes: [PatronType]
+    /// What the pre-flight checks before anything is delivered (optional in the file).
+    public var preflight: Preflight?
+    /// Run history: leavers and changes-only loads (optional in the file).
+    public var history: HistorySettings?
+
+    public struct Preflight: Sendable, Codable, Equatable {
+        /// Stop the run when more than this share of a patron type is left out (default 5).
+        public var maxLeftOutPercent: Double?
+        /// The user group codes Alma knows; a patron with another (non-empty) code is left out.
+        public var userGroups: [String]?
+        /// The statistic category codes Alma knows.
+        public var statisticCategories: [String]?
+        /// Fields a patron must have: institutionalID, barcode, firstName, lastName, email,
+        /// userGroup, statisticCategory, address, phone.
+        public var requiredFields: [RequiredField]?
+
+        public init(maxLeftOutPercent: Double? = nil, userGroups: [String]? = nil, statisticCategories: [String]? = nil, requiredFields: [RequiredField]? = nil) {
+            self.maxLeftOutPercent = maxLeftOutPercent
+            self.userGroups = userGroups
+            self.statisticCategories = statisticCategories
+            self.requiredFields = requiredFields
+        }
+    }
+
+    public enum RequiredField: String, Sendable, Codable, CaseIterable {
+        case institutionalID, barcode, firstName, lastName, email, userGroup, statisticCategory, address, phone
+    }
+
+    public struct HistorySettings: Sendable, Codable, Equatable {
+        /// What happens to patrons gone from the feed: `ignore` (Alma's expiry date handles them)
+        /// or `expire` (written once more, expiring `leaverExpiryDays` ahead, then forgotten).
+        public var leavers: LeaverPolicy?
+        public var leaverExpiryDays: Int?
+        /// A changes-only run loads everyone when the last full load is this many days old (7).
+        public var fullLoadEveryDays: Int?
+
+        public init(leavers: LeaverPolicy? = nil, leaverExpiryDays: Int? = nil, fullLoadEveryDays: Int? = nil) {
+            self.leavers = leavers
+            self.leaverExpiryDays = leaverExpiryDays
+            self.fullLoadEveryDays = fullLoadEveryDays
+        }
+    }
+
+    public enum LeaverPolicy: String, Sendable, Codable, CaseIterable {
+        case ignore, expire
+    }
 
     public struct FixedCodes: Sendable, Codable, Equatable {
         public var recordType: CodeValue

@@ -17,6 +17,25 @@ public enum DestinationSettings: Sendable, Equatable {
     case s3(bucket: String, prefix: String, configuration: S3Configuration)
 }
 
+/// Where the run history lives.
+public enum HistoryLocation: Sendable, Equatable {
+    case local(directory: String)
+    case s3(bucket: String, prefix: String, configuration: S3Configuration)
+}
+
+/// The history rules in force: the profile's, with flags on top.
+public struct HistoryRules: Sendable, Equatable {
+    public var leavers: PatronProfile.LeaverPolicy = .ignore
+    public var leaverExpiryDays = 14
+    public var fullLoadEveryDays = 7
+
+    public init(leavers: PatronProfile.LeaverPolicy = .ignore, leaverExpiryDays: Int = 14, fullLoadEveryDays: Int = 7) {
+        self.leavers = leavers
+        self.leaverExpiryDays = leaverExpiryDays
+        self.fullLoadEveryDays = fullLoadEveryDays
+    }
+}
+
 public enum NotifierSettings: Sendable, Equatable {
     /// The report as a file in this folder.
     case file(directory: String)
@@ -45,6 +64,11 @@ public struct LoadConfiguration: Sendable {
     public var awsEnvironment: [String: String]
     public var awsRetry: RetryPolicy
     public var sentry: SentryReporter.DSN?
+    public var history: HistoryLocation?
+    public var historyRules: HistoryRules
+    public var onlyChanges: Bool
+    /// The run stops when the pre-flight leaves out more than this share of a patron type.
+    public var maxLeftOutPercent: Double
 
     public init(
         mode: RunMode = .load,
@@ -61,7 +85,11 @@ public struct LoadConfiguration: Sendable {
         now: Date = Date(),
         awsEnvironment: [String: String] = [:],
         awsRetry: RetryPolicy = RetryPolicy(),
-        sentry: SentryReporter.DSN? = nil
+        sentry: SentryReporter.DSN? = nil,
+        history: HistoryLocation? = nil,
+        historyRules: HistoryRules? = nil,
+        onlyChanges: Bool = false,
+        maxLeftOutPercent: Double? = nil
     ) {
         self.mode = mode
         self.warehouse = warehouse
@@ -78,6 +106,15 @@ public struct LoadConfiguration: Sendable {
         self.awsEnvironment = awsEnvironment
         self.awsRetry = awsRetry
         self.sentry = sentry
+        self.history = history
+        let settings = profile.profile.history
+        self.historyRules = historyRules ?? HistoryRules(
+            leavers: settings?.leavers ?? .ignore,
+            leaverExpiryDays: settings?.leaverExpiryDays ?? 14,
+            fullLoadEveryDays: settings?.fullLoadEveryDays ?? 7
+        )
+        self.onlyChanges = onlyChanges
+        self.maxLeftOutPercent = maxLeftOutPercent ?? profile.profile.preflight?.maxLeftOutPercent ?? 5
     }
 
     /// The schema of the elements patronload writes, shipped with it.
@@ -162,6 +199,37 @@ public struct LoadConfiguration: Sendable {
             throw ConfigurationError.invalid("--compression-level", String(level), "use 0 (store) to 9 (smallest)")
         }
 
+        let history: HistoryLocation
+        switch destination {
+        case .local(let directory):
+            history = .local(directory: value(nil, .historyDirectory) ?? URL(fileURLWithPath: directory).appendingPathComponent("history").path)
+        case .s3(let bucket, let prefix, let configuration):
+            let historyPrefix = (value(nil, .historyPrefix) ?? "\(prefix)-history").trimmingCharacters(in: CharacterSet(charactersIn: "/"))
+            guard historyPrefix != prefix, !historyPrefix.hasPrefix(prefix + "/") else {
+                throw ConfigurationError.invalid(EnvironmentVariable.historyPrefix.rawValue, historyPrefix, "the history must lie outside S3_PREFIX, which Alma reads")
+            }
+            history = .s3(bucket: bucket, prefix: historyPrefix, configuration: configuration)
+        }
+        if options.noHistory {
+            guard !options.onlyChanges else {
+                throw ConfigurationError("--only-changes needs the run history; drop --no-history")
+            }
+        }
+        var rules = HistoryRules(
+            leavers: profile.profile.history?.leavers ?? .ignore,
+            leaverExpiryDays: profile.profile.history?.leaverExpiryDays ?? 14,
+            fullLoadEveryDays: profile.profile.history?.fullLoadEveryDays ?? 7
+        )
+        if let leavers = options.leavers {
+            guard let policy = PatronProfile.LeaverPolicy(rawValue: leavers) else {
+                throw ConfigurationError.invalid("--leavers", leavers, "use ignore or expire")
+            }
+            rules.leavers = policy
+        }
+        if let percent = options.maxLeftOutPercent, !(0...100).contains(percent) {
+            throw ConfigurationError.invalid("--max-left-out-percent", String(percent), "use 0 to 100")
+        }
+
         let mode: RunMode = options.connectionTest ? .connectionTest : options.dryRun ? .dryRun : .load
         return LoadConfiguration(
             mode: mode,
@@ -176,7 +244,11 @@ public struct LoadConfiguration: Sendable {
             logLevel: logLevel,
             now: now,
             awsEnvironment: environment.filter { $0.key.hasPrefix("AWS_") || $0.key == "HOME" },
-            sentry: sentry
+            sentry: sentry,
+            history: options.noHistory ? nil : history,
+            historyRules: rules,
+            onlyChanges: options.onlyChanges,
+            maxLeftOutPercent: options.maxLeftOutPercent
         )
     }
 
@@ -236,6 +308,17 @@ public struct LoadConfiguration: Sendable {
             LocalDirectoryDestination(directory: URL(fileURLWithPath: directory))
         case .s3(let bucket, let prefix, let configuration):
             S3Destination(bucket: bucket, prefix: prefix, client: S3Client(configuration: configuration, credentials: credentials, retry: awsRetry, logger: logger))
+        }
+    }
+
+    public func makeHistoryStore(credentials: any CredentialProvider, logger: Logger) -> (any HistoryStore)? {
+        switch history {
+        case .local(let directory)?:
+            LocalHistoryStore(directory: URL(fileURLWithPath: directory))
+        case .s3(let bucket, let prefix, let configuration)?:
+            S3HistoryStore(bucket: bucket, prefix: prefix, client: S3Client(configuration: configuration, credentials: credentials, retry: awsRetry, logger: logger))
+        case nil:
+            nil
         }
     }
 

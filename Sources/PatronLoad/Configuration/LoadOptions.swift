@@ -15,6 +15,12 @@ public struct LoadOptions: Sendable, Equatable {
     public var maxUsersPerXMLFile: Int?
     public var maxXMLFileBytes: UInt64?
     public var validateXML = false
+    /// Write only new and changed patrons (and expiring leavers), unless a full load is due.
+    public var onlyChanges = false
+    public var leavers: String?
+    public var maxLeftOutPercent: Double?
+    /// Neither read nor store the run history (no change report, no changes-only load).
+    public var noHistory = false
 
     public init() {}
 }

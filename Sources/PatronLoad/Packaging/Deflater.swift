@@ -5,12 +5,13 @@ final class Deflater {
     private let stream: UnsafeMutablePointer<z_stream>
     private var output: [UInt8]
 
-    init(level: Int32, outputChunk: Int = 256 * 1024) throws {
+    /// Raw deflate by default; `gzip` wraps the stream in a gzip header and trailer.
+    init(level: Int32, gzip: Bool = false, outputChunk: Int = 256 * 1024) throws {
         // zlib keeps a pointer back to its z_stream, so the stream needs a stable address.
         stream = .allocate(capacity: 1)
         stream.initialize(to: z_stream())
         output = [UInt8](repeating: 0, count: outputChunk)
-        let status = deflateInit2_(stream, level, Z_DEFLATED, -MAX_WBITS, 8, Z_DEFAULT_STRATEGY, zlibVersion(), Int32(MemoryLayout<z_stream>.size))
+        let status = deflateInit2_(stream, level, Z_DEFLATED, gzip ? MAX_WBITS + 16 : -MAX_WBITS, 8, Z_DEFAULT_STRATEGY, zlibVersion(), Int32(MemoryLayout<z_stream>.size))
         guard status == Z_OK else {
             stream.deallocate()
             throw PackagingError.compression("deflateInit2 returned \(status)")

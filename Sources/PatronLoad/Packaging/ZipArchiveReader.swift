@@ -1,4 +1,3 @@
-import CZlib
 import Foundation
 
 /// Reads the zips patronload writes: the central directory, then each entry inflated on demand
@@ -106,9 +105,7 @@ public final class ZipEntryReader {
     private let handle: FileHandle
     private let entry: ZipArchiveReader.Entry
     private let path: String
-    private let stream: UnsafeMutablePointer<z_stream>
-    private var input: [UInt8] = []
-    private var inputOffset = 0
+    private let inflater: Inflater
     private var remaining: UInt64
     private var crc = CRC32()
     private var produced: UInt64 = 0
@@ -135,73 +132,47 @@ public final class ZipEntryReader {
         } catch {
             throw PackagingError.verificationFailed(file: path, reason: error.localizedDescription)
         }
-        stream = .allocate(capacity: 1)
-        stream.initialize(to: z_stream())
-        let status = inflateInit2_(stream, -MAX_WBITS, zlibVersion(), Int32(MemoryLayout<z_stream>.size))
-        guard status == Z_OK else {
-            stream.deallocate()
-            throw PackagingError.verificationFailed(file: path, reason: "inflateInit2 returned \(status)")
-        }
+        inflater = try Inflater(.raw)
     }
 
     deinit {
-        inflateEnd(stream)
-        stream.deinitialize(count: 1)
-        stream.deallocate()
         try? handle.close()
     }
 
     /// Fills `buffer` with the next uncompressed bytes; 0 means the entry ended (and checked out).
     public func read(into buffer: UnsafeMutableRawBufferPointer) throws -> Int {
         guard !finished, buffer.count > 0 else { return 0 }
-        while true {
-            if inputOffset == input.count && remaining > 0 {
-                let want = Int(min(remaining, 256 * 1024))
-                let data: Data
-                do {
-                    data = try handle.read(upToCount: want) ?? Data()
-                } catch {
-                    throw PackagingError.verificationFailed(file: path, reason: "\(entry.name): \(error.localizedDescription)")
-                }
-                guard !data.isEmpty else {
-                    throw PackagingError.verificationFailed(file: path, reason: "\(entry.name) is truncated")
-                }
-                input = [UInt8](data)
-                inputOffset = 0
+        let count: Int
+        do {
+            count = try inflater.inflate(into: buffer) { () throws -> [UInt8]? in
+                guard remaining > 0 else { return nil }
+                let data = try handle.read(upToCount: Int(min(remaining, 256 * 1024))) ?? Data()
                 remaining -= UInt64(data.count)
+                return [UInt8](data)
             }
-            let available = input.count - inputOffset
-            let (status, count, consumed) = input.withUnsafeMutableBytes { raw in
-                stream.pointee.next_in = raw.baseAddress!.assumingMemoryBound(to: Bytef.self) + inputOffset
-                stream.pointee.avail_in = uInt(available)
-                stream.pointee.next_out = buffer.baseAddress!.assumingMemoryBound(to: Bytef.self)
-                stream.pointee.avail_out = uInt(buffer.count)
-                let status = inflate(stream, Z_NO_FLUSH)
-                return (status, buffer.count - Int(stream.pointee.avail_out), available - Int(stream.pointee.avail_in))
+        } catch Inflater.Failure.truncated {
+            throw PackagingError.verificationFailed(file: path, reason: "\(entry.name) is truncated")
+        } catch Inflater.Failure.damaged(let status) {
+            throw PackagingError.verificationFailed(file: path, reason: "\(entry.name) does not inflate (zlib \(status))")
+        } catch let error as PackagingError {
+            throw error
+        } catch {
+            throw PackagingError.verificationFailed(file: path, reason: "\(entry.name): \(error.localizedDescription)")
+        }
+        if count > 0 {
+            crc.update(UnsafeRawBufferPointer(rebasing: buffer[0..<count]))
+            produced += UInt64(count)
+        }
+        if inflater.ended {
+            finished = true
+            guard crc.value == entry.crc32 else {
+                throw PackagingError.verificationFailed(file: path, reason: "\(entry.name) has CRC \(String(crc.value, radix: 16)), the directory says \(String(entry.crc32, radix: 16))")
             }
-            inputOffset += consumed
-            guard status == Z_OK || status == Z_STREAM_END || (status == Z_BUF_ERROR && count == 0 && consumed == 0 && remaining > 0) else {
-                throw PackagingError.verificationFailed(file: path, reason: "\(entry.name) does not inflate (zlib \(status))")
-            }
-            if count > 0 {
-                crc.update(UnsafeRawBufferPointer(rebasing: buffer[0..<count]))
-                produced += UInt64(count)
-            }
-            if status == Z_STREAM_END {
-                finished = true
-                guard crc.value == entry.crc32 else {
-                    throw PackagingError.verificationFailed(file: path, reason: "\(entry.name) has CRC \(String(crc.value, radix: 16)), the directory says \(String(entry.crc32, radix: 16))")
-                }
-                guard produced == entry.uncompressedSize else {
-                    throw PackagingError.verificationFailed(file: path, reason: "\(entry.name) inflates to \(produced) bytes, the directory says \(entry.uncompressedSize)")
-                }
-                return count
-            }
-            if count > 0 { return count }
-            if remaining == 0 && inputOffset == input.count {
-                throw PackagingError.verificationFailed(file: path, reason: "\(entry.name) ends before its deflate stream does")
+            guard produced == entry.uncompressedSize else {
+                throw PackagingError.verificationFailed(file: path, reason: "\(entry.name) inflates to \(produced) bytes, the directory says \(entry.uncompressedSize)")
             }
         }
+        return count
     }
 }
 

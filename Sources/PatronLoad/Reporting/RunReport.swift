@@ -31,6 +31,18 @@ public struct RunReport: Sendable, Equatable {
                 lines.append("Rejected \(counts.patronType) rows (institutional ID): \(counts.rejectedExamples.joined(separator: ", "))\(more)")
             }
         }
+        if s.preflightTotal > 0 {
+            lines.append("")
+            lines.append("Pre-flight: \(s.preflightTotal) patron(s) left out of the files (Alma would reject or confuse them):")
+            lines += s.preflight.map { "  \($0)" }
+            if s.preflightTotal > s.preflight.count {
+                lines.append("  … and \(s.preflightTotal - s.preflight.count) more")
+            }
+        }
+        if let changes = s.changes {
+            lines.append("")
+            lines += Self.changeLines(changes, previous: s.previousRunID, loadKind: s.loadKind)
+        }
         if !s.zips.isEmpty {
             lines.append("")
             lines.append("Files built:")
@@ -47,6 +59,9 @@ public struct RunReport: Sendable, Equatable {
         }
         if !s.delivered.isEmpty {
             lines.append("Delivered \(s.delivered.count) zip(s) to \(s.destination)")
+        }
+        if let stored = s.historyStored {
+            lines.append("Run history stored (\(stored))")
         }
         for warning in s.warnings {
             lines.append("Warning: \(warning)")
@@ -70,19 +85,58 @@ public struct RunReport: Sendable, Equatable {
         }
         var rows = ""
         for t in summary.types {
+            let change = summary.changes?.first { $0.patronType == t.patronType }
+            let changeCells = change.map { "<td align=\"right\">\($0.new)</td><td align=\"right\">\($0.changed)</td><td align=\"right\">\($0.gone)</td>" } ?? "<td></td><td></td><td></td>"
             rows += "<tr><td>\(escape(t.patronType))</td><td align=\"right\">\(t.read)</td><td align=\"right\">\(t.written)</td>"
-                + "<td align=\"right\">\(t.rejected)</td><td align=\"right\">\(t.skippedAsEarlierType)</td><td align=\"right\">\(t.skippedAsRepeat)</td></tr>\n"
+                + "<td align=\"right\">\(t.rejected)</td><td align=\"right\">\(t.skippedAsEarlierType)</td><td align=\"right\">\(t.skippedAsRepeat)</td>"
+                + "<td align=\"right\">\(t.leftOut)</td>\(changeCells)</tr>\n"
         }
         return """
         <html><body>
         <h2>\(escape(subject))</h2>
         <p><strong>\(escape(Self.describe(summary.outcome)))</strong></p>
         <table border="1" cellpadding="4" cellspacing="0">
-        <tr><th>Patron type</th><th>Read</th><th>Written</th><th>Rejected</th><th>Skipped (earlier type)</th><th>Skipped (repeat)</th></tr>
+        <tr><th>Patron type</th><th>Read</th><th>Written</th><th>Rejected</th><th>Skipped (earlier type)</th><th>Skipped (repeat)</th><th>Left out</th><th>New</th><th>Changed</th><th>Gone</th></tr>
         \(rows)</table>
         <pre>\(escape(text))</pre>
         </body></html>
         """
+    }
+
+    static func changeLines(_ changes: [TypeChanges], previous: String?, loadKind: LoadKind) -> [String] {
+        var lines: [String] = []
+        switch loadKind {
+        case .full(let reason): lines.append("Load: full (\(reason))")
+        case .changesOnly(let last): lines.append("Load: changes only (the last full load was \(last))")
+        }
+        guard let previous else {
+            lines.append("Changes: no earlier delivered run to compare with; every patron counts as new")
+            return lines
+        }
+        lines.append("Changes since run \(previous):")
+        let header = ["Patron type", "New", "Changed", "Unchanged", "Gone"]
+        let rows = changes.map { [$0.patronType, "\($0.new)", "\($0.changed)", "\($0.unchanged)", "\($0.gone)"] }
+        let widths = header.indices.map { column in ([header] + rows).map { $0[column].count }.max() ?? 0 }
+        for row in [header] + rows {
+            lines.append(row.enumerated().map { index, cell in
+                index == 0 ? cell.padding(toLength: widths[0], withPad: " ", startingAt: 0) : String(repeating: " ", count: widths[index] - cell.count) + cell
+            }.joined(separator: "  "))
+        }
+        for type in changes {
+            if !type.changedFields.isEmpty {
+                lines.append("  \(type.patronType) changed fields: " + type.changedFields.sorted { $0.value == $1.value ? $0.key < $1.key : $0.value > $1.value }.map { "\($0.key) \($0.value)" }.joined(separator: ", "))
+            }
+            for (label, examples, total) in [("new", type.newExamples, type.new), ("changed", type.changedExamples, type.changed), ("gone", type.goneExamples, type.gone)] where !examples.isEmpty {
+                lines.append("  \(type.patronType) \(label): \(examples.joined(separator: ", "))\(total > examples.count ? ", … (\(total - examples.count) more)" : "")")
+            }
+            if type.leaversExpired > 0 {
+                lines.append("  \(type.patronType) leavers written once more to expire: \(type.leaversExpired)")
+            }
+            if !type.leaversNotFound.isEmpty {
+                lines.append("  \(type.patronType) leavers with no archived record (not expired, forgotten): \(type.leaversNotFound.prefix(10).joined(separator: ", "))")
+            }
+        }
+        return lines
     }
 
     static func describe(_ outcome: RunOutcome) -> String {
@@ -95,8 +149,8 @@ public struct RunReport: Sendable, Equatable {
     }
 
     static func table(_ types: [TypeCounts]) -> String {
-        let header = ["Patron type", "Read", "Written", "Rejected", "Skipped (earlier type)", "Skipped (repeat)"]
-        let rows = types.map { [$0.patronType, "\($0.read)", "\($0.written)", "\($0.rejected)", "\($0.skippedAsEarlierType)", "\($0.skippedAsRepeat)"] }
+        let header = ["Patron type", "Read", "Written", "Rejected", "Skipped (earlier type)", "Skipped (repeat)", "Left out"]
+        let rows = types.map { [$0.patronType, "\($0.read)", "\($0.written)", "\($0.rejected)", "\($0.skippedAsEarlierType)", "\($0.skippedAsRepeat)", "\($0.leftOut)"] }
         let widths = header.indices.map { column in ([header] + rows).map { $0[column].count }.max() ?? 0 }
         func line(_ cells: [String]) -> String {
             cells.enumerated().map { index, cell in

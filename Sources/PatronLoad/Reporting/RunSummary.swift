@@ -19,7 +19,15 @@ public enum RunStage: String, Sendable, Equatable, Codable {
     case warehouse
     case packaging
     case verification
+    case preflight
+    case history
     case delivery
+}
+
+/// Whether a run wrote every patron or only what changed, and why.
+public enum LoadKind: Sendable, Equatable {
+    case full(reason: String)
+    case changesOnly(lastFullLoad: String)
 }
 
 /// A file that reached the destination.
@@ -53,6 +61,15 @@ public struct RunSummary: Sendable, Equatable {
     public var stagingDirectory: String?
     /// Things the reader should know that did not fail the run (an email that could not be sent).
     public var warnings: [String] = []
+    /// One line per patron the pre-flight left out, with the reason.
+    public var preflight: [String] = []
+    public var preflightTotal = 0
+    /// Changes since the last delivered run, per patron type (nil when nothing was compared).
+    public var changes: [TypeChanges]?
+    public var previousRunID: String?
+    public var loadKind: LoadKind = .full(reason: "every run is a full load unless --only-changes is given")
+    /// Where the history was stored after delivery.
+    public var historyStored: String?
 
     public var elapsed: TimeInterval { finishedAt.timeIntervalSince(startedAt) }
 

@@ -11,6 +11,12 @@ public struct TypeCounts: Sendable, Equatable, Codable {
     public var skippedAsEarlierType = 0
     /// Rows whose primary_id appeared earlier in the same type (ignoring case).
     public var skippedAsRepeat = 0
+    /// Patrons the pre-flight left out (identifier clashes, code sets, required fields).
+    public var leftOut = 0
+    /// Unchanged patrons not written by a changes-only load.
+    public var unchangedNotWritten = 0
+    /// Leavers written once more to expire.
+    public var leaversWritten = 0
     /// Institutional IDs of the first rejected rows, for the report (the log lists all of them).
     public var rejectedExamples: [String] = []
 
@@ -29,6 +35,6 @@ public struct TypeCounts: Sendable, Equatable, Codable {
 
     /// Every row is accounted for exactly once.
     public var isBalanced: Bool {
-        read == written + rejected + skippedAsEarlierType + skippedAsRepeat
+        read == written - leaversWritten + rejected + skippedAsEarlierType + skippedAsRepeat + leftOut + unchangedNotWritten
     }
 }

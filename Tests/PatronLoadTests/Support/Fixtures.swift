@@ -47,14 +47,18 @@ enum Fixtures {
 
     static func map(_ type: String, _ values: [String: String?]) throws -> MappingOutcome {
         let (columns, row) = type == "staff" ? staffRow(values) : studentRow(values)
-        let mapper = try PatronMapper(profile: profile, patronType: Self.type(type), columns: columns, dates: dates)
+        let mapper = try PatronMapper(profile: profile, patronType: Self.type(type), columns: columns)
         return mapper.map(row)
     }
 
-    static func user(_ type: String, _ values: [String: String?]) throws -> AlmaUser {
-        guard case .user(let user) = try map(type, values) else {
-            throw ConfigurationError("expected a user")
+    static func record(_ type: String, _ values: [String: String?]) throws -> PatronRecord {
+        guard case .record(let record) = try map(type, values) else {
+            throw ConfigurationError("expected a record")
         }
-        return user
+        return record
+    }
+
+    static func user(_ type: String, _ values: [String: String?]) throws -> AlmaUser {
+        AlmaUserBuilder(profile: profile.profile, patronType: Self.type(type), dates: dates).user(try record(type, values))
     }
 }

@@ -1,0 +1,40 @@
+/// The pre-flight's reasons as people read them: one line per patron left out, naming the
+/// patron by primary_id and institutional ID, and the other patron a clash involves.
+enum PreflightReport {
+    static let lineLimit = 200
+
+    static func lines<S: Sequence>(_ leftOut: S, scans: [ScannedType]) throws -> [String] where S.Element == LeftOut {
+        let readers = try scans.map { try RecordFileReader(path: $0.recordsPath) }
+        func record(_ row: RowReference) throws -> PatronRecord? {
+            PatronRecord(serialized: try readers[row.type].line(at: scans[row.type].entries[row.ordinal].offset))
+        }
+        func name(_ row: RowReference) throws -> String {
+            guard let record = try record(row) else { return "\(scans[row.type].patronType.name) row \(row.ordinal + 1)" }
+            let institution = record.institutionalID.isEmpty ? "" : " (institutional ID \(record.institutionalID))"
+            return "\(scans[row.type].patronType.name) \(record.primaryID)\(institution)"
+        }
+        func value(_ kind: IdentifierKind, of row: RowReference) throws -> String {
+            guard let record = try record(row) else { return "?" }
+            switch kind {
+            case .primaryID: return record.primaryID
+            case .institutionalID: return record.institutionalID
+            case .barcode: return record.barcode
+            }
+        }
+        var lines: [String] = []
+        for item in leftOut {
+            let reason: String
+            switch item.reason {
+            case .rule(let message):
+                reason = message
+            case .primaryIDClash(let other):
+                reason = "its primary_id is also that of \(try name(other)), a different person (ignoring case, as Alma compares)"
+            case .identifier(let kind, let otherKind, let other):
+                let article = otherKind == .primaryID ? "the primary_id" : "the \(otherKind.rawValue)"
+                reason = "its \(kind.rawValue) \(try value(kind, of: item.row)) is also \(article) of \(try name(other)); Alma would refuse it as already taken"
+            }
+            lines.append("\(try name(item.row)) left out: \(reason)")
+        }
+        return lines
+    }
+}

@@ -1,0 +1,95 @@
+import Foundation
+
+/// The run's temporary file of one patron type's records, a serialized `PatronRecord` a line:
+/// written once while the warehouse is read, read back in order to render, and by offset to
+/// name a patron in the report. It holds patron data, so it lives in the staging folder and goes
+/// with it.
+final class RecordFileWriter {
+    private let file: OutputFile
+    private var buffer: [UInt8] = []
+    private(set) var offset: UInt64 = 0
+
+    init(path: String) throws {
+        file = try OutputFile(path: path)
+        buffer.reserveCapacity(1 << 20)
+    }
+
+    /// Appends a line; returns the offset it starts at.
+    func append(_ line: String) throws -> UInt64 {
+        let start = offset
+        var line = line
+        line.withUTF8 { buffer.append(contentsOf: $0) }
+        buffer.append(0x0A)
+        offset = start + UInt64(line.utf8.count + 1)
+        if buffer.count >= 1 << 20 { try flush() }
+        return start
+    }
+
+    func finish() throws {
+        try flush()
+        try file.finish()
+    }
+
+    private func flush() throws {
+        guard !buffer.isEmpty else { return }
+        try file.write(buffer)
+        buffer.removeAll(keepingCapacity: true)
+    }
+}
+
+/// Reads a record file line by line, in 1 MiB chunks.
+final class RecordFileReader {
+    private let handle: FileHandle
+    private var buffer: [UInt8] = []
+    private var position = 0
+    private var finished = false
+    let path: String
+
+    init(path: String) throws {
+        self.path = path
+        handle = try FileHandle(forReadingFrom: URL(fileURLWithPath: path))
+    }
+
+    deinit {
+        try? handle.close()
+    }
+
+    func nextLine() throws -> Substring? {
+        while true {
+            if let newline = buffer[position...].firstIndex(of: 0x0A) {
+                let line = String(decoding: buffer[position..<newline], as: UTF8.self)
+                position = newline + 1
+                return Substring(line)
+            }
+            if finished {
+                guard position < buffer.count else { return nil }
+                let line = String(decoding: buffer[position...], as: UTF8.self)
+                position = buffer.count
+                return Substring(line)
+            }
+            buffer.removeSubrange(0..<position)
+            position = 0
+            let data = try handle.read(upToCount: 1 << 20) ?? Data()
+            if data.isEmpty { finished = true } else { buffer.append(contentsOf: data) }
+        }
+    }
+
+    /// The line that starts at `offset` (random access; does not disturb `nextLine`'s position
+    /// when used on a separate reader).
+    func line(at offset: UInt64) throws -> Substring {
+        try handle.seek(toOffset: offset)
+        var bytes: [UInt8] = []
+        while true {
+            guard let chunk = try handle.read(upToCount: 1024), !chunk.isEmpty else { break }
+            if let newline = chunk.firstIndex(of: 0x0A) {
+                bytes.append(contentsOf: chunk[chunk.startIndex..<newline])
+                break
+            }
+            bytes.append(contentsOf: chunk)
+        }
+        buffer = []
+        position = 0
+        finished = false
+        return Substring(String(decoding: bytes, as: UTF8.self))
+    }
+}
