@@ -87,11 +87,11 @@ public struct LoadJob: Sendable {
 
             let scans = try await scanAll(into: work)
             summary.types = scans.map(\.counts)
-            let decisions = FeedAnalysis.decide(scans)
+            let decisions = try analyze(scans)
             try applyPreflight(decisions, scans, to: &summary)
 
             let comparison = try await compareWithHistory(scans, decisions, work: work, summary: &summary)
-            let leavers = try await findLeavers(comparison.changes, previous: comparison.previous, work: work, summary: &summary)
+            let leavers = try await findLeavers(comparison.changes, previous: comparison.previousTrailer, work: work, summary: &summary)
             let rendered = try await renderAll(scans, decisions, comparison.changes, full: comparison.full, leavers: leavers, into: staging!)
             for (index, result) in rendered.enumerated() {
                 summary.types[index].written = result.written
@@ -202,8 +202,8 @@ public struct LoadJob: Sendable {
                             if let violation = rules.violation(record) {
                                 scanned.violations[scanned.entries.count] = violation
                             }
-                            let offset = try writer.append(record.serialized())
-                            scanned.entries.append(ScanEntry(record: record, offset: offset))
+                            let serialized = record.serialized()
+                            scanned.append(record, serialized, offset: try writer.append(serialized.bytes))
                         }
                     }
                 }
@@ -216,6 +216,23 @@ public struct LoadJob: Sendable {
     }
 
     // MARK: - Pre-flight
+
+    private func analyze(_ scans: [ScannedType]) throws(RunFailure) -> FeedDecisions {
+        do {
+            let readers = try scans.map { try RecordFileReader(path: $0.recordsPath) }
+            return try FeedAnalysis.decide(scans) { row, kind in
+                let line = try readers[row.type].line(at: scans[row.type].entries[row.ordinal].offset)
+                guard let record = PatronRecord(serialized: line) else { return "" }
+                switch kind {
+                case .primaryID: return record.primaryID
+                case .institutionalID: return record.institutionalID
+                case .barcode: return record.barcode
+                }
+            }
+        } catch {
+            throw .packaging(.io(path: "record files", reason: "\(error)"))
+        }
+    }
 
     private func applyPreflight(_ decisions: FeedDecisions, _ scans: [ScannedType], to summary: inout RunSummary) throws(RunFailure) {
         for scan in scans {
@@ -248,8 +265,10 @@ public struct LoadJob: Sendable {
     private struct Comparison {
         var changes: ChangeSet
         var previous: ManifestHeader?
+        var previousTrailer: ManifestTrailer?
         var full: Bool
-        var manifestPath: String?
+        /// The next manifest, entries written, trailer to come once the run is delivered.
+        var manifest: (writer: ManifestWriter, path: String)?
         var typeNames: [String]
     }
 
@@ -285,23 +304,28 @@ public struct LoadJob: Sendable {
             }
         }
         let typeNames = scans.map(\.patronType.name)
+        guard history != nil else {
+            // No history: nothing to compare, and every run is a full load.
+            return Comparison(changes: ChangeSet(types: [], statuses: decisions.decisions.map { Array(repeating: .new, count: $0.count) }, gone: [], previous: nil),
+                              previous: nil, previousTrailer: nil, full: true, manifest: nil, typeNames: typeNames)
+        }
         let manifestPath = work.appendingPathComponent("next.manifest.gz").path
         do {
             let header = ManifestHeader(
                 runID: runID, runDate: today.isoDay, fullLoad: full,
                 lastFullLoad: full ? today.isoDay : (reader?.header.lastFullLoad ?? today.isoDay),
-                profile: configuration.profile.profile.name, types: [], files: [], archive: []
+                profile: configuration.profile.profile.name
             )
-            let writer = history == nil ? nil : try ManifestWriter(path: manifestPath, header: header, typeNames: typeNames)
+            let writer = try ManifestWriter(path: manifestPath, header: header, typeNames: typeNames)
             let changes = try ChangeDetector.compare(scans: scans, decisions: decisions, previous: reader, writer: writer)
-            try writer?.finish()
             summary.changes = changes.types
             summary.previousRunID = reader?.header.runID
             if let previous = reader?.header {
                 let totals = changes.types.reduce(into: (0, 0, 0)) { $0.0 += $1.new; $0.1 += $1.changed; $0.2 += $1.gone }
                 logger.info("Since run \(previous.runID): \(totals.0) new, \(totals.1) changed, \(totals.2) gone")
             }
-            return Comparison(changes: changes, previous: reader?.header, full: full, manifestPath: writer == nil ? nil : manifestPath, typeNames: typeNames)
+            return Comparison(changes: changes, previous: reader?.header, previousTrailer: reader?.trailer, full: full,
+                              manifest: (writer, manifestPath), typeNames: typeNames)
         } catch let error as HistoryError {
             throw .history(error.description)
         } catch {
@@ -310,7 +334,7 @@ public struct LoadJob: Sendable {
     }
 
     /// Under the `expire` policy, the last written record of each leaver, with a new expiry.
-    private func findLeavers(_ changes: ChangeSet, previous: ManifestHeader?, work: URL, summary: inout RunSummary) async throws(RunFailure) -> [String: [[UInt8]]] {
+    private func findLeavers(_ changes: ChangeSet, previous: ManifestTrailer?, work: URL, summary: inout RunSummary) async throws(RunFailure) -> [String: [[UInt8]]] {
         guard configuration.historyRules.leavers == .expire, !changes.gone.isEmpty, let history, let previous else { return [:] }
         var zips: [String] = []
         do {
@@ -333,23 +357,19 @@ public struct LoadJob: Sendable {
     }
 
     private func storeHistory(_ comparison: Comparison, rendered: [RenderedType], summary: inout RunSummary) async {
-        guard let history, let manifestPath = comparison.manifestPath else { return }
+        guard let history, let manifest = comparison.manifest else { return }
         do {
-            // The header is known only now: rewrite the file with the final counts and files.
-            let finalPath = manifestPath + ".final"
-            let reader = try ManifestReader(path: manifestPath)
-            var header = reader.header
-            header.types = rendered.enumerated().map { index, result in
+            let types = rendered.enumerated().map { index, result in
                 let changes = comparison.changes.types[index]
                 return ManifestHeader.TypeSummary(
                     name: comparison.typeNames[index], read: summary.types[index].read, written: result.written,
                     patrons: changes.new + changes.changed + changes.unchanged + changes.keptFromLastRun
                 )
             }
-            header.files = summary.zips.map(\.fileName)
+            let files = summary.zips.map(\.fileName)
             var archive: [ManifestHeader.ArchivedRun] = []
             if configuration.historyRules.leavers == .expire {
-                archive = (comparison.full ? [] : comparison.previous?.archive ?? []) + [.init(runID: runID, files: header.files)]
+                archive = (comparison.full ? [] : comparison.previousTrailer?.archive ?? []) + [.init(runID: runID, files: files)]
                 // A local destination moved the built files into place; archive them from there.
                 let zips = summary.zips.map { zip -> BuiltZip in
                     var zip = zip
@@ -360,17 +380,13 @@ public struct LoadJob: Sendable {
                 }
                 try await history.archive(zips, runID: runID)
             }
-            header.archive = archive
-            let writer = try ManifestWriter(path: finalPath, header: header, typeNames: reader.typeNames)
-            while let (entry, hash) = try reader.next() {
-                try writer.append(entry, idHash: hash)
-            }
-            try writer.finish()
-            try await history.storeManifest(from: finalPath)
-            let dropped = (comparison.previous?.archive ?? []).filter { old in !archive.contains { $0.runID == old.runID } }
+            try manifest.writer.finish(ManifestTrailer(types: types, files: files, archive: archive))
+            // The manifest goes last: until it is stored, the previous history stands.
+            try await history.storeManifest(from: manifest.path)
+            let dropped = (comparison.previousTrailer?.archive ?? []).filter { old in !archive.contains { $0.runID == old.runID } }
             try await history.removeArchives(dropped)
             summary.historyStored = history.description
-            logger.info("Stored the run history (\(writer.count) patrons) in \(history.description)")
+            logger.info("Stored the run history (\(manifest.writer.count) patrons) in \(history.description)")
         } catch {
             summary.warnings.append("the run history could not be stored in \(history.description): \(error); the next run compares with the one before")
             logger.error("The run history could not be stored: \(error)")

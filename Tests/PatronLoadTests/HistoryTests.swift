@@ -221,7 +221,8 @@ import Testing
     @Test func manifestsRoundTripInHashOrder() throws {
         let directory = TemporaryDirectory()
         let path = directory.appending("m.gz").path
-        let header = ManifestHeader(runID: "r", runDate: "2026-11-22", fullLoad: true, lastFullLoad: "2026-11-22", profile: "p", types: [], files: ["a.zip"], archive: [])
+        let header = ManifestHeader(runID: "r", runDate: "2026-11-22", fullLoad: true, lastFullLoad: "2026-11-22", profile: "p")
+        let trailer = ManifestTrailer(types: [.init(name: "staff", read: 3, written: 2, patrons: 2)], files: ["a.zip"], archive: [])
         var entries: [ManifestEntry] = []
         for index in 0..<5000 {
             let type = index % 3 == 0 ? "staff" : "student"
@@ -230,11 +231,15 @@ import Testing
         entries.sort { $0.idHash < $1.idHash }
         let writer = try ManifestWriter(path: path, header: header, typeNames: ["staff", "student"])
         for entry in entries { try writer.append(entry, idHash: entry.idHash) }
-        try writer.finish()
+        try writer.finish(trailer)
         let reader = try ManifestReader(path: path)
         #expect(reader.header == header)
         var read: [ManifestEntry] = []
         while let (entry, _) = try reader.next() { read.append(entry) }
         #expect(read == entries)
+        #expect(reader.trailer == trailer)
+        // 5,000 patrons in a few bytes each, compressed.
+        let size = try FileManager.default.attributesOfItem(atPath: path)[.size] as? Int ?? 0
+        #expect(size < 5000 * 40)
     }
 }

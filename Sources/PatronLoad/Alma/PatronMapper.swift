@@ -227,8 +227,12 @@ public struct PatronMapper {
 
     static func trimmed(_ value: String?) -> String {
         guard let value, !value.isEmpty else { return "" }
-        // Most warehouse values have no surrounding space: skip the Foundation call for them.
+        // Most warehouse values have no surrounding space: check the ends before calling Foundation.
         if let first = value.utf8.first, let last = value.utf8.last, first > 0x20, last > 0x20, first < 0x80, last < 0x80 {
+            return value
+        }
+        if let first = value.unicodeScalars.first, let last = value.unicodeScalars.last,
+           !first.properties.isWhitespace, !last.properties.isWhitespace {
             return value
         }
         return value.trimmingCharacters(in: .whitespacesAndNewlines)

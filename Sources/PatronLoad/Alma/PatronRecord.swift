@@ -45,32 +45,18 @@ public struct PatronRecord: Sendable, Hashable {
         }
     }
 
-    func values(of group: FieldGroup) -> [String] {
-        switch group {
-        case .names: [firstName, middleName, lastName, preferredFirstName, preferredMiddleName, preferredLastName, primaryID]
-        case .email: [email]
-        case .phones: phones.flatMap { [$0.number, $0.isPreferred ? "1" : "0"] }
-        case .address: [line1, line2, line3, city, stateProvince, postalCode]
-        case .userGroup: [userGroup.code, userGroup.desc ?? "\u{0}"]
-        case .department: statistic.map { [$0.code, $0.desc ?? "\u{0}"] } ?? ["\u{0}"]
-        case .identifiers: [institutionalID, barcode]
-        }
-    }
+    /// Which serialized fields make up each group (see `fields`).
+    static let groupFields: [FieldGroup: [Int]] = [
+        .names: [0, 3, 4, 5, 6, 7, 8], .identifiers: [1, 2], .email: [9], .userGroup: [10, 11],
+        .address: [12, 13, 14, 15, 16, 17], .department: [18, 19], .phones: [20],
+    ]
 
-    /// One byte per field group (low bits of its hash): enough to name which groups changed
-    /// once `digest` says something did.
-    public var fieldHashes: UInt64 {
-        var result: UInt64 = 0
-        for group in FieldGroup.allCases {
-            let byte = StableHash.hash128(values(of: group).joined(separator: "\u{1F}")).low & 0xFF
-            result |= byte << UInt64(group.rawValue * 8)
-        }
-        return result
-    }
-
-    /// A digest of everything the record holds (not the run's dates).
-    public var digest: UInt64 {
-        StableHash.hash128(FieldGroup.allCases.map { values(of: $0).joined(separator: "\u{1F}") }.joined(separator: "\u{1E}")).low
+    /// The record's fields in their serialized order; absent optional values as NUL.
+    var fields: [String] {
+        [primaryID, institutionalID, barcode, firstName, middleName, lastName, preferredFirstName, preferredMiddleName,
+         preferredLastName, email, userGroup.code, userGroup.desc ?? "\u{0}", line1, line2, line3, city, stateProvince,
+         postalCode, statistic?.code ?? "\u{0}", statistic?.desc ?? "\u{0}",
+         phones.map { ($0.isPreferred ? "P" : "S") + $0.number }.joined(separator: "\u{1D}")]
     }
 
     /// The field groups whose one-byte hashes differ.
@@ -79,18 +65,73 @@ public struct PatronRecord: Sendable, Hashable {
     }
 }
 
+/// A record serialized for the run's record file, with the hashes the comparison needs, computed
+/// in the same pass over the bytes.
+struct SerializedRecord {
+    /// One line, no newline: fields separated by tabs, `\\`, tab, LF and CR escaped.
+    var bytes: [UInt8]
+    /// A digest of everything the record holds (not the run's dates).
+    var digest: UInt64
+    /// One byte per field group: enough to name which groups changed once `digest` says
+    /// something did.
+    var fieldHashes: UInt64
+}
+
 extension PatronRecord {
-    /// One line of text (no tabs or newlines inside fields), for the run's temporary record files.
-    func serialized() -> String {
-        var fields = [primaryID, institutionalID, barcode, firstName, middleName, lastName, preferredFirstName, preferredMiddleName,
-                      preferredLastName, email, userGroup.code, userGroup.desc ?? "\u{0}", line1, line2, line3, city, stateProvince,
-                      postalCode, statistic?.code ?? "\u{0}", statistic?.desc ?? "\u{0}"]
-        fields.append(phones.map { ($0.isPreferred ? "P" : "S") + $0.number }.joined(separator: "\u{1D}"))
-        return fields.map(Self.escape).joined(separator: "\t")
+    func serialized() -> SerializedRecord {
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(256)
+        var fieldHash = [UInt64](repeating: 0, count: 21)
+        for (index, var field) in fields.enumerated() {
+            if index > 0 { bytes.append(0x09) }
+            let start = bytes.count
+            field.withUTF8 { utf8 in
+                for byte in utf8 {
+                    switch byte {
+                    case 0x5C: bytes.append(0x5C); bytes.append(0x5C)
+                    case 0x09: bytes.append(0x5C); bytes.append(UInt8(ascii: "t"))
+                    case 0x0A: bytes.append(0x5C); bytes.append(UInt8(ascii: "n"))
+                    case 0x0D: bytes.append(0x5C); bytes.append(UInt8(ascii: "r"))
+                    default: bytes.append(byte)
+                    }
+                }
+            }
+            fieldHash[index] = bytes.withUnsafeBytes { StableHash.hash128(UnsafeRawBufferPointer(rebasing: $0[start...]), seed: UInt64(index)).low }
+        }
+        var groups: UInt64 = 0
+        for (group, indices) in Self.groupFields {
+            let combined = indices.reduce(UInt64(0)) { ($0 &* 0x100_0000_01B3) ^ fieldHash[$1] }
+            groups |= ((combined ^ (combined >> 29)) & 0xFF) << UInt64(group.rawValue * 8)
+        }
+        let digest = StableHash.hash128(bytes).low
+        return SerializedRecord(bytes: bytes, digest: digest, fieldHashes: groups)
     }
 
-    init?(serialized line: Substring) {
-        let fields = line.split(separator: "\t", omittingEmptySubsequences: false).map(Self.unescape)
+    /// Reads a serialized line back.
+    init?(serialized line: ArraySlice<UInt8>) {
+        var fields: [String] = []
+        fields.reserveCapacity(21)
+        var current: [UInt8] = []
+        var escaping = false
+        for byte in line {
+            if escaping {
+                switch byte {
+                case UInt8(ascii: "t"): current.append(0x09)
+                case UInt8(ascii: "n"): current.append(0x0A)
+                case UInt8(ascii: "r"): current.append(0x0D)
+                default: current.append(byte)
+                }
+                escaping = false
+            } else if byte == 0x5C {
+                escaping = true
+            } else if byte == 0x09 {
+                fields.append(String(decoding: current, as: UTF8.self))
+                current.removeAll(keepingCapacity: true)
+            } else {
+                current.append(byte)
+            }
+        }
+        fields.append(String(decoding: current, as: UTF8.self))
         guard fields.count == 21 else { return nil }
         func optional(_ value: String) -> String? { value == "\u{0}" ? nil : value }
         primaryID = fields[0]; institutionalID = fields[1]; barcode = fields[2]
@@ -103,41 +144,9 @@ extension PatronRecord {
         phones = fields[20].isEmpty ? [] : fields[20].split(separator: "\u{1D}").map { Phone(number: String($0.dropFirst()), isPreferred: $0.first == "P") }
     }
 
-    private static func escape(_ value: String) -> String {
-        guard value.utf8.contains(where: { $0 == UInt8(ascii: "\t") || $0 == UInt8(ascii: "\n") || $0 == UInt8(ascii: "\\") || $0 == UInt8(ascii: "\r") }) else { return value }
-        var out = ""
-        for character in value {
-            switch character {
-            case "\\": out += "\\\\"
-            case "\t": out += "\\t"
-            case "\n": out += "\\n"
-            case "\r": out += "\\r"
-            case "\r\n": out += "\\r\\n"
-            default: out.append(character)
-            }
-        }
-        return out
-    }
-
-    static func unescape(_ value: Substring) -> String {
-        guard value.contains("\\") else { return String(value) }
-        var out = ""
-        var escaping = false
-        for character in value {
-            if escaping {
-                switch character {
-                case "t": out.append("\t")
-                case "n": out.append("\n")
-                case "r": out.append("\r")
-                default: out.append(character)
-                }
-                escaping = false
-            } else if character == "\\" {
-                escaping = true
-            } else {
-                out.append(character)
-            }
-        }
-        return out
+    /// The primary_id of a serialized line, without reading the rest.
+    static func primaryID(ofSerialized line: ArraySlice<UInt8>) -> String {
+        let end = line.firstIndex(of: 0x09) ?? line.endIndex
+        return PatronRecord(serialized: line[line.startIndex..<end] + [UInt8](repeating: 0x09, count: 20))?.primaryID ?? ""
     }
 }

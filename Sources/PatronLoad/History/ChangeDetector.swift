@@ -60,7 +60,6 @@ enum ChangeDetector {
         var types = scans.map { TypeChanges(patronType: $0.patronType.name) }
         var statuses = decisions.decisions.map { Array(repeating: ChangeStatus.none, count: $0.count) }
         var gone: [GoneEntry] = []
-        let readers = try scans.map { try RecordFileReader(path: $0.recordsPath) }
         let typeNames = scans.map(\.patronType.name)
 
         // Today's patrons: one row per primary_id, the written one where there is one.
@@ -74,9 +73,8 @@ enum ChangeDetector {
         }
         current.sort { $0.hash == $1.hash ? ($0.writes != $1.writes ? $0.writes : $0.row < $1.row) : $0.hash < $1.hash }
 
-        func primaryID(_ row: RowReference) throws -> String {
-            let line = try readers[row.type].line(at: scans[row.type].entries[row.ordinal].offset)
-            return PatronRecord.unescapedFirstField(line)
+        func primaryID(_ row: RowReference) -> String {
+            scans[row.type].primaryID(row.ordinal)
         }
         func note(_ examples: inout [String], _ value: @autoclosure () throws -> String) rethrows {
             if examples.count < TypeChanges.exampleLimit { examples.append(try value()) }
@@ -134,12 +132,5 @@ enum ChangeDetector {
             previousEntry = try previous?.next()
         }
         return ChangeSet(types: types, statuses: statuses, gone: gone, previous: previous?.header)
-    }
-}
-
-extension PatronRecord {
-    /// The primary_id of a serialized record, without parsing the rest.
-    static func unescapedFirstField(_ line: Substring) -> String {
-        unescape(line.prefix { $0 != "\t" })
     }
 }

@@ -66,6 +66,24 @@ final class GzipFileReader {
         return result
     }
 
+    /// Reads exactly `count` bytes into `buffer` (replacing its contents); false at a clean end of
+    /// the stream, and a stream that ends mid-way throws.
+    func read(_ count: Int, into buffer: inout [UInt8]) throws -> Bool {
+        buffer.removeAll(keepingCapacity: true)
+        while buffer.count < count {
+            if outputOffset == output.count {
+                guard try refill() else {
+                    if buffer.isEmpty { return false }
+                    throw HistoryError.corrupt(path: path, reason: "ends in the middle of a record")
+                }
+            }
+            let take = min(count - buffer.count, output.count - outputOffset)
+            buffer.append(contentsOf: output[outputOffset..<(outputOffset + take)])
+            outputOffset += take
+        }
+        return true
+    }
+
     /// Bytes up to (not including) the next newline.
     func readLine(limit: Int = 1 << 20) throws -> String? {
         var bytes: [UInt8] = []

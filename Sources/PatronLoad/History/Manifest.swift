@@ -2,8 +2,9 @@ import Foundation
 
 /// What a delivered run leaves for the next one: its counts and files, and for every patron in
 /// the feed a digest of what was written for it, keyed by primary_id. A gzip stream: a magic
-/// line, a JSON header line, then binary entries ordered by the hash of the folded primary_id
-/// (so two manifests, or a manifest and a run, merge in one pass).
+/// line, a JSON header line, the patron types, binary entries ordered by the hash of the folded
+/// primary_id (so two manifests, or a manifest and a run, merge in one pass), and a JSON trailer
+/// with what is known only once the run is delivered: its counts and files.
 public struct ManifestHeader: Codable, Sendable, Equatable {
     public struct TypeSummary: Codable, Sendable, Equatable {
         public var name: String
@@ -22,15 +23,19 @@ public struct ManifestHeader: Codable, Sendable, Equatable {
     /// `YYYY-MM-DD` of the most recent full load, this one included.
     public var lastFullLoad: String
     public var profile: String
-    public var types: [TypeSummary]
-    public var files: [String]
-    /// Runs whose zips are archived beside the manifest (for leavers), oldest first.
-    public var archive: [ArchivedRun]
 
     public struct ArchivedRun: Codable, Sendable, Equatable {
         public var runID: String
         public var files: [String]
     }
+}
+
+/// The end of a manifest: the delivered run's counts and files.
+public struct ManifestTrailer: Codable, Sendable, Equatable {
+    public var types: [ManifestHeader.TypeSummary]
+    public var files: [String]
+    /// Runs whose zips are archived beside the manifest (for leavers), oldest first.
+    public var archive: [ManifestHeader.ArchivedRun]
 }
 
 public struct ManifestEntry: Sendable, Equatable {
@@ -47,7 +52,9 @@ final class ManifestWriter {
     private let gzip: GzipFileWriter
     private let typeIndex: [String: UInt8]
     private var last: Hash128?
+    private var scratch: [UInt8] = []
     private(set) var count = 0
+    static let trailerMark: UInt8 = 0xFF
 
     init(path: String, header: ManifestHeader, typeNames: [String]) throws {
         gzip = try GzipFileWriter(path: path)
@@ -67,18 +74,22 @@ final class ManifestWriter {
         precondition(last.map { $0 < idHash } ?? true, "manifest entries out of order")
         last = idHash
         guard let type = typeIndex[entry.type] else { preconditionFailure("unknown patron type \(entry.type)") }
-        let id = Array(entry.primaryID.utf8)
-        var bytes: [UInt8] = [type]
-        bytes.reserveCapacity(19 + id.count)
-        withUnsafeBytes(of: entry.digest.littleEndian) { bytes.append(contentsOf: $0) }
-        withUnsafeBytes(of: entry.fieldHashes.littleEndian) { bytes.append(contentsOf: $0) }
-        withUnsafeBytes(of: UInt16(id.count).littleEndian) { bytes.append(contentsOf: $0) }
-        bytes.append(contentsOf: id)
-        try gzip.write(bytes)
+        scratch.removeAll(keepingCapacity: true)
+        scratch.append(type)
+        withUnsafeBytes(of: entry.digest.littleEndian) { scratch.append(contentsOf: $0) }
+        withUnsafeBytes(of: entry.fieldHashes.littleEndian) { scratch.append(contentsOf: $0) }
+        let id = entry.primaryID.utf8.prefix(Int(UInt16.max))
+        withUnsafeBytes(of: UInt16(id.count).littleEndian) { scratch.append(contentsOf: $0) }
+        scratch.append(contentsOf: id)
+        try gzip.write(scratch)
         count += 1
     }
 
-    func finish() throws {
+    /// Ends the entries with the trailer and closes the file.
+    func finish(_ trailer: ManifestTrailer) throws {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys]
+        try gzip.write([Self.trailerMark] + [UInt8](try encoder.encode(trailer)) + [0x0A])
         try gzip.finish()
     }
 }
@@ -86,8 +97,20 @@ final class ManifestWriter {
 final class ManifestReader {
     let header: ManifestHeader
     let typeNames: [String]
+    /// Read once the entries have been read.
+    private(set) var trailer: ManifestTrailer?
     private let gzip: GzipFileReader
     private var last: Hash128?
+    private var fixed: [UInt8] = []
+    private var id: [UInt8] = []
+
+    /// Reads the whole manifest to its trailer (the counts and files of the run).
+    static func trailer(path: String) throws -> (ManifestHeader, ManifestTrailer) {
+        let reader = try ManifestReader(path: path)
+        while try reader.next() != nil {}
+        guard let trailer = reader.trailer else { throw HistoryError.corrupt(path: path, reason: "no trailer") }
+        return (reader.header, trailer)
+    }
 
     init(path: String) throws {
         gzip = try GzipFileReader(path: path)
@@ -105,15 +128,27 @@ final class ManifestReader {
         self.typeNames = names
     }
 
-    /// The next entry with its hash, or nil at the end.
+    /// The next entry with its hash, or nil at the end (where the trailer is read).
     func next() throws -> (entry: ManifestEntry, idHash: Hash128)? {
-        guard let fixed = try gzip.read(19) else { return nil }
+        guard trailer == nil, try gzip.read(1, into: &fixed) else {
+            if trailer == nil { throw HistoryError.corrupt(path: gzip.path, reason: "ends without its trailer (truncated)") }
+            return nil
+        }
+        if fixed[0] == ManifestWriter.trailerMark {
+            guard let line = try gzip.readLine(), let trailer = try? JSONDecoder().decode(ManifestTrailer.self, from: Data(line.utf8)) else {
+                throw HistoryError.corrupt(path: gzip.path, reason: "the trailer does not parse")
+            }
+            self.trailer = trailer
+            return nil
+        }
         let type = Int(fixed[0])
-        guard type < typeNames.count else { throw HistoryError.corrupt(path: gzip.path, reason: "unknown patron type \(type)") }
+        guard type < typeNames.count, try gzip.read(18, into: &fixed) else {
+            throw HistoryError.corrupt(path: gzip.path, reason: type < typeNames.count ? "ends in the middle of an entry" : "unknown patron type \(type)")
+        }
         func u64(_ at: Int) -> UInt64 { fixed[at..<(at + 8)].reversed().reduce(0) { $0 << 8 | UInt64($1) } }
-        let length = Int(fixed[17]) | Int(fixed[18]) << 8
-        guard let id = try gzip.read(length) else { throw HistoryError.corrupt(path: gzip.path, reason: "ends in the middle of an entry") }
-        let entry = ManifestEntry(type: typeNames[type], primaryID: String(decoding: id, as: UTF8.self), digest: u64(1), fieldHashes: u64(9))
+        let length = Int(fixed[16]) | Int(fixed[17]) << 8
+        guard try gzip.read(length, into: &id) else { throw HistoryError.corrupt(path: gzip.path, reason: "ends in the middle of an entry") }
+        let entry = ManifestEntry(type: typeNames[type], primaryID: String(decoding: id, as: UTF8.self), digest: u64(0), fieldHashes: u64(8))
         let hash = entry.idHash
         guard last.map({ $0 < hash }) ?? true else { throw HistoryError.corrupt(path: gzip.path, reason: "entries out of order") }
         last = hash

@@ -48,12 +48,16 @@ public struct FeedDecisions: Sendable {
     }
 }
 
-/// The feed-wide pre-flight, as pure code over hashes: rows the profile's rules reject; then one
-/// patron per primary_id (the first valid row in load order; a later row with the same
-/// institutional ID is the same person, a different one is a clash); then identifiers that
-/// collide across patrons and identifier types, or equal another patron's primary_id.
+/// The feed-wide pre-flight, over hashes: rows the profile's rules reject; then one patron per
+/// primary_id (the first valid row in load order; a later row with the same institutional ID is
+/// the same person, a different one is a clash); then identifiers that collide across patrons and
+/// identifier types, or equal another patron's primary_id. Identifier hashes are 64-bit to keep a
+/// million patrons small; a group of equal hashes is confirmed against the values themselves,
+/// which `value` reads (only for the rare groups).
 public enum FeedAnalysis {
-    public static func decide(_ types: [ScannedType]) -> FeedDecisions {
+    public typealias ValueReader = (RowReference, IdentifierKind) throws -> String
+
+    public static func decide(_ types: [ScannedType], value: ValueReader) throws -> FeedDecisions {
         var decisions = types.map { Array(repeating: Decision.write, count: $0.entries.count) }
         var leftOut: [LeftOut] = []
 
@@ -65,69 +69,99 @@ public enum FeedAnalysis {
             }
         }
 
-        // 2. One patron per primary_id.
-        var byID: [(hash: Hash128, row: RowReference)] = []
+        // 2. One patron per primary_id (128-bit hashes: no check needed).
+        var byID: [(hash: Hash128, row: PackedRow)] = []
         byID.reserveCapacity(types.reduce(0) { $0 + $1.entries.count })
         for type in types {
             for (ordinal, entry) in type.entries.enumerated() {
-                byID.append((entry.idHash, RowReference(type: type.typeIndex, ordinal: ordinal)))
+                byID.append((entry.idHash, PackedRow(type: type.typeIndex, ordinal: ordinal)))
             }
         }
-        byID.sort { $0.hash == $1.hash ? $0.row < $1.row : $0.hash < $1.hash }
-        var start = 0
-        while start < byID.count {
-            var end = start + 1
-            while end < byID.count && byID[end].hash == byID[start].hash { end += 1 }
-            if end - start > 1 {
-                let group = byID[start..<end].map(\.row)
-                // The first row the rules accept keeps the ID; with none, every row stays left out.
-                if let keeper = group.first(where: { decisions[$0.type][$0.ordinal] == .write }) {
-                    let keeperInstitution = types[keeper.type].entries[keeper.ordinal].institutionalIDHash
-                    for row in group where row != keeper {
-                        let institution = types[row.type].entries[row.ordinal].institutionalIDHash
-                        if institution == keeperInstitution {
-                            if decisions[row.type][row.ordinal] == .leftOut {
-                                // The same person, loaded from the valid row: not left out after all.
-                                leftOut.removeAll { $0.row == row }
-                            }
-                            decisions[row.type][row.ordinal] = row.type == keeper.type ? .repeatInType : .duplicateOfEarlierType
-                        } else if decisions[row.type][row.ordinal] == .write {
-                            decisions[row.type][row.ordinal] = .leftOut
-                            leftOut.append(LeftOut(row: row, reason: .primaryIDClash(with: keeper)))
-                        }
+        byID.sort { $0.hash == $1.hash ? $0.row.bits < $1.row.bits : $0.hash < $1.hash }
+        forEachGroup(byID.count, same: { byID[$0].hash == byID[$1].hash }) { range in
+            let group = byID[range].map { $0.row.reference }
+            // The first row the rules accept keeps the ID; with none, every row stays left out.
+            guard let keeper = group.first(where: { decisions[$0.type][$0.ordinal] == .write }) else { return }
+            let keeperInstitution = types[keeper.type].entries[keeper.ordinal].institutionalIDHash
+            for row in group where row != keeper {
+                if types[row.type].entries[row.ordinal].institutionalIDHash == keeperInstitution {
+                    if decisions[row.type][row.ordinal] == .leftOut {
+                        // The same person, loaded from the valid row: not left out after all.
+                        leftOut.removeAll { $0.row == row }
                     }
+                    decisions[row.type][row.ordinal] = row.type == keeper.type ? .repeatInType : .duplicateOfEarlierType
+                } else if decisions[row.type][row.ordinal] == .write {
+                    decisions[row.type][row.ordinal] = .leftOut
+                    leftOut.append(LeftOut(row: row, reason: .primaryIDClash(with: keeper)))
                 }
             }
-            start = end
         }
+        byID = []
 
         // 3. Identifiers across patrons and identifier types, among the rows still to be written.
-        var values: [(hash: Hash128, kind: IdentifierKind, row: RowReference)] = []
+        var values: [(hash: UInt64, item: PackedRow)] = []
         for type in types {
             for (ordinal, entry) in type.entries.enumerated() where decisions[type.typeIndex][ordinal] == .write {
-                let row = RowReference(type: type.typeIndex, ordinal: ordinal)
-                values.append((entry.idHash, .primaryID, row))
-                if entry.institutionalIDHash != ScanEntry.none { values.append((entry.institutionalIDHash, .institutionalID, row)) }
-                if entry.barcodeHash != ScanEntry.none { values.append((entry.barcodeHash, .barcode, row)) }
-            }
-        }
-        values.sort { $0.hash == $1.hash ? $0.row < $1.row : $0.hash < $1.hash }
-        start = 0
-        while start < values.count {
-            var end = start + 1
-            while end < values.count && values[end].hash == values[start].hash { end += 1 }
-            if end - start > 1 {
-                let group = values[start..<end]
-                // A primary_id owns its value; otherwise the first patron in load order does.
-                let owner = group.first { $0.kind == .primaryID } ?? group.first!
-                for value in group where value.row != owner.row && decisions[value.row.type][value.row.ordinal] == .write {
-                    decisions[value.row.type][value.row.ordinal] = .leftOut
-                    leftOut.append(LeftOut(row: value.row, reason: .identifier(value.kind, equals: owner.kind, of: owner.row)))
+                values.append((entry.idHash.low, PackedRow(type: type.typeIndex, ordinal: ordinal, kind: .primaryID)))
+                if entry.institutionalIDHash != ScanEntry.none {
+                    values.append((entry.institutionalIDHash, PackedRow(type: type.typeIndex, ordinal: ordinal, kind: .institutionalID)))
+                }
+                if entry.barcodeHash != ScanEntry.none {
+                    values.append((entry.barcodeHash, PackedRow(type: type.typeIndex, ordinal: ordinal, kind: .barcode)))
                 }
             }
-            start = end
         }
+        values.sort { $0.hash == $1.hash ? $0.item.bits < $1.item.bits : $0.hash < $1.hash }
+        var failure: (any Error)?
+        forEachGroup(values.count, same: { values[$0].hash == values[$1].hash }) { range in
+            guard failure == nil else { return }
+            let candidates = values[range].map(\.item)
+            guard Set(candidates.map { $0.reference }).count > 1 else { return }
+            do {
+                // Equal hashes; confirm with the values, folded as Alma compares them.
+                var byValue: [String: [PackedRow]] = [:]
+                for item in candidates {
+                    byValue[PrimaryIDSet.fold(try value(item.reference, item.kind)), default: []].append(item)
+                }
+                for group in byValue.values where Set(group.map { $0.reference }).count > 1 {
+                    // A primary_id owns its value; otherwise the first patron in load order does.
+                    let owner = group.first { $0.kind == .primaryID } ?? group.min { $0.bits < $1.bits }!
+                    for item in group where item.reference != owner.reference && decisions[item.type][item.ordinal] == .write {
+                        decisions[item.type][item.ordinal] = .leftOut
+                        leftOut.append(LeftOut(row: item.reference, reason: .identifier(item.kind, equals: owner.kind, of: owner.reference)))
+                    }
+                }
+            } catch {
+                failure = error
+            }
+        }
+        if let failure { throw failure }
         leftOut.sort { $0.row < $1.row }
         return FeedDecisions(decisions: decisions, leftOut: leftOut)
     }
+
+    private static func forEachGroup(_ count: Int, same: (Int, Int) -> Bool, _ body: (Range<Int>) -> Void) {
+        var start = 0
+        while start < count {
+            var end = start + 1
+            while end < count && same(start, end) { end += 1 }
+            if end - start > 1 { body(start..<end) }
+            start = end
+        }
+    }
+}
+
+/// A row reference, and an identifier kind, in eight bytes: the analysis sorts millions of them.
+struct PackedRow {
+    let bits: UInt64
+
+    init(type: Int, ordinal: Int, kind: IdentifierKind = .primaryID) {
+        let kindBits: UInt64 = switch kind { case .primaryID: 0; case .institutionalID: 1; case .barcode: 2 }
+        bits = UInt64(type) << 40 | UInt64(ordinal) << 2 | kindBits
+    }
+
+    var type: Int { Int(bits >> 40) }
+    var ordinal: Int { Int((bits >> 2) & 0x3_FFFF_FFFF) }
+    var kind: IdentifierKind { switch bits & 3 { case 0: .primaryID; case 1: .institutionalID; default: .barcode } }
+    var reference: RowReference { RowReference(type: type, ordinal: ordinal) }
 }

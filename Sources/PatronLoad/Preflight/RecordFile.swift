@@ -14,13 +14,12 @@ final class RecordFileWriter {
         buffer.reserveCapacity(1 << 20)
     }
 
-    /// Appends a line; returns the offset it starts at.
-    func append(_ line: String) throws -> UInt64 {
+    /// Appends a line (without its newline); returns the offset it starts at.
+    func append(_ line: [UInt8]) throws -> UInt64 {
         let start = offset
-        var line = line
-        line.withUTF8 { buffer.append(contentsOf: $0) }
+        buffer.append(contentsOf: line)
         buffer.append(0x0A)
-        offset = start + UInt64(line.utf8.count + 1)
+        offset = start + UInt64(line.count + 1)
         if buffer.count >= 1 << 20 { try flush() }
         return start
     }
@@ -54,18 +53,19 @@ final class RecordFileReader {
         try? handle.close()
     }
 
-    func nextLine() throws -> Substring? {
+    /// The next line's bytes (without the newline), valid until the next call.
+    func nextLine() throws -> ArraySlice<UInt8>? {
         while true {
             if let newline = buffer[position...].firstIndex(of: 0x0A) {
-                let line = String(decoding: buffer[position..<newline], as: UTF8.self)
+                let line = buffer[position..<newline]
                 position = newline + 1
-                return Substring(line)
+                return line
             }
             if finished {
                 guard position < buffer.count else { return nil }
-                let line = String(decoding: buffer[position...], as: UTF8.self)
+                let line = buffer[position...]
                 position = buffer.count
-                return Substring(line)
+                return line
             }
             buffer.removeSubrange(0..<position)
             position = 0
@@ -76,7 +76,7 @@ final class RecordFileReader {
 
     /// The line that starts at `offset` (random access; does not disturb `nextLine`'s position
     /// when used on a separate reader).
-    func line(at offset: UInt64) throws -> Substring {
+    func line(at offset: UInt64) throws -> ArraySlice<UInt8> {
         try handle.seek(toOffset: offset)
         var bytes: [UInt8] = []
         while true {
@@ -90,6 +90,6 @@ final class RecordFileReader {
         buffer = []
         position = 0
         finished = false
-        return Substring(String(decoding: bytes, as: UTF8.self))
+        return bytes[...]
     }
 }

@@ -3,23 +3,29 @@
 public struct ScanEntry: Sendable {
     /// Of the primary_id, folded as Alma compares it.
     public var idHash: Hash128
-    /// Of the institutional ID and the barcode, folded; zero when empty.
-    public var institutionalIDHash: Hash128
-    public var barcodeHash: Hash128
+    /// Of the institutional ID and the barcode, folded (64 bits: a collision is checked against
+    /// the values themselves); zero when empty.
+    public var institutionalIDHash: UInt64
+    public var barcodeHash: UInt64
     public var digest: UInt64
     public var fieldHashes: UInt64
     /// Where the record's line starts in the type's record file.
     public var offset: UInt64
+    /// Where the primary_id's bytes sit in the type's `idBytes`.
+    var idStart: UInt32
+    var idLength: UInt16
 
-    static let none = Hash128(high: 0, low: 0)
+    static let none: UInt64 = 0
 
-    init(record: PatronRecord, offset: UInt64) {
+    init(record: PatronRecord, serialized: SerializedRecord, offset: UInt64, idStart: Int) {
         idHash = StableHash.hash128(PrimaryIDSet.fold(record.primaryID))
-        institutionalIDHash = record.institutionalID.isEmpty ? Self.none : StableHash.hash128(PrimaryIDSet.fold(record.institutionalID))
-        barcodeHash = record.barcode.isEmpty ? Self.none : StableHash.hash128(PrimaryIDSet.fold(record.barcode))
-        digest = record.digest
-        fieldHashes = record.fieldHashes
+        institutionalIDHash = record.institutionalID.isEmpty ? Self.none : StableHash.hash128(PrimaryIDSet.fold(record.institutionalID)).low
+        barcodeHash = record.barcode.isEmpty ? Self.none : StableHash.hash128(PrimaryIDSet.fold(record.barcode)).low
+        digest = serialized.digest
+        fieldHashes = serialized.fieldHashes
         self.offset = offset
+        self.idStart = UInt32(idStart)
+        self.idLength = UInt16(clamping: record.primaryID.utf8.count)
     }
 }
 
@@ -33,4 +39,20 @@ public struct ScannedType: Sendable {
     public var counts: TypeCounts
     /// Ordinal → why the profile's rules leave the row out.
     public var violations: [Int: String]
+    /// Every primary_id, one after another: a million of them in about 20 MB, where Strings
+    /// would take three times that.
+    var idBytes: [UInt8] = []
+
+    /// Appends a mapped row.
+    mutating func append(_ record: PatronRecord, _ serialized: SerializedRecord, offset: UInt64) {
+        let start = idBytes.count
+        idBytes.append(contentsOf: record.primaryID.utf8.prefix(Int(UInt16.max)))
+        entries.append(ScanEntry(record: record, serialized: serialized, offset: offset, idStart: start))
+    }
+
+    func primaryID(_ ordinal: Int) -> String {
+        let entry = entries[ordinal]
+        let start = Int(entry.idStart)
+        return String(decoding: idBytes[start..<(start + Int(entry.idLength))], as: UTF8.self)
+    }
 }
