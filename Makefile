@@ -1,5 +1,5 @@
 # Thin targets: each calls swift or a script in scripts/.
-.PHONY: run test bench build demo-warehouse clean
+.PHONY: run test bench build demo-warehouse blocks-demo clean
 
 DEMO_WAREHOUSE ?= demo/warehouse.sqlite
 STAFF ?= 2000
@@ -17,6 +17,11 @@ run: build
 demo-warehouse: build
 	swift run --skip-build demo-warehouse --staff $(STAFF) --students $(STUDENTS) --output $(DEMO_WAREHOUSE)
 
+# patronblocks beside the FOLIO simulator, and a full synchronization to watch.
+blocks-demo:
+	scripts/deps.sh build
+	scripts/blocks-demo.sh
+
 # Every test, with the services they need installed and started.
 test:
 	scripts/test.sh
@@ -25,4 +30,4 @@ bench:
 	scripts/bench.sh
 
 clean:
-	rm -rf .build out demo bench-data
+	rm -rf .build out demo bench-data patronblocks.sqlite*

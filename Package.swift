@@ -7,6 +7,8 @@ let package = Package(
     products: [
         .executable(name: "patronload", targets: ["patronload"]),
         .executable(name: "demo-warehouse", targets: ["demo-warehouse"]),
+        .executable(name: "patronblocks", targets: ["patronblocks"]),
+        .executable(name: "folio-simulator", targets: ["folio-simulator"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -16,6 +18,9 @@ let package = Package(
         .package(url: "https://github.com/vapor/postgres-nio", from: "1.33.2"),
         .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
         .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
+        .package(url: "https://github.com/apple/swift-http-types", from: "1.8.0"),
     ],
     targets: [
         // C libraries from the system (Debian: libsqlite3-dev, zlib1g-dev, libxml2-dev).
@@ -30,10 +35,23 @@ let package = Package(
         // block fetches with column-wise binding. The road to Oracle.
         .target(name: "ODBC", dependencies: ["CODBC"]),
 
+        // postgres:// URLs (sslmode, sslrootcert, search_path) for PostgresNIO, shared by both products.
+        .target(
+            name: "PostgresURL",
+            dependencies: [
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+            ]
+        ),
+
+        // Retries with exponential backoff and full jitter, for every network client.
+        .target(name: "Backoff"),
+
         // SigV4, credentials, and the S3 and SES calls patronload needs (no AWS SDK for Swift here).
         .target(
             name: "AWS",
             dependencies: [
+                "Backoff",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Logging", package: "swift-log"),
@@ -46,7 +64,7 @@ let package = Package(
         .target(
             name: "PatronLoad",
             dependencies: [
-                "SQLite", "ODBC", "AWS", "CZlib", "CLibXML2",
+                "SQLite", "ODBC", "AWS", "PostgresURL", "CZlib", "CLibXML2",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "PostgresNIO", package: "postgres-nio"),
@@ -84,6 +102,51 @@ let package = Package(
             ]
         ),
 
+        // patronblocks: FOLIO automated patron blocks as a service.
+        .target(
+            name: "PatronBlocks",
+            dependencies: [
+                "SQLite", "Backoff", "PostgresURL",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+            ]
+        ),
+        .executableTarget(
+            name: "patronblocks",
+            dependencies: [
+                "PatronBlocks",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        // A test double of FOLIO's loan-storage, feesfines and users APIs, following their published
+        // contract; in-process for tests, an executable for demos and benchmarks.
+        .target(
+            name: "FolioSimulator",
+            dependencies: [
+                "DemoWarehouse",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        .executableTarget(
+            name: "folio-simulator",
+            dependencies: [
+                "FolioSimulator",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+            ]
+        ),
+
         // The numbers behind BENCHMARKS.md (`make bench`).
         .executableTarget(
             name: "patronsync-bench",
@@ -107,6 +170,17 @@ let package = Package(
         ),
 
         .testTarget(name: "SQLiteTests", dependencies: ["SQLite"]),
+        .testTarget(
+            name: "PatronBlocksTests",
+            dependencies: [
+                "PatronBlocks", "FolioSimulator", "PatronSyncTestSupport", "PostgresURL", "Backoff",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ]
+        ),
         .testTarget(name: "ODBCTests", dependencies: ["ODBC", "SQLite"]),
         .testTarget(
             name: "AWSTests",

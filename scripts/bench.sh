@@ -4,6 +4,8 @@
 #   warehouses of growing size: wall time, peak RSS, and `gzip -6` over the same XML bytes.
 #   warehouse read: rows per second from each backend (SQLite, PostgreSQL, ODBC to both) for the
 #   same 200,000 patrons.
+#   patronblocks: a full synchronization of 1,000,000 open loans and 200,000 accounts from the
+#   FOLIO simulator, on SQLite and on PostgreSQL (scripts/bench-sync.sh).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/deps.sh bench
@@ -93,3 +95,8 @@ measure "second run: compared with 1,000,000 (all unchanged), history rewritten"
 measure "third run, --only-changes (nothing changed: no XML written)" --only-changes
 echo
 echo "Manifest for 1,000,000 patrons: $(python3 -c "import os; print(f'{os.path.getsize(\"$out/history/manifest.bin.gz\")/1048576:.1f}')") MiB (gzip)"
+
+echo
+echo "### patronblocks: a full synchronization from the FOLIO simulator"
+echo
+scripts/bench-sync.sh

@@ -2,7 +2,7 @@
 # Installs what building, testing or benchmarking needs on a machine that has only the Swift
 # toolchain: Debian packages (apt-get) and PyPI packages (pip). Idempotent and quiet when
 # everything is already there.
-#   scripts/deps.sh build   C libraries the package links (SQLite, zlib, libxml2)
+#   scripts/deps.sh build   C libraries the package links (SQLite, zlib, libxml2), curl for the demos
 #   scripts/deps.sh test    build + what the tests start or call: xmllint, PostgreSQL, the
 #                           unixODBC driver manager with Debian's SQLite and PostgreSQL drivers
 #                           and, from PyPI, moto's server and boto3 (S3/SES emulator, botocore)
@@ -10,7 +10,7 @@
 set -euo pipefail
 
 group="${1:-build}"
-packages=(pkg-config libsqlite3-dev zlib1g-dev libxml2-dev unixodbc-dev)
+packages=(pkg-config libsqlite3-dev zlib1g-dev libxml2-dev unixodbc-dev curl)
 commands=()
 case "$group" in
   build) ;;

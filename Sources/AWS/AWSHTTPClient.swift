@@ -1,3 +1,4 @@
+@_exported import Backoff
 import AsyncHTTPClient
 import Crypto
 import Foundation

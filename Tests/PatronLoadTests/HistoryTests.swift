@@ -1,3 +1,4 @@
+import PatronSyncTestSupport
 import Foundation
 import Testing
 @testable import PatronLoad

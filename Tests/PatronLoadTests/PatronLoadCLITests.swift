@@ -1,3 +1,4 @@
+import PatronSyncTestSupport
 import DemoWarehouse
 import Foundation
 import Testing

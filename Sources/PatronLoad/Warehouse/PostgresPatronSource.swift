@@ -4,6 +4,7 @@ import NIOCore
 import NIOPosix
 import NIOSSL
 import PostgresNIO
+import PostgresURL
 
 /// A PostgreSQL warehouse through PostgresNIO. Each query gets its own connection, and its rows
 /// stream with backpressure: the server sends more only as the run consumes them.
@@ -49,7 +50,12 @@ public struct PostgresPatronSource: PatronSource {
     }
 
     private func connect() async throws(WarehouseError) -> PostgresConnection {
-        let configuration = try settings.connectionConfiguration()
+        let configuration: PostgresConnection.Configuration
+        do {
+            configuration = try settings.connectionConfiguration()
+        } catch {
+            throw WarehouseError(.invalidConfiguration, error.message)
+        }
         do {
             return try await PostgresConnection.connect(configuration: configuration, id: 1, logger: logger)
         } catch {
@@ -240,45 +246,3 @@ enum PostgresText {
     }
 }
 
-extension PostgresSettings {
-    /// PostgresNIO's configuration for these settings, TLS included.
-    public func connectionConfiguration() throws(WarehouseError) -> PostgresConnection.Configuration {
-        var configuration = PostgresConnection.Configuration(
-            host: host, port: port, username: user, password: password, database: database, tls: try tls()
-        )
-        configuration.options.connectTimeout = .seconds(Int64(connectTimeout))
-        if let searchPath {
-            configuration.options.additionalStartupParameters = [("search_path", searchPath)]
-        }
-        return configuration
-    }
-
-    private func tls() throws(WarehouseError) -> PostgresConnection.Configuration.TLS {
-        var tls = TLSConfiguration.makeClientConfiguration()
-        switch sslMode {
-        case .disable:
-            return .disable
-        case .prefer, .require:
-            // libpq's meaning: encrypt, but verify the server only when a root certificate is given.
-            tls.certificateVerification = sslRootCertificate == nil ? .none : .noHostnameVerification
-        case .verifyCA:
-            tls.certificateVerification = .noHostnameVerification
-        case .verifyFull:
-            tls.certificateVerification = .fullVerification
-        }
-        if let file = sslRootCertificate {
-            do {
-                tls.trustRoots = .certificates(try NIOSSLCertificate.fromPEMFile(file))
-            } catch {
-                throw WarehouseError(.invalidConfiguration, "Cannot read sslrootcert \(file): \(error)")
-            }
-        }
-        do {
-            let context = try NIOSSLContext(configuration: tls)
-            return sslMode == .prefer ? .prefer(context) : .require(context)
-        } catch {
-            throw WarehouseError(.invalidConfiguration, "Cannot set up TLS for PostgreSQL: \(error)")
-        }
-    }
-
-}

@@ -1,6 +1,7 @@
 import Foundation
 import Logging
 import ODBC
+@_exported import PostgresURL
 
 /// Which warehouse to read, from `DATA_WAREHOUSE_URL` (or `--warehouse`), or from the seed's
 /// Oracle settings.
@@ -19,7 +20,11 @@ public enum WarehouseLocation: Sendable, Equatable, CustomStringConvertible {
             }
             self = .sqlite(path: rest)
         } else if trimmed.hasPrefix("postgres://") || trimmed.hasPrefix("postgresql://") {
-            self = .postgres(try PostgresSettings(url: trimmed))
+            do {
+                self = .postgres(try PostgresSettings(url: trimmed))
+            } catch {
+                throw WarehouseError(.invalidConfiguration, "DATA_WAREHOUSE_URL: \(error.message)")
+            }
         } else if let rest = trimmed.dropPrefix("odbc:") {
             guard rest.contains("=") else {
                 throw WarehouseError(.invalidConfiguration, "DATA_WAREHOUSE_URL `odbc:` needs a connection string, e.g. odbc:DSN=warehouse; or odbc:DRIVER={PostgreSQL Unicode};Servername=…;")

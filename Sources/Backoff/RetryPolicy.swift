@@ -22,3 +22,26 @@ public struct RetryPolicy: Sendable, Equatable {
         return .nanoseconds(Int64.random(in: 0...max(0, nanoseconds)))
     }
 }
+
+extension RetryPolicy {
+    /// Runs `attempt` until it succeeds, it throws something `retryable` says is final, or the
+    /// attempts run out; `onRetry` hears of each failure that is retried.
+    public func run<R>(
+        retryable: (any Error) -> Bool,
+        onRetry: (Int, any Error, Duration) -> Void = { _, _, _ in },
+        _ attempt: (Int) async throws -> R
+    ) async throws -> R {
+        var number = 0
+        while true {
+            number += 1
+            do {
+                return try await attempt(number)
+            } catch {
+                guard number < maxAttempts, retryable(error), !(error is CancellationError), !Task.isCancelled else { throw error }
+                let wait = delay(afterAttempt: number)
+                onRetry(number, error, wait)
+                try await Task.sleep(for: wait)
+            }
+        }
+    }
+}

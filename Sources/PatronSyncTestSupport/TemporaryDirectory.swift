@@ -1,10 +1,10 @@
 import Foundation
 
 /// A fresh folder under the system temp directory, removed when the test ends.
-final class TemporaryDirectory: @unchecked Sendable {
-    let url: URL
+public final class TemporaryDirectory: @unchecked Sendable {
+    public let url: URL
 
-    init(_ label: String = "patronload") {
+    public init(_ label: String = "patronload") {
         url = FileManager.default.temporaryDirectory.appendingPathComponent("\(label)-\(UUID().uuidString)", isDirectory: true)
         try! FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
     }
@@ -13,9 +13,9 @@ final class TemporaryDirectory: @unchecked Sendable {
         try? FileManager.default.removeItem(at: url)
     }
 
-    var path: String { url.path }
+    public var path: String { url.path }
 
-    func appending(_ component: String) -> URL {
+    public func appending(_ component: String) -> URL {
         url.appendingPathComponent(component)
     }
 }

@@ -1,0 +1,30 @@
+import Foundation
+
+/// FOLIO's date-times: `2026-11-22T10:00:00.000+00:00`, `2026-11-22T10:00:00Z`, with or without
+/// fractions. Read leniently, written one way.
+public enum FolioDate {
+    private static let whole = Date.ISO8601FormatStyle()
+    private static let fractional = Date.ISO8601FormatStyle(includingFractionalSeconds: true)
+
+    public static func parse(_ text: String) -> Date? {
+        // FOLIO writes fractions; trying the right style first halves a synchronization's parsing.
+        let styles = text.utf8.contains(UInt8(ascii: ".")) ? [fractional, whole] : [whole, fractional]
+        for style in styles {
+            if let date = try? style.parse(text) { return date }
+        }
+        // `+0000` without a colon, and dates without a zone (taken as UTC).
+        let formats = ["yyyy-MM-dd'T'HH:mm:ss.SSSZ", "yyyy-MM-dd'T'HH:mm:ssZ", "yyyy-MM-dd'T'HH:mm:ss.SSS", "yyyy-MM-dd'T'HH:mm:ss", "yyyy-MM-dd"]
+        for format in formats {
+            let formatter = DateFormatter()
+            formatter.locale = Locale(identifier: "en_US_POSIX")
+            formatter.timeZone = TimeZone(identifier: "UTC")
+            formatter.dateFormat = format
+            if let date = formatter.date(from: text) { return date }
+        }
+        return nil
+    }
+
+    public static func format(_ date: Date) -> String {
+        fractional.format(date).replacingOccurrences(of: "Z", with: "+00:00")
+    }
+}

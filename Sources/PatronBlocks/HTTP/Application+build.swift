@@ -1,0 +1,84 @@
+import Foundation
+import Hummingbird
+import Logging
+import NIOCore
+import ServiceLifecycle
+
+/// The service's parts, assembled from a configuration: storage, the synchronization runner,
+/// and the router with every controller's routes.
+public struct PatronBlocksService: Sendable {
+    public let configuration: PatronBlocksConfiguration
+    public let storage: any PatronBlocksStorage
+    public let runner: SynchronizationRunner?
+    /// Services that must run beside the HTTP server (the runner, a PostgreSQL pool).
+    public let services: [any Service]
+    public let logger: Logger
+
+    public static func make(_ configuration: PatronBlocksConfiguration, logger: Logger? = nil) async throws -> PatronBlocksService {
+        var logger = logger ?? Logger(label: "patronblocks")
+        logger.logLevel = configuration.logLevel
+        var services: [any Service] = []
+        let storage: any PatronBlocksStorage
+        switch configuration.storage {
+        case .sqlite(let path):
+            storage = try await SQLiteStorage(path: path, logger: logger)
+        case .postgres(let url):
+            let postgres = try PostgresStorage(url: url, logger: logger)
+            services.append(postgres.client)
+            storage = postgres
+        }
+        var runner: SynchronizationRunner?
+        if configuration.runsSynchronization {
+            runner = SynchronizationRunner(storage: storage, settings: configuration.synchronization, standaloneOkapiURL: configuration.okapiURL,
+                                           standaloneToken: configuration.okapiToken, logger: logger)
+            services.append(runner!)
+        }
+        return PatronBlocksService(configuration: configuration, storage: storage, runner: runner, services: services, logger: logger)
+    }
+
+    public var storageDescription: String {
+        switch configuration.storage {
+        case .sqlite(let path): "SQLite file \(path)"
+        case .postgres: "PostgreSQL"
+        }
+    }
+
+    public func router() -> Router<PatronBlocksRequestContext> {
+        let router = Router(context: PatronBlocksRequestContext.self)
+        TenantController(tenants: storage).addRoutes(to: router)
+        let api = router.group().add(middleware: TenantMiddleware(tenants: storage))
+        SynchronizationController(jobs: storage, runner: runner, clock: { Date() }).addRoutes(to: api)
+        UserSummaryController(summaries: storage).addRoutes(to: api)
+        return router
+    }
+
+    public func application(onServerRunning: @escaping @Sendable (any Channel) async -> Void = { _ in }) -> some ApplicationProtocol {
+        var app = Application(
+            router: router(),
+            configuration: .init(address: .hostname(configuration.hostname, port: configuration.port), serverName: "patronblocks"),
+            services: services,
+            onServerRunning: onServerRunning,
+            logger: logger
+        )
+        app.beforeServerStarts { try await migrate() }
+        return app
+    }
+
+    /// Brings every installed tenant's storage to this version (and installs the configured
+    /// tenant), before the first request is served. A failure stops start-up: serving on an old
+    /// schema would fail request by request instead.
+    public func migrate() async throws {
+        try await storage.checkConnection()
+        var tenants = try await storage.installedTenants()
+        if let tenant = configuration.tenant, !tenants.contains(tenant) { tenants.append(tenant) }
+        for tenant in tenants {
+            try await storage.installTenant(tenant)
+        }
+        if !tenants.isEmpty { logger.info("Storage ready for \(tenants.count) tenant(s)") }
+    }
+}
+
+/// The application for a configuration, ready to run (`try await app.runService()`).
+public func buildApplication(_ configuration: PatronBlocksConfiguration, logger: Logger? = nil) async throws -> some ApplicationProtocol {
+    try await PatronBlocksService.make(configuration, logger: logger).application()
+}

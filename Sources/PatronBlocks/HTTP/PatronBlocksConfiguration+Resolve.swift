@@ -1,0 +1,80 @@
+import Foundation
+import Logging
+
+/// Settings given as flags; nil means not given.
+public struct PatronBlocksOptions: Sendable {
+    public var hostname: String?
+    public var port: Int?
+    public var database: String?
+    public var okapiURL: String?
+    public var okapiToken: String?
+    public var tenant: String?
+    public var pageSize: Int?
+    public var leaseSeconds: Int?
+    public var pollSeconds: Int?
+    public var noSyncRunner = false
+    public var logLevel: String?
+
+    public init() {}
+}
+
+extension PatronBlocksConfiguration {
+    /// Every environment variable the service reads, for `--help` and README.
+    public static let environmentVariables: [(String, String)] = [
+        ("PATRONBLOCKS_HOSTNAME", "address to listen on (default 127.0.0.1)"),
+        ("PATRONBLOCKS_PORT", "port (default 8081)"),
+        ("PATRONBLOCKS_DATABASE_URL", "sqlite:PATH (default sqlite:patronblocks.sqlite) or postgres://…"),
+        ("PATRONBLOCKS_OKAPI_URL", "FOLIO (Okapi) URL when requests carry no X-Okapi-Url"),
+        ("PATRONBLOCKS_OKAPI_TOKEN", "token for it"),
+        ("PATRONBLOCKS_TENANT", "tenant to install at start-up (standalone use)"),
+        ("PATRONBLOCKS_SYNC_PAGE_SIZE", "records per upstream page (default 500)"),
+        ("PATRONBLOCKS_SYNC_LEASE_SECONDS", "a job without heartbeat this long is taken back (120)"),
+        ("PATRONBLOCKS_SYNC_POLL_SECONDS", "how often to look for open jobs (30)"),
+        ("PATRONBLOCKS_SYNC_RUNNER", "off: this instance runs no synchronization jobs"),
+        ("LOG_LEVEL", "trace … critical (default info)"),
+    ]
+
+    /// Flags over environment over defaults; one error naming the setting that is wrong.
+    public static func resolve(_ options: PatronBlocksOptions, environment: [String: String]) throws -> PatronBlocksConfiguration {
+        func env(_ name: String) -> String? { environment[name].flatMap { $0.isEmpty ? nil : $0 } }
+        func integer(_ flag: Int?, _ name: String, _ range: ClosedRange<Int>) throws -> Int? {
+            if let flag { guard range.contains(flag) else { throw ConfigurationProblem("\(name) must be \(range.lowerBound)…\(range.upperBound), not \(flag)") }; return flag }
+            guard let text = env(name) else { return nil }
+            guard let value = Int(text), range.contains(value) else { throw ConfigurationProblem("\(name) must be a number \(range.lowerBound)…\(range.upperBound), not \(text)") }
+            return value
+        }
+        var configuration = PatronBlocksConfiguration()
+        configuration.hostname = options.hostname ?? env("PATRONBLOCKS_HOSTNAME") ?? configuration.hostname
+        configuration.port = try integer(options.port, "PATRONBLOCKS_PORT", 0...65535) ?? configuration.port
+        let database = options.database ?? env("PATRONBLOCKS_DATABASE_URL") ?? "sqlite:patronblocks.sqlite"
+        if database.hasPrefix("postgres://") || database.hasPrefix("postgresql://") {
+            configuration.storage = .postgres(url: database)
+        } else if database.hasPrefix("sqlite:") {
+            let path = String(database.dropFirst("sqlite:".count))
+            guard !path.isEmpty else { throw ConfigurationProblem("PATRONBLOCKS_DATABASE_URL sqlite: needs a file path") }
+            configuration.storage = .sqlite(path: path)
+        } else {
+            throw ConfigurationProblem("PATRONBLOCKS_DATABASE_URL must be sqlite:PATH or postgres://USER:PASSWORD@HOST:PORT/DATABASE")
+        }
+        configuration.okapiURL = options.okapiURL ?? env("PATRONBLOCKS_OKAPI_URL")
+        configuration.okapiToken = options.okapiToken ?? env("PATRONBLOCKS_OKAPI_TOKEN")
+        if let size = try integer(options.pageSize, "PATRONBLOCKS_SYNC_PAGE_SIZE", 1...10_000) { configuration.synchronization.pageSize = size }
+        if let lease = try integer(options.leaseSeconds, "PATRONBLOCKS_SYNC_LEASE_SECONDS", 5...86_400) { configuration.synchronization.lease = TimeInterval(lease) }
+        if let poll = try integer(options.pollSeconds, "PATRONBLOCKS_SYNC_POLL_SECONDS", 1...86_400) { configuration.synchronization.pollInterval = .seconds(poll) }
+        // The heartbeat beats several times within a lease.
+        configuration.synchronization.heartbeatInterval = .seconds(max(1, Int(configuration.synchronization.lease) / 6))
+        configuration.runsSynchronization = !(options.noSyncRunner || env("PATRONBLOCKS_SYNC_RUNNER") == "off")
+        let level = (options.logLevel ?? env("LOG_LEVEL") ?? "info").lowercased()
+        guard let logLevel = Logger.Level(rawValue: level) else { throw ConfigurationProblem("LOG_LEVEL must be trace, debug, info, notice, warning, error or critical") }
+        configuration.logLevel = logLevel
+        let tenant = options.tenant ?? env("PATRONBLOCKS_TENANT")
+        if let tenant, !TenantName.isValid(tenant) { throw ConfigurationProblem("PATRONBLOCKS_TENANT may hold letters, digits and _ only") }
+        configuration.tenant = tenant
+        return configuration
+    }
+}
+
+public struct ConfigurationProblem: Error, CustomStringConvertible, Sendable {
+    public var description: String
+    public init(_ description: String) { self.description = description }
+}

@@ -1,0 +1,63 @@
+import Foundation
+
+/// The JSON shapes FOLIO's schemas define, exactly: closed objects, optional fields left out.
+enum Representation {
+    static func summary(_ summary: UserSummary) -> [String: Any] {
+        [
+            "id": summary.id.folio,
+            "userId": summary.userId.folio,
+            "openLoans": summary.openLoans.map { loan -> [String: Any] in
+                var json: [String: Any] = [
+                    "loanId": loan.loanId.folio, "dueDate": FolioDate.format(loan.dueDate), "recall": loan.recall,
+                    "itemLost": loan.itemLost, "itemClaimedReturned": loan.itemClaimedReturned,
+                ]
+                if let grace = loan.gracePeriod {
+                    json["gracePeriod"] = ["duration": grace.duration, "intervalId": grace.intervalId.rawValue]
+                }
+                return json
+            },
+            "openFeesFines": summary.openFeesFines.map { fee -> [String: Any] in
+                var json: [String: Any] = ["feeFineId": fee.feeFineId.folio, "balance": NSDecimalNumber(decimal: fee.balance)]
+                if let type = fee.feeFineTypeId { json["feeFineTypeId"] = type.folio }
+                if let loan = fee.loanId { json["loanId"] = loan.folio }
+                return json
+            },
+        ]
+    }
+
+    private static func counters(_ job: SyncJob) -> [String: Any] {
+        [
+            "id": job.id.folio, "status": job.status.rawValue,
+            "totalNumberOfLoans": job.totalNumberOfLoans, "totalNumberOfFeesFines": job.totalNumberOfFeesFines,
+            "numberOfProcessedLoans": job.numberOfProcessedLoans, "numberOfProcessedFeesFines": job.numberOfProcessedFeesFines,
+            "errors": job.errors,
+        ]
+    }
+
+    /// The design's request form: scope `full` or `user:{uuid}`.
+    static func request(_ job: SyncJob) -> [String: Any] {
+        var json = counters(job)
+        json["scope"] = requestScope(job.scope)
+        return json
+    }
+
+    static func requestScope(_ scope: SyncJob.Scope) -> String {
+        switch scope {
+        case .full: "full"
+        case .user(let id): "user:\(id.folio)"
+        }
+    }
+
+    /// FOLIO's job form: scope `full` or `user`, with `userId`.
+    static func job(_ job: SyncJob) -> [String: Any] {
+        var json = counters(job)
+        switch job.scope {
+        case .full:
+            json["scope"] = "full"
+        case .user(let id):
+            json["scope"] = "user"
+            json["userId"] = id.folio
+        }
+        return json
+    }
+}

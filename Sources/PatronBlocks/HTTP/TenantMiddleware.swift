@@ -1,0 +1,34 @@
+import Hummingbird
+
+/// Every request names its tenant in X-Okapi-Tenant, and the tenant must be installed: anything
+/// else is a clear 400 before any data is touched.
+struct TenantMiddleware: RouterMiddleware {
+    typealias Context = PatronBlocksRequestContext
+    let tenants: any TenantStore
+
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        guard let tenant = request.headers[.okapiTenant], !tenant.isEmpty else {
+            throw APIError(.badRequest, "The X-Okapi-Tenant header is required")
+        }
+        guard TenantName.isValid(tenant) else {
+            throw APIError(.badRequest, "Invalid tenant \"\(tenant)\": letters, digits and _ only")
+        }
+        guard try await tenants.isInstalled(tenant) else {
+            throw APIError(.badRequest, "Tenant \(tenant) is not installed: POST /_/tenant with X-Okapi-Tenant: \(tenant) first")
+        }
+        var context = context
+        context.tenant = tenant
+        context.okapi = OkapiHeaders(request)
+        return try await next(request, context)
+    }
+}
+
+enum TenantName {
+    /// FOLIO tenant ids, and a safe PostgreSQL schema name prefix.
+    static func isValid(_ name: String) -> Bool {
+        !name.isEmpty && name.count <= 48 && name.utf8.allSatisfy { byte in
+            (UInt8(ascii: "a")...UInt8(ascii: "z")).contains(byte) || (UInt8(ascii: "A")...UInt8(ascii: "Z")).contains(byte)
+                || (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(byte) || byte == UInt8(ascii: "_")
+        }
+    }
+}

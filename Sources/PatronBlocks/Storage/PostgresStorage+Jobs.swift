@@ -1,0 +1,109 @@
+import Foundation
+import PostgresNIO
+
+extension PostgresStorage: JobStore {
+    static let jobColumns = "id, scope, user_id::text, status, total_loans, total_fees, processed_loans, processed_fees, errors, created_at, phase, last_loan_id::text, last_account_id::text, event_marker, runner, attempts"
+    typealias JobRow = (UUID, String, String?, String, Int, Int, Int, Int, String, Date, String, String?, String?, Int64?, String?, Int)
+
+    static func decode(_ row: JobRow) -> (job: SyncJob, progress: SyncProgress, attempts: Int) {
+        let scope: SyncJob.Scope = row.1 == "user" ? .user(row.2.flatMap(UUID.init(folio:)) ?? UUID()) : .full
+        var job = SyncJob(id: row.0, scope: scope, status: SyncJob.Status(rawValue: row.3) ?? .open, createdAt: row.9)
+        job.totalNumberOfLoans = row.4
+        job.totalNumberOfFeesFines = row.5
+        job.numberOfProcessedLoans = row.6
+        job.numberOfProcessedFeesFines = row.7
+        job.errors = SQLiteStorage.decodeErrors(row.8)
+        var progress = SyncProgress()
+        progress.phase = SyncProgress.Phase(rawValue: row.10) ?? .starting
+        progress.lastLoanId = row.11.flatMap(UUID.init(folio:))
+        progress.lastAccountId = row.12.flatMap(UUID.init(folio:))
+        progress.eventMarker = row.13
+        return (job, progress, row.15)
+    }
+
+    public func createJob(_ job: SyncJob, tenant: String) async throws {
+        let s = Self.schema(tenant)
+        let (scope, user) = SQLiteStorage.scopeColumns(job.scope)
+        try await client.query(PostgresQuery(unsafeSQL: "INSERT INTO \(s).sync_jobs (id, scope, user_id, status, created_at) VALUES ($1, $2, NULLIF($3, '')::uuid, $4, $5)",
+                                             binds: try PostgresSummaries.bindings(job.id, scope, user ?? "", job.status.rawValue, job.createdAt)), logger: logger)
+    }
+
+    public func job(tenant: String, id: UUID) async throws -> SyncJob? {
+        let rows = try await client.query(PostgresQuery(unsafeSQL: "SELECT \(Self.jobColumns) FROM \(Self.schema(tenant)).sync_jobs WHERE id = $1", binds: try PostgresSummaries.bindings(id)), logger: logger)
+        for try await row in rows.decode(JobRow.self) { return Self.decode(row).job }
+        return nil
+    }
+
+    public func claimNextJob(tenant: String, runner: String, now: Date, lease: TimeInterval, maxAttempts: Int) async throws -> ClaimOutcome {
+        let s = Self.schema(tenant)
+        return try await transaction { connection in
+            // Claims for a tenant take turns, whichever instance makes them.
+            try await connection.query("SELECT pg_advisory_xact_lock(hashtextextended(\("claim:" + tenant), 0))", logger: self.logger)
+            var running: [(UUID, Date?, Int, String)] = []
+            for try await row in try await connection.query(PostgresQuery(unsafeSQL: "SELECT id, heartbeat_at, attempts, errors FROM \(s).sync_jobs WHERE status = 'in-progress' FOR UPDATE"), logger: self.logger)
+                .decode((UUID, Date?, Int, String).self) {
+                running.append(row)
+            }
+            for (id, heartbeat, attempts, errorsText) in running {
+                let beat = heartbeat ?? Date(timeIntervalSince1970: 0)
+                if now.timeIntervalSince(beat) < lease { return ClaimOutcome.busy }
+                if attempts >= maxAttempts {
+                    let errors = SQLiteStorage.decodeErrors(errorsText) + [StaleJob.message(since: beat, attempts: attempts)]
+                    try await connection.query(PostgresQuery(unsafeSQL: "UPDATE \(s).sync_jobs SET status = 'failed', runner = NULL, errors = $1 WHERE id = $2",
+                                                             binds: try PostgresSummaries.bindings(SQLiteStorage.encodeErrors(errors), id)), logger: self.logger)
+                    try await Self.dropStaging(connection, schema: s, jobId: id, logger: self.logger)
+                } else {
+                    try await connection.query(PostgresQuery(unsafeSQL: "UPDATE \(s).sync_jobs SET status = 'open', runner = NULL WHERE id = $1", binds: try PostgresSummaries.bindings(id)), logger: self.logger)
+                }
+            }
+            let rows = try await connection.query(PostgresQuery(unsafeSQL: "SELECT \(Self.jobColumns) FROM \(s).sync_jobs WHERE status = 'open' ORDER BY created_at, id LIMIT 1 FOR UPDATE SKIP LOCKED"), logger: self.logger)
+            var found: JobRow?
+            for try await row in rows.decode(JobRow.self) { found = row }
+            guard let found else { return ClaimOutcome.nothingToDo }
+            var (job, progress, attempts) = Self.decode(found)
+            job.status = .inProgress
+            try await connection.query(PostgresQuery(unsafeSQL: "UPDATE \(s).sync_jobs SET status = 'in-progress', runner = $1, heartbeat_at = $2, attempts = attempts + 1 WHERE id = $3",
+                                                     binds: try PostgresSummaries.bindings(runner, now, job.id)), logger: self.logger)
+            return ClaimOutcome.claimed(ClaimedJob(job: job, progress: progress, runner: runner, attempt: attempts + 1))
+        }
+    }
+
+    public func heartbeat(tenant: String, jobId: UUID, runner: String, now: Date) async throws -> Bool {
+        try await affected(client, PostgresQuery(unsafeSQL: "UPDATE \(Self.schema(tenant)).sync_jobs SET heartbeat_at = $1 WHERE id = $2 AND runner = $3 AND status = 'in-progress' RETURNING 1",
+                                                 binds: try PostgresSummaries.bindings(now, jobId, runner)))
+    }
+
+    public func saveProgress(tenant: String, job: SyncJob, progress: SyncProgress, runner: String, now: Date) async throws -> Bool {
+        try await client.withConnection { connection in
+            try await Self.saveProgress(connection, schema: Self.schema(tenant), job: job, progress: progress, runner: runner, now: now, logger: self.logger)
+        }
+    }
+
+    public func release(tenant: String, jobId: UUID, runner: String) async throws {
+        try await client.query(PostgresQuery(unsafeSQL: "UPDATE \(Self.schema(tenant)).sync_jobs SET status = 'open', runner = NULL WHERE id = $1 AND runner = $2 AND status = 'in-progress'",
+                                             binds: try PostgresSummaries.bindings(jobId, runner)), logger: logger)
+    }
+
+    static func saveProgress(_ connection: PostgresConnection, schema s: String, job: SyncJob, progress: SyncProgress, runner: String, now: Date, logger: Logger) async throws -> Bool {
+        let rows = try await connection.query(PostgresQuery(unsafeSQL: """
+            UPDATE \(s).sync_jobs SET total_loans = $1, total_fees = $2, processed_loans = $3, processed_fees = $4, errors = $5, heartbeat_at = $6,
+                phase = $7, last_loan_id = NULLIF($8, '')::uuid, last_account_id = NULLIF($9, '')::uuid, event_marker = NULLIF($10, -1)
+            WHERE id = $11 AND runner = $12 AND status = 'in-progress' RETURNING 1
+            """, binds: try PostgresSummaries.bindings(
+                job.totalNumberOfLoans, job.totalNumberOfFeesFines, job.numberOfProcessedLoans, job.numberOfProcessedFeesFines,
+                SQLiteStorage.encodeErrors(job.errors), now, progress.phase.rawValue, progress.lastLoanId?.folio ?? "",
+                progress.lastAccountId?.folio ?? "", progress.eventMarker ?? -1, job.id, runner)), logger: logger)
+        for try await _ in rows { return true }
+        return false
+    }
+
+    static func dropStaging(_ connection: PostgresConnection, schema s: String, jobId: UUID, logger: Logger) async throws {
+        try await connection.query(PostgresQuery(unsafeSQL: "DELETE FROM \(s).sync_events WHERE job_id = $1", binds: try PostgresSummaries.bindings(jobId)), logger: logger)
+        try await connection.query(PostgresQuery(unsafeSQL: "DELETE FROM \(s).sync_graces WHERE job_id = $1", binds: try PostgresSummaries.bindings(jobId)), logger: logger)
+    }
+
+    private func affected(_ client: PostgresClient, _ query: PostgresQuery) async throws -> Bool {
+        for try await _ in try await client.query(query, logger: logger) { return true }
+        return false
+    }
+}

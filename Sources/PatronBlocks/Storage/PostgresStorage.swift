@@ -1,0 +1,131 @@
+import Foundation
+import Logging
+import PostgresNIO
+import PostgresURL
+
+/// PostgreSQL: a schema per tenant (`<tenant>_mod_patron_blocks`, as FOLIO names them), shared by
+/// any number of instances. Per-patron updates are serialized with transaction-scoped advisory
+/// locks; jobs are claimed with `FOR UPDATE SKIP LOCKED`.
+public final class PostgresStorage: Sendable {
+    public let client: PostgresClient
+    let settings: PostgresSettings
+    let logger: Logger
+
+    public init(url: String, logger: Logger) throws {
+        let configuration: PostgresClient.Configuration
+        do {
+            settings = try PostgresSettings(url: url)
+            configuration = try settings.clientConfiguration()
+        } catch {
+            throw ConfigurationProblem("PATRONBLOCKS_DATABASE_URL: \(error.message)")
+        }
+        self.client = PostgresClient(configuration: configuration, backgroundLogger: logger)
+        self.logger = logger
+    }
+
+    /// The tenant's schema, quoted (tenant names are letters, digits and _ only).
+    static func schema(_ tenant: String) -> String {
+        "\"\(tenant.lowercased())_mod_patron_blocks\""
+    }
+
+    func transaction<R: Sendable>(_ body: @escaping @Sendable (PostgresConnection) async throws -> R) async throws -> R {
+        try await client.withTransaction(logger: logger) { connection in try await body(connection) }
+    }
+}
+
+/// The PostgreSQL schema of one tenant, by version.
+enum PostgresSchema {
+    static func migrations(_ s: String) -> [String] {
+        [
+            """
+            CREATE TABLE \(s).summaries (user_id uuid PRIMARY KEY, id uuid NOT NULL, updated_at timestamptz NOT NULL);
+            CREATE TABLE \(s).summary_loans (user_id uuid NOT NULL, loan_id uuid NOT NULL, position int NOT NULL, due_date timestamptz NOT NULL,
+                recall boolean NOT NULL, item_lost boolean NOT NULL, claimed_returned boolean NOT NULL, grace_duration int, grace_interval text,
+                PRIMARY KEY (user_id, loan_id));
+            CREATE TABLE \(s).summary_fees (user_id uuid NOT NULL, fee_fine_id uuid NOT NULL, position int NOT NULL, fee_fine_type_id uuid,
+                loan_id uuid, balance numeric NOT NULL, PRIMARY KEY (user_id, fee_fine_id));
+            CREATE INDEX summary_fees_by_fee ON \(s).summary_fees (fee_fine_id);
+            CREATE TABLE \(s).events (id bigserial PRIMARY KEY, user_id uuid, kind text NOT NULL, payload text NOT NULL, created_at timestamptz NOT NULL);
+            CREATE TABLE \(s).sync_jobs (id uuid PRIMARY KEY, scope text NOT NULL, user_id uuid, status text NOT NULL,
+                total_loans int NOT NULL DEFAULT 0, total_fees int NOT NULL DEFAULT 0, processed_loans int NOT NULL DEFAULT 0,
+                processed_fees int NOT NULL DEFAULT 0, errors text NOT NULL DEFAULT '[]', created_at timestamptz NOT NULL, runner text,
+                heartbeat_at timestamptz, attempts int NOT NULL DEFAULT 0, phase text NOT NULL DEFAULT 'starting', last_loan_id uuid,
+                last_account_id uuid, event_marker bigint);
+            CREATE INDEX sync_jobs_by_status ON \(s).sync_jobs (status, created_at);
+            CREATE TABLE \(s).sync_events (job_id uuid NOT NULL, seq bigserial, user_id uuid NOT NULL, created_at timestamptz NOT NULL,
+                loan_id uuid, payload text NOT NULL, PRIMARY KEY (job_id, seq));
+            CREATE INDEX sync_events_by_user ON \(s).sync_events (job_id, user_id, created_at, seq);
+            CREATE TABLE \(s).sync_graces (job_id uuid NOT NULL, loan_id uuid NOT NULL, duration int NOT NULL, interval text NOT NULL,
+                PRIMARY KEY (job_id, loan_id));
+            """,
+        ]
+    }
+}
+
+extension PostgresStorage: TenantStore {
+    /// One direct connection, so that a wrong address or password stops start-up at once with
+    /// the server's answer (the pool would retry for a minute and then say little).
+    public func checkConnection() async throws {
+        do {
+            let connection = try await PostgresConnection.connect(configuration: try settings.connectionConfiguration(), id: 0, logger: logger)
+            try await connection.close()
+        } catch {
+            let reason = (error as? PSQLError).map { psql in psql.serverInfo?[.message] ?? psql.underlying.map { "\($0)" } ?? "\(psql.code)" } ?? "\(error)"
+            throw ConfigurationProblem("Cannot connect to PostgreSQL at \(settings.host):\(settings.port)/\(settings.database): \(reason)")
+        }
+    }
+
+    public func installTenant(_ tenant: String) async throws {
+        let schema = Self.schema(tenant)
+        try await transaction { connection in
+            // One install at a time per tenant, whichever instance it reaches.
+            try await connection.query("SELECT pg_advisory_xact_lock(hashtextextended(\("install:" + tenant), 0))", logger: self.logger)
+            try await connection.query("CREATE TABLE IF NOT EXISTS public.patronblocks_tenants (tenant text PRIMARY KEY, schema_version int NOT NULL, installed_at timestamptz NOT NULL)", logger: self.logger)
+            try await connection.query(PostgresQuery(unsafeSQL: "CREATE SCHEMA IF NOT EXISTS \(schema)"), logger: self.logger)
+            var version = 0
+            for try await (current) in try await connection.query("SELECT schema_version FROM public.patronblocks_tenants WHERE tenant = \(tenant)", logger: self.logger).decode(Int.self) {
+                version = current
+            }
+            let migrations = PostgresSchema.migrations(schema)
+            for (index, sql) in migrations.enumerated() where index + 1 > version {
+                // The extended protocol takes one statement at a time.
+                for statement in sql.components(separatedBy: ";\n") where !statement.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty {
+                    try await connection.query(PostgresQuery(unsafeSQL: statement), logger: self.logger)
+                }
+            }
+            try await connection.query("""
+                INSERT INTO public.patronblocks_tenants (tenant, schema_version, installed_at) VALUES (\(tenant), \(migrations.count), now())
+                ON CONFLICT (tenant) DO UPDATE SET schema_version = excluded.schema_version
+                """, logger: self.logger)
+        }
+    }
+
+    public func isInstalled(_ tenant: String) async throws -> Bool {
+        do {
+            let rows = try await client.query("SELECT 1 FROM public.patronblocks_tenants WHERE tenant = \(tenant)", logger: logger)
+            for try await _ in rows { return true }
+            return false
+        } catch let error as PSQLError where error.serverInfo?[.sqlState] == "42P01" {
+            return false
+        }
+    }
+
+    public func purgeTenant(_ tenant: String) async throws {
+        try await transaction { connection in
+            try await connection.query(PostgresQuery(unsafeSQL: "DROP SCHEMA IF EXISTS \(Self.schema(tenant)) CASCADE"), logger: self.logger)
+            try await connection.query("DELETE FROM public.patronblocks_tenants WHERE tenant = \(tenant)", logger: self.logger)
+        }
+    }
+
+    public func installedTenants() async throws -> [String] {
+        do {
+            var tenants: [String] = []
+            for try await tenant in try await client.query("SELECT tenant FROM public.patronblocks_tenants ORDER BY tenant", logger: logger).decode(String.self) {
+                tenants.append(tenant)
+            }
+            return tenants
+        } catch let error as PSQLError where error.serverInfo?[.sqlState] == "42P01" {
+            return []
+        }
+    }
+}

@@ -1,0 +1,130 @@
+import Foundation
+import SQLite
+
+extension SQLiteStorage: JobStore {
+    static let jobColumns = "id, scope, user_id, status, total_loans, total_fees, processed_loans, processed_fees, errors, created_at, phase, last_loan_id, last_account_id, event_marker, runner, attempts"
+
+    public func createJob(_ job: SyncJob, tenant: String) async throws {
+        try await database.write { connection in
+            let (scope, user) = Self.scopeColumns(job.scope)
+            try connection.run("INSERT INTO sync_jobs (tenant, id, scope, user_id, status, created_at) VALUES (?, ?, ?, ?, ?, ?)",
+                               [.text(tenant), .text(job.id.folio), .text(scope), SQLiteValue(user), .text(job.status.rawValue), .real(job.createdAt.timeIntervalSince1970)])
+        }
+    }
+
+    public func job(tenant: String, id: UUID) async throws -> SyncJob? {
+        try database.read { connection in
+            try connection.rows("SELECT \(Self.jobColumns) FROM sync_jobs WHERE tenant = ? AND id = ?", [.text(tenant), .text(id.folio)]).first.map { Self.decodeJob($0).job }
+        }
+    }
+
+    public func claimNextJob(tenant: String, runner: String, now: Date, lease: TimeInterval, maxAttempts: Int) async throws -> ClaimOutcome {
+        try await database.write { connection in
+            try connection.transaction {
+                // A job in progress with a live runner: wait for it. One whose runner stopped
+                // beating goes back to open, or fails once it has had its attempts.
+                let running = try connection.rows("SELECT id, heartbeat_at, attempts, errors FROM sync_jobs WHERE tenant = ? AND status = 'in-progress'", [.text(tenant)])
+                for row in running {
+                    let heartbeat = row[1].real ?? 0
+                    if now.timeIntervalSince1970 - heartbeat < lease { return .busy }
+                    let id = row[0].text ?? ""
+                    let attempts = Int(row[2].integer ?? 0)
+                    if attempts >= maxAttempts {
+                        var errors = Self.decodeErrors(row[3].text)
+                        errors.append(StaleJob.message(since: Date(timeIntervalSince1970: heartbeat), attempts: attempts))
+                        try connection.run("UPDATE sync_jobs SET status = 'failed', runner = NULL, errors = ? WHERE tenant = ? AND id = ?",
+                                           [.text(Self.encodeErrors(errors)), .text(tenant), .text(id)])
+                        try Self.dropStaging(connection, tenant: tenant, jobId: id)
+                    } else {
+                        try connection.run("UPDATE sync_jobs SET status = 'open', runner = NULL WHERE tenant = ? AND id = ?", [.text(tenant), .text(id)])
+                    }
+                }
+                guard let row = try connection.rows("SELECT \(Self.jobColumns) FROM sync_jobs WHERE tenant = ? AND status = 'open' ORDER BY created_at, id LIMIT 1", [.text(tenant)]).first else {
+                    return .nothingToDo
+                }
+                var (job, progress, _, attempts) = Self.decodeJob(row)
+                job.status = .inProgress
+                try connection.run("UPDATE sync_jobs SET status = 'in-progress', runner = ?, heartbeat_at = ?, attempts = attempts + 1 WHERE tenant = ? AND id = ?",
+                                   [.text(runner), .real(now.timeIntervalSince1970), .text(tenant), .text(job.id.folio)])
+                return .claimed(ClaimedJob(job: job, progress: progress, runner: runner, attempt: attempts + 1))
+            }
+        }
+    }
+
+    public func heartbeat(tenant: String, jobId: UUID, runner: String, now: Date) async throws -> Bool {
+        try await database.write { connection in
+            try connection.run("UPDATE sync_jobs SET heartbeat_at = ? WHERE tenant = ? AND id = ? AND runner = ? AND status = 'in-progress'",
+                               [.real(now.timeIntervalSince1970), .text(tenant), .text(jobId.folio), .text(runner)]) == 1
+        }
+    }
+
+    public func saveProgress(tenant: String, job: SyncJob, progress: SyncProgress, runner: String, now: Date) async throws -> Bool {
+        try await database.write { connection in
+            try Self.saveProgress(connection, tenant: tenant, job: job, progress: progress, runner: runner, now: now)
+        }
+    }
+
+    public func release(tenant: String, jobId: UUID, runner: String) async throws {
+        try await database.write { connection in
+            _ = try connection.run("UPDATE sync_jobs SET status = 'open', runner = NULL WHERE tenant = ? AND id = ? AND runner = ? AND status = 'in-progress'",
+                                   [.text(tenant), .text(jobId.folio), .text(runner)])
+        }
+    }
+
+    static func saveProgress(_ connection: SQLiteConnection, tenant: String, job: SyncJob, progress: SyncProgress, runner: String, now: Date) throws -> Bool {
+        try connection.run("""
+            UPDATE sync_jobs SET total_loans = ?, total_fees = ?, processed_loans = ?, processed_fees = ?, errors = ?, heartbeat_at = ?,
+                phase = ?, last_loan_id = ?, last_account_id = ?, event_marker = ?
+            WHERE tenant = ? AND id = ? AND runner = ? AND status = 'in-progress'
+            """, [
+                .integer(Int64(job.totalNumberOfLoans)), .integer(Int64(job.totalNumberOfFeesFines)), .integer(Int64(job.numberOfProcessedLoans)),
+                .integer(Int64(job.numberOfProcessedFeesFines)), .text(encodeErrors(job.errors)), .real(now.timeIntervalSince1970),
+                .text(progress.phase.rawValue), SQLiteValue(progress.lastLoanId?.folio), SQLiteValue(progress.lastAccountId?.folio),
+                SQLiteValue(progress.eventMarker.map(Int.init)), .text(tenant), .text(job.id.folio), .text(runner),
+            ]) == 1
+    }
+
+    static func dropStaging(_ connection: SQLiteConnection, tenant: String, jobId: String) throws {
+        try connection.run("DELETE FROM sync_events WHERE tenant = ? AND job_id = ?", [.text(tenant), .text(jobId)])
+        try connection.run("DELETE FROM sync_graces WHERE tenant = ? AND job_id = ?", [.text(tenant), .text(jobId)])
+    }
+
+    static func scopeColumns(_ scope: SyncJob.Scope) -> (String, String?) {
+        switch scope {
+        case .full: ("full", nil)
+        case .user(let id): ("user", id.folio)
+        }
+    }
+
+    static func decodeJob(_ row: [SQLiteValue]) -> (job: SyncJob, progress: SyncProgress, runner: String?, attempts: Int) {
+        let id = row[0].text.flatMap(UUID.init(folio:)) ?? UUID()
+        let scope: SyncJob.Scope = row[1].text == "user" ? .user(row[2].text.flatMap(UUID.init(folio:)) ?? UUID()) : .full
+        var job = SyncJob(id: id, scope: scope, status: row[3].text.flatMap(SyncJob.Status.init(rawValue:)) ?? .open,
+                          createdAt: Date(timeIntervalSince1970: row[9].real ?? 0))
+        job.totalNumberOfLoans = Int(row[4].integer ?? 0)
+        job.totalNumberOfFeesFines = Int(row[5].integer ?? 0)
+        job.numberOfProcessedLoans = Int(row[6].integer ?? 0)
+        job.numberOfProcessedFeesFines = Int(row[7].integer ?? 0)
+        job.errors = decodeErrors(row[8].text)
+        var progress = SyncProgress()
+        progress.phase = row[10].text.flatMap(SyncProgress.Phase.init(rawValue:)) ?? .starting
+        progress.lastLoanId = row[11].text.flatMap(UUID.init(folio:))
+        progress.lastAccountId = row[12].text.flatMap(UUID.init(folio:))
+        progress.eventMarker = row[13].integer
+        return (job, progress, row[14].text, Int(row[15].integer ?? 0))
+    }
+
+    static func encodeErrors(_ errors: [String]) -> String {
+        String(decoding: (try? JSONEncoder().encode(errors)) ?? Data("[]".utf8), as: UTF8.self)
+    }
+
+    static func decodeErrors(_ text: String?) -> [String] {
+        text.flatMap { try? JSONDecoder().decode([String].self, from: Data($0.utf8)) } ?? []
+    }
+}
+
+enum StaleJob {
+    static func message(since: Date, attempts: Int) -> String {
+        "The synchronization stopped: its runner sent no heartbeat since \(FolioDate.format(since)) (attempt \(attempts)); request a new synchronization"
+    }
+}

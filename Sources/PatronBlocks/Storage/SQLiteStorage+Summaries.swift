@@ -1,0 +1,103 @@
+import Foundation
+import SQLite
+
+extension SQLiteStorage: SummaryStore {
+    public func summary(tenant: String, userId: UUID) async throws -> UserSummary? {
+        try database.read { connection in try SQLiteSummaries.load(connection, tenant: tenant, userId: userId) }
+    }
+
+    public func record(_ event: PatronEvent, tenant: String, at date: Date) async throws -> UserSummary? {
+        try await database.write { connection in
+            try connection.transaction {
+                try SQLiteSummaries.apply(event, connection, tenant: tenant, at: date)
+            }
+        }
+    }
+}
+
+/// Summary rows on one connection, for use inside the caller's transaction.
+enum SQLiteSummaries {
+    static func load(_ connection: SQLiteConnection, tenant: String, userId: UUID) throws -> UserSummary? {
+        let user = userId.folio
+        guard let id = try connection.rows("SELECT id FROM summaries WHERE tenant = ? AND user_id = ?", [.text(tenant), .text(user)]).first?.first?.text,
+              let summaryID = UUID(folio: id) else { return nil }
+        let loans = try connection.rows(
+            "SELECT loan_id, due_date, recall, item_lost, claimed_returned, grace_duration, grace_interval FROM summary_loans WHERE tenant = ? AND user_id = ? ORDER BY position",
+            [.text(tenant), .text(user)]
+        ).compactMap { row -> OpenLoan? in
+            guard let loan = row[0].text.flatMap(UUID.init(folio:)), let due = row[1].real else { return nil }
+            var grace: GracePeriod?
+            if let duration = row[5].integer, let interval = row[6].text.flatMap(GracePeriod.Interval.init(rawValue:)) {
+                grace = GracePeriod(duration: Int(duration), intervalId: interval)
+            }
+            return OpenLoan(loanId: loan, dueDate: Date(timeIntervalSince1970: due), recall: row[2].integer == 1,
+                            itemLost: row[3].integer == 1, itemClaimedReturned: row[4].integer == 1, gracePeriod: grace)
+        }
+        let fees = try connection.rows(
+            "SELECT fee_fine_id, fee_fine_type_id, loan_id, balance FROM summary_fees WHERE tenant = ? AND user_id = ? ORDER BY position",
+            [.text(tenant), .text(user)]
+        ).compactMap { row -> OpenFeeFine? in
+            guard let fee = row[0].text.flatMap(UUID.init(folio:)), let balance = row[3].text.flatMap({ Decimal(string: $0) }) else { return nil }
+            return OpenFeeFine(feeFineId: fee, feeFineTypeId: row[1].text.flatMap(UUID.init(folio:)), loanId: row[2].text.flatMap(UUID.init(folio:)), balance: balance)
+        }
+        return UserSummary(id: summaryID, userId: userId, openLoans: loans, openFeesFines: fees)
+    }
+
+    /// Replaces the patron's rows with `summary` (or deletes them for nil).
+    static func store(_ summary: UserSummary?, userId: UUID, _ connection: SQLiteConnection, tenant: String, at date: Date) throws {
+        let user = userId.folio
+        try connection.run("DELETE FROM summary_loans WHERE tenant = ? AND user_id = ?", [.text(tenant), .text(user)])
+        try connection.run("DELETE FROM summary_fees WHERE tenant = ? AND user_id = ?", [.text(tenant), .text(user)])
+        guard let summary else {
+            try connection.run("DELETE FROM summaries WHERE tenant = ? AND user_id = ?", [.text(tenant), .text(user)])
+            return
+        }
+        try connection.run("INSERT INTO summaries (tenant, user_id, id, updated_at) VALUES (?, ?, ?, ?) ON CONFLICT (tenant, user_id) DO UPDATE SET updated_at = excluded.updated_at",
+                           [.text(tenant), .text(user), .text(summary.id.folio), .real(date.timeIntervalSince1970)])
+        try insertRows(summary, connection, tenant: tenant)
+    }
+
+    static func insertRows(_ summary: UserSummary, _ connection: SQLiteConnection, tenant: String) throws {
+        let user = summary.userId.folio
+        if !summary.openLoans.isEmpty {
+            let insert = try connection.prepare("INSERT INTO summary_loans (tenant, user_id, loan_id, position, due_date, recall, item_lost, claimed_returned, grace_duration, grace_interval) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")
+            for (position, loan) in summary.openLoans.enumerated() {
+                try insert.bind([.text(tenant), .text(user), .text(loan.loanId.folio), .integer(Int64(position)), .real(loan.dueDate.timeIntervalSince1970),
+                                 SQLiteValue(loan.recall), SQLiteValue(loan.itemLost), SQLiteValue(loan.itemClaimedReturned),
+                                 SQLiteValue(loan.gracePeriod?.duration), SQLiteValue(loan.gracePeriod?.intervalId.rawValue)])
+                _ = try insert.step()
+            }
+        }
+        if !summary.openFeesFines.isEmpty {
+            let insert = try connection.prepare("INSERT INTO summary_fees (tenant, user_id, fee_fine_id, position, fee_fine_type_id, loan_id, balance) VALUES (?, ?, ?, ?, ?, ?, ?)")
+            for (position, fee) in summary.openFeesFines.enumerated() {
+                try insert.bind([.text(tenant), .text(user), .text(fee.feeFineId.folio), .integer(Int64(position)),
+                                 SQLiteValue(fee.feeFineTypeId?.folio), SQLiteValue(fee.loanId?.folio), .text("\(fee.balance)")])
+                _ = try insert.step()
+            }
+        }
+    }
+
+    /// Stores the event and applies it to its patron's summary. The one writer serializes it.
+    @discardableResult
+    static func apply(_ event: PatronEvent, _ connection: SQLiteConnection, tenant: String, at date: Date, storeEvent: Bool = true) throws -> UserSummary? {
+        var userId = event.userId
+        if userId == nil, case .feeFineBalanceChanged(let fee, _, _, _, _) = event {
+            // A deleted account: the patron is whoever holds the fee.
+            userId = try connection.rows("SELECT user_id FROM summary_fees WHERE tenant = ? AND fee_fine_id = ?", [.text(tenant), .text(fee.folio)])
+                .first?.first?.text.flatMap(UUID.init(folio:))
+        }
+        if storeEvent {
+            let payload = String(decoding: try JSONEncoder().encode(event), as: UTF8.self)
+            try connection.run("INSERT INTO events (tenant, user_id, kind, payload, created_at) VALUES (?, ?, ?, ?, ?)",
+                               [.text(tenant), SQLiteValue(userId?.folio), .text(event.kind.rawValue), .text(payload), .real(date.timeIntervalSince1970)])
+        }
+        guard let userId else { return nil }
+        let before = try load(connection, tenant: tenant, userId: userId)
+        let after = SummaryReducer.apply(event, to: before)
+        if after != before {
+            try store(after, userId: userId, connection, tenant: tenant, at: date)
+        }
+        return after
+    }
+}

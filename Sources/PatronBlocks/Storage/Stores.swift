@@ -1,0 +1,80 @@
+import Foundation
+
+/// Tenants: each has its own storage (a schema in PostgreSQL) and never sees another's data.
+public protocol TenantStore: Sendable {
+    /// Fails with a clear message when the storage cannot be reached (checked at start-up).
+    func checkConnection() async throws
+    /// Creates or upgrades the tenant's storage; harmless when it is already installed.
+    func installTenant(_ tenant: String) async throws
+    func isInstalled(_ tenant: String) async throws -> Bool
+    /// Drops the tenant's storage and data.
+    func purgeTenant(_ tenant: String) async throws
+    func installedTenants() async throws -> [String]
+}
+
+/// Patron summaries and the events that change them.
+public protocol SummaryStore: Sendable {
+    func summary(tenant: String, userId: UUID) async throws -> UserSummary?
+    /// Stores the event and applies it to its patron's summary in one transaction; events for one
+    /// patron are serialized in the database, so none is lost when two arrive together. Returns
+    /// the summary after the event (nil when there is none).
+    @discardableResult
+    func record(_ event: PatronEvent, tenant: String, at: Date) async throws -> UserSummary?
+}
+
+/// What the claim found.
+public enum ClaimOutcome: Sendable, Equatable {
+    case claimed(ClaimedJob)
+    /// A job is in progress with a live runner.
+    case busy
+    case nothingToDo
+}
+
+/// Synchronization jobs: created through the API, claimed by one runner at a time per tenant.
+public protocol JobStore: Sendable {
+    func createJob(_ job: SyncJob, tenant: String) async throws
+    func job(tenant: String, id: UUID) async throws -> SyncJob?
+    /// Atomically: unless a job is in progress with a fresh heartbeat, takes the oldest open job
+    /// (a job whose heartbeat is older than `lease` first goes back to open, or fails after
+    /// `maxAttempts`).
+    func claimNextJob(tenant: String, runner: String, now: Date, lease: TimeInterval, maxAttempts: Int) async throws -> ClaimOutcome
+    /// Renews the claim; false when the runner lost it (another took the job over).
+    func heartbeat(tenant: String, jobId: UUID, runner: String, now: Date) async throws -> Bool
+    /// Saves the job's counters and errors and the runner's progress; false when the claim is lost.
+    func saveProgress(tenant: String, job: SyncJob, progress: SyncProgress, runner: String, now: Date) async throws -> Bool
+    /// Gives a job back (open, progress kept) so another runner can resume it.
+    func release(tenant: String, jobId: UUID, runner: String) async throws
+}
+
+/// One generated event of a synchronization, as it is staged until the rebuild.
+public struct StagedEvent: Sendable, Equatable {
+    public var userId: UUID
+    public var createdAt: Date
+    public var event: PatronEvent
+
+    public init(userId: UUID, createdAt: Date, event: PatronEvent) {
+        self.userId = userId
+        self.createdAt = createdAt
+        self.event = event
+    }
+}
+
+/// The synchronization's storage: events staged page by page beside the live summaries, and
+/// the switch that replaces the summaries of the scope at once.
+public protocol SyncStore: Sendable {
+    /// Begins a synchronization: keeps the grace periods of the scope's loans (upstream loans
+    /// carry none) and returns the newest event id, after which live events are replayed.
+    func beginSync(tenant: String, jobId: UUID, scope: SyncJob.Scope) async throws -> Int64
+    /// Stages one page of generated events with the job's progress, in one transaction; false
+    /// when the runner lost its claim (nothing is staged then).
+    func stagePage(tenant: String, jobId: UUID, events: [StagedEvent], job: SyncJob, progress: SyncProgress, runner: String, now: Date) async throws -> Bool
+    /// Rebuilds the scope's summaries from the staged events (stable order by creation), keeps
+    /// each loan's grace period, replays the live events after `eventMarker`, and replaces the
+    /// scope's summaries in one transaction. Ends the job done, and drops the staging.
+    func finishSync(tenant: String, job: SyncJob, eventMarker: Int64, runner: String, now: Date) async throws -> Bool
+    /// Ends the job failed and drops its staging; the summaries stay as they were.
+    func failSync(tenant: String, job: SyncJob, runner: String, now: Date) async throws
+}
+
+/// Everything the service stores, one type per backend.
+public typealias PatronBlocksStorage = TenantStore & SummaryStore & JobStore & SyncStore

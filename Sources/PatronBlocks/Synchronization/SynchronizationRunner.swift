@@ -1,0 +1,96 @@
+import Foundation
+import Logging
+import ServiceLifecycle
+
+/// Runs synchronization jobs in the background: claims the oldest open job of a tenant (one in
+/// progress per tenant, across every instance), keeps a heartbeat, pages through open loans and
+/// accounts upstream, stages each page with the job's counters, and rebuilds the summaries at
+/// once at the end. On graceful shutdown it stops at a page boundary and gives the job back, so
+/// another runner resumes it from there.
+public final class SynchronizationRunner: Service, Sendable {
+    let storage: any PatronBlocksStorage
+    let settings: SynchronizationSettings
+    let directory: UpstreamDirectory
+    let signal = WakeSignal()
+    let logger: Logger
+
+    public init(storage: any PatronBlocksStorage, settings: SynchronizationSettings, standaloneOkapiURL: String?, standaloneToken: String?, logger: Logger) {
+        self.storage = storage
+        self.settings = settings
+        self.directory = UpstreamDirectory(standaloneURL: standaloneOkapiURL, standaloneToken: standaloneToken)
+        self.logger = logger
+    }
+
+    /// A `/run` or `/start` call: remember how to reach FOLIO for the tenant, and wake up.
+    public func wake(_ context: UpstreamContext?) async {
+        if let context { await directory.update(context) }
+        await signal.signal()
+    }
+
+    public func run() async throws {
+        while !Task.isShuttingDownGracefully && !Task.isCancelled {
+            await runOnce()
+            await cancelWhenGracefulShutdown { await self.signal.wait(timeout: self.settings.pollInterval) }
+        }
+    }
+
+    /// Works through every installed tenant's open jobs.
+    public func runOnce() async {
+        let tenants: [String]
+        do {
+            tenants = try await storage.installedTenants()
+        } catch {
+            logger.error("Cannot list tenants: \(error)")
+            return
+        }
+        for tenant in tenants {
+            while !Task.isShuttingDownGracefully && !Task.isCancelled {
+                let outcome: ClaimOutcome
+                do {
+                    outcome = try await storage.claimNextJob(tenant: tenant, runner: settings.runnerID, now: Date(), lease: settings.lease, maxAttempts: settings.maxAttempts)
+                } catch {
+                    logger.error("Cannot claim a synchronization job", metadata: ["tenant": "\(tenant)", "error": "\(error)"])
+                    break
+                }
+                guard case .claimed(let claimed) = outcome else { break }
+                await execute(claimed, tenant: tenant)
+            }
+        }
+    }
+
+    /// Runs one claimed job with its heartbeat beside it.
+    func execute(_ claimed: ClaimedJob, tenant: String) async {
+        var jobLogger = self.logger
+        jobLogger[metadataKey: "tenant"] = "\(tenant)"
+        jobLogger[metadataKey: "job.id"] = "\(claimed.job.id.folio)"
+        let logger = jobLogger
+        logger.info("Synchronization started (\(claimed.job.scope == .full ? "full" : "user"), attempt \(claimed.attempt), from \(claimed.progress.phase.rawValue))")
+        await withTaskGroup(of: Void.self) { group in
+            group.addTask {
+                await self.beat(jobId: claimed.job.id, tenant: tenant, logger: logger)
+            }
+            group.addTask {
+                let work = SynchronizationWork(claimed: claimed, tenant: tenant, runner: self, logger: logger)
+                await work.run()
+            }
+            // The work ends first; then the heartbeat stops.
+            await group.next()
+            group.cancelAll()
+        }
+    }
+
+    private func beat(jobId: UUID, tenant: String, logger: Logger) async {
+        while !Task.isCancelled {
+            try? await Task.sleep(for: settings.heartbeatInterval)
+            guard !Task.isCancelled else { return }
+            do {
+                if try await !storage.heartbeat(tenant: tenant, jobId: jobId, runner: settings.runnerID, now: Date()) {
+                    logger.warning("Lost the synchronization job to another runner")
+                    return
+                }
+            } catch {
+                logger.warning("Heartbeat failed: \(error)")
+            }
+        }
+    }
+}

@@ -1,0 +1,19 @@
+import Backoff
+import Foundation
+
+public struct SynchronizationSettings: Sendable, Equatable {
+    /// Records per upstream page (FOLIO uses 100).
+    public var pageSize = 500
+    /// A job whose runner has not beaten for this long is taken back (or failed).
+    public var lease: TimeInterval = 120
+    public var heartbeatInterval: Duration = .seconds(10)
+    /// How often the runner looks for open jobs without being woken.
+    public var pollInterval: Duration = .seconds(30)
+    /// Claims of one job before it fails instead of being taken again.
+    public var maxAttempts = 3
+    public var retry = RetryPolicy(maxAttempts: 4, baseDelay: .milliseconds(200), maxDelay: .seconds(5))
+    /// Names this instance in the job table.
+    public var runnerID = "\(ProcessInfo.processInfo.hostName)-\(ProcessInfo.processInfo.processIdentifier)-\(UUID().uuidString.prefix(8))"
+
+    public init() {}
+}

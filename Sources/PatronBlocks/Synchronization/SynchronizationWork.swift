@@ -1,0 +1,156 @@
+import Foundation
+import Logging
+import ServiceLifecycle
+
+/// One job's run, page by page.
+struct SynchronizationWork {
+    let claimed: ClaimedJob
+    let tenant: String
+    let runner: SynchronizationRunner
+    let logger: Logger
+
+    private var storage: any PatronBlocksStorage { runner.storage }
+    private var settings: SynchronizationSettings { runner.settings }
+
+    enum Stop: Error {
+        case claimLost
+        case shuttingDown
+    }
+
+    func run() async {
+        var job = claimed.job
+        var progress = claimed.progress
+        do {
+            guard let context = await runner.directory.context(for: tenant) else {
+                job.errors.append("No way to reach FOLIO for tenant \(tenant): call /run with X-Okapi-Url, or configure PATRONBLOCKS_OKAPI_URL")
+                try await storage.failSync(tenant: tenant, job: job, runner: settings.runnerID, now: Date())
+                return
+            }
+            let client = FolioClient(context: context, retry: settings.retry, logger: logger)
+            let userId: UUID? = if case .user(let id) = job.scope { id } else { nil }
+
+            if progress.phase == .starting {
+                progress.eventMarker = try await storage.beginSync(tenant: tenant, jobId: job.id, scope: job.scope)
+                // Real totals before any processing: a page of none counts them.
+                job.totalNumberOfLoans = try await client.loans(after: nil, userId: userId, limit: 0).totalRecords ?? 0
+                job.totalNumberOfFeesFines = try await client.accounts(after: nil, userId: userId, limit: 0).totalRecords ?? 0
+                progress.phase = .loans
+                try await save(job, progress)
+            }
+            if progress.phase == .loans {
+                try await pageThroughLoans(client, userId: userId, &job, &progress)
+                progress.phase = .accounts
+                try await save(job, progress)
+            }
+            if progress.phase == .accounts {
+                try await pageThroughAccounts(client, userId: userId, &job, &progress)
+                progress.phase = .rebuilding
+                try await save(job, progress)
+            }
+            guard try await storage.finishSync(tenant: tenant, job: job, eventMarker: progress.eventMarker ?? 0, runner: settings.runnerID, now: Date()) else {
+                throw Stop.claimLost
+            }
+            logger.info("Synchronization done: \(job.numberOfProcessedLoans) loans, \(job.numberOfProcessedFeesFines) fees/fines")
+        } catch let error where error is CancellationError || Stop.shuttingDown == error as? Stop || Task.isCancelled || Task.isShuttingDownGracefully {
+            // Stopped between or inside a page: what is staged stays, and the next runner goes on
+            // from the last stored page.
+            logger.info("Shutting down: the synchronization stops and can be resumed")
+            // A fresh task: the release must reach the database although this one is cancelled.
+            let (storage, runnerID, tenant, jobId) = (storage, settings.runnerID, tenant, job.id)
+            await Task { try? await storage.release(tenant: tenant, jobId: jobId, runner: runnerID) }.value
+        } catch Stop.claimLost {
+            logger.warning("Another runner took the synchronization over; this one stops")
+        } catch {
+            // The upstream could not be read completely, or storage failed: the summaries stay
+            // as they were.
+            job.errors.append("\(error)")
+            logger.error("Synchronization failed: \(error)")
+            try? await storage.failSync(tenant: tenant, job: job, runner: settings.runnerID, now: Date())
+        }
+    }
+
+    private func save(_ job: SyncJob, _ progress: SyncProgress) async throws {
+        guard try await storage.saveProgress(tenant: tenant, job: job, progress: progress, runner: settings.runnerID, now: Date()) else {
+            throw Stop.claimLost
+        }
+    }
+
+    private func checkShutdown() throws {
+        if Task.isShuttingDownGracefully || Task.isCancelled { throw Stop.shuttingDown }
+    }
+
+    private func pageThroughLoans(_ client: FolioClient, userId: UUID?, _ job: inout SyncJob, _ progress: inout SyncProgress) async throws {
+        try await pageThrough(after: progress.lastLoanId, { after in try await client.loans(after: after, userId: userId, limit: settings.pageSize) }) { page in
+            job.errors += page.problems
+            job.numberOfProcessedLoans += page.count
+            if let last = page.lastID { progress.lastLoanId = last }
+            return page.records.flatMap(SyncEvents.events(for:))
+        } stage: { events in
+            try await stage(events, job, progress)
+        }
+    }
+
+    private func pageThroughAccounts(_ client: FolioClient, userId: UUID?, _ job: inout SyncJob, _ progress: inout SyncProgress) async throws {
+        try await pageThrough(after: progress.lastAccountId, { after in try await client.accounts(after: after, userId: userId, limit: settings.pageSize) }) { page in
+            job.errors += page.problems
+            job.numberOfProcessedFeesFines += page.count
+            if let last = page.lastID { progress.lastAccountId = last }
+            return page.records.map(SyncEvents.event(for:))
+        } stage: { events in
+            try await stage(events, job, progress)
+        }
+    }
+
+    /// Keyset paging with the next page fetched while the current one is stored, so the upstream
+    /// and the database work side by side. A page is counted only once it is stored.
+    private func pageThrough<Record: Sendable>(
+        after start: UUID?,
+        _ fetch: @Sendable (UUID?) async throws -> UpstreamPage<Record>,
+        account: (UpstreamPage<Record>) -> [StagedEvent],
+        stage: ([StagedEvent]) async throws -> Void
+    ) async throws {
+        var page = try await fetch(start)
+        while true {
+            try checkShutdown()
+            let last = page.count >= settings.pageSize ? page.lastID : nil
+            async let next: UpstreamPage<Record>? = if let last { try await fetch(last) } else { nil }
+            try await stage(account(page))
+            guard let following = try await next else { return }
+            page = following
+        }
+    }
+
+    private func stage(_ events: [StagedEvent], _ job: SyncJob, _ progress: SyncProgress) async throws {
+        guard try await storage.stagePage(tenant: tenant, jobId: job.id, events: events, job: job, progress: progress, runner: settings.runnerID, now: Date()) else {
+            throw Stop.claimLost
+        }
+    }
+}
+
+/// The events a synchronization generates, as FOLIO generates them.
+enum SyncEvents {
+    static func events(for loan: UpstreamLoan) -> [StagedEvent] {
+        let created = loan.createdDate ?? loan.dueDate
+        var events = [PatronEvent.itemCheckedOut(userId: loan.userId, loanId: loan.id, dueDate: loan.dueDate, gracePeriod: nil)]
+        switch loan.itemStatus {
+        case let status? where status.lowercased() == "claimed returned":
+            events.append(.itemClaimedReturned(userId: loan.userId, loanId: loan.id))
+        case "Declared lost":
+            events.append(.itemDeclaredLost(userId: loan.userId, loanId: loan.id))
+        case "Aged to lost":
+            events.append(.itemAgedToLost(userId: loan.userId, loanId: loan.id))
+        default:
+            break
+        }
+        if loan.dueDateChangedByRecall {
+            events.append(.loanDueDateChanged(userId: loan.userId, loanId: loan.id, dueDate: loan.dueDate, dueDateChangedByRecall: true))
+        }
+        return events.map { StagedEvent(userId: loan.userId, createdAt: created, event: $0) }
+    }
+
+    static func event(for account: UpstreamAccount) -> StagedEvent {
+        StagedEvent(userId: account.userId, createdAt: account.createdDate ?? Date(timeIntervalSince1970: 0), event: .feeFineBalanceChanged(
+            feeFineId: account.id, balance: account.remaining, userId: account.userId, feeFineTypeId: account.feeFineId, loanId: account.loanId
+        ))
+    }
+}

@@ -1,0 +1,88 @@
+import Foundation
+
+/// Runs a product built beside the tests (`swift build --build-tests` builds the executables too).
+public enum Executable {
+    public static func url(_ name: String) throws -> URL {
+        var candidates: [URL] = []
+        if let executable = Bundle.main.executableURL { candidates.append(executable.deletingLastPathComponent()) }
+        candidates.append(Bundle.main.bundleURL.deletingLastPathComponent())
+        let packageRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("../..").standardized
+        candidates.append(packageRoot.appendingPathComponent(".build/debug"))
+        for folder in candidates {
+            let file = folder.appendingPathComponent(name)
+            if FileManager.default.isExecutableFile(atPath: file.path) { return file }
+        }
+        throw NotBuilt(description: "\(name) is not built: run `swift build` first")
+    }
+
+    /// The product, set up to run in a clean environment: only what the test gives, so the
+    /// developer's settings cannot leak in.
+    static func process(_ name: String, _ arguments: [String], environment: [String: String], in directory: URL?) throws -> Process {
+        let process = Process()
+        process.executableURL = try url(name)
+        process.arguments = arguments
+        var env = ["PATH": "/usr/bin:/bin", "HOME": FileManager.default.temporaryDirectory.path]
+        env.merge(environment) { $1 }
+        process.environment = env
+        if let directory { process.currentDirectoryURL = directory }
+        return process
+    }
+
+    public struct Result: Sendable {
+        public var status: Int32
+        public var stdout: String
+        public var stderr: String
+    }
+
+    public struct NotBuilt: Error, CustomStringConvertible {
+        public var description: String
+    }
+
+    public static func run(_ name: String, _ arguments: [String], environment: [String: String] = [:], in directory: URL? = nil) throws -> Result {
+        let process = try process(name, arguments, environment: environment, in: directory)
+        let out = Pipe(), err = Pipe()
+        process.standardOutput = out
+        process.standardError = err
+        try process.run()
+        let stdout = out.fileHandleForReading.readDataToEndOfFile()
+        let stderr = err.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        return Result(status: process.terminationStatus, stdout: String(decoding: stdout, as: UTF8.self), stderr: String(decoding: stderr, as: UTF8.self))
+    }
+}
+
+extension Executable {
+    /// A product running in the background, its output in a log file; stop it with `kill`.
+    public final class Running: @unchecked Sendable {
+        public let process: Process
+        public let log: URL
+
+        init(process: Process, log: URL) {
+            self.process = process
+            self.log = log
+        }
+
+        public var output: String { (try? String(contentsOf: log, encoding: .utf8)) ?? "" }
+
+        /// Stops the process the way a crash or an OOM kill would: no shutdown code runs.
+        public func kill() {
+            if process.isRunning { Foundation.kill(process.processIdentifier, SIGKILL) }
+            process.waitUntilExit()
+        }
+
+        deinit {
+            if process.isRunning { Foundation.kill(process.processIdentifier, SIGKILL) }
+        }
+    }
+
+    public static func launch(_ name: String, _ arguments: [String], environment: [String: String] = [:], in directory: URL? = nil) throws -> Running {
+        let process = try process(name, arguments, environment: environment, in: directory)
+        let log = FileManager.default.temporaryDirectory.appendingPathComponent("\(name)-\(UUID().uuidString).log")
+        FileManager.default.createFile(atPath: log.path, contents: nil)
+        let handle = try FileHandle(forWritingTo: log)
+        process.standardOutput = handle
+        process.standardError = handle
+        try process.run()
+        return Running(process: process, log: log)
+    }
+}

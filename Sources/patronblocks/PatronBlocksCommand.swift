@@ -1,0 +1,87 @@
+import ArgumentParser
+import Foundation
+import Hummingbird
+import Logging
+import PatronBlocks
+
+/// `patronblocks`: FOLIO automated patron blocks as a service. With no arguments it starts on
+/// an SQLite file in the working directory.
+@main
+struct PatronBlocksCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "patronblocks",
+        abstract: "FOLIO automated patron blocks: user summaries, synchronization, block checks.",
+        discussion: """
+        Flags override environment variables:
+        \(PatronBlocksConfiguration.environmentVariables.map { "  \($0.0.padding(toLength: 33, withPad: " ", startingAt: 0)) \($0.1)" }.joined(separator: "\n"))
+        """
+    )
+
+    @Option(name: .shortAndLong, help: "Address to listen on. (env: PATRONBLOCKS_HOSTNAME; default 127.0.0.1)")
+    var hostname: String?
+
+    @Option(name: .shortAndLong, help: "Port to listen on. (env: PATRONBLOCKS_PORT; default 8081)")
+    var port: Int?
+
+    @Option(help: "sqlite:PATH or postgres://USER:PASSWORD@HOST:PORT/DATABASE. (env: PATRONBLOCKS_DATABASE_URL; default sqlite:patronblocks.sqlite)")
+    var database: String?
+
+    @Option(name: .customLong("okapi-url"), help: "FOLIO (Okapi) URL for requests without X-Okapi-Url. (env: PATRONBLOCKS_OKAPI_URL)")
+    var okapiURL: String?
+
+    @Option(name: .customLong("okapi-token"), help: "Token for it. (env: PATRONBLOCKS_OKAPI_TOKEN)")
+    var okapiToken: String?
+
+    @Option(help: "Install this tenant at start-up. (env: PATRONBLOCKS_TENANT)")
+    var tenant: String?
+
+    @Option(name: .customLong("page-size"), help: "Records per upstream page in a synchronization. (env: PATRONBLOCKS_SYNC_PAGE_SIZE; default 500)")
+    var pageSize: Int?
+
+    @Option(name: .customLong("lease-seconds"), help: "Take back a synchronization whose runner sent no heartbeat this long. (default 120)")
+    var leaseSeconds: Int?
+
+    @Option(name: .customLong("poll-seconds"), help: "How often to look for open synchronization jobs. (default 30)")
+    var pollSeconds: Int?
+
+    @Flag(name: .customLong("no-sync-runner"), help: "Run no synchronization jobs in this instance.")
+    var noSyncRunner = false
+
+    @Option(name: .customLong("log-level"), help: "trace … critical. (env: LOG_LEVEL; default info)")
+    var logLevel: String?
+
+    func run() async throws {
+        var options = PatronBlocksOptions()
+        options.hostname = hostname
+        options.port = port
+        options.database = database
+        options.okapiURL = okapiURL
+        options.okapiToken = okapiToken
+        options.tenant = tenant
+        options.pageSize = pageSize
+        options.leaseSeconds = leaseSeconds
+        options.pollSeconds = pollSeconds
+        options.noSyncRunner = noSyncRunner
+        options.logLevel = logLevel
+        let configuration: PatronBlocksConfiguration
+        do {
+            configuration = try PatronBlocksConfiguration.resolve(options, environment: ProcessInfo.processInfo.environment)
+        } catch {
+            FileHandle.standardError.write(Data("patronblocks: \(error)\n".utf8))
+            throw ExitCode(2)
+        }
+        var baseLogger = Logger(label: "patronblocks")
+        baseLogger.logLevel = configuration.logLevel
+        let logger = baseLogger
+        do {
+            let service = try await PatronBlocksService.make(configuration, logger: logger)
+            let app = service.application(onServerRunning: { channel in
+                logger.info("patronblocks listening on \(channel.localAddress.map { "\($0)" } ?? "?") with \(service.storageDescription)")
+            })
+            try await app.runService()
+        } catch {
+            FileHandle.standardError.write(Data("patronblocks: cannot run: \(error)\n".utf8))
+            throw ExitCode(1)
+        }
+    }
+}

@@ -1,0 +1,49 @@
+import Foundation
+import PatronSyncTestSupport
+import Testing
+@testable import PatronBlocks
+
+/// The `patronblocks` executable as an operator meets it: the embedded default, and clear
+/// refusals of settings it cannot use.
+@Suite struct PatronBlocksCLITests {
+    @Test func withNoArgumentsItServesOnAnSQLiteFileInTheWorkingDirectory() async throws {
+        let folder = TemporaryDirectory("patronblocks-cli")
+        // Only the port is chosen, so that tests do not collide on 8081.
+        let instance = try Executable.launch("patronblocks", [], environment: ["PATRONBLOCKS_PORT": "0", "PATRONBLOCKS_TENANT": "diku"], in: folder.url)
+        defer { instance.kill() }
+        let deadline = ContinuousClock.now + .seconds(20)
+        while ContinuousClock.now < deadline, !instance.output.contains("patronblocks listening on") {
+            try await Task.sleep(for: .milliseconds(50))
+        }
+        #expect(instance.output.contains("patronblocks listening on"), "\(instance.output)")
+        #expect(instance.output.contains("with SQLite file patronblocks.sqlite"))
+        #expect(FileManager.default.fileExists(atPath: folder.appending("patronblocks.sqlite").path))
+        instance.kill()
+        // The tenant was installed before the server took requests.
+        let storage = try await SQLiteStorage(path: folder.appending("patronblocks.sqlite").path, logger: .init(label: "test"))
+        #expect(try await storage.installedTenants() == ["diku"])
+    }
+
+    @Test func badSettingsStopItWithTheirName() throws {
+        for (arguments, environment, message) in [
+            (["--database", "mysql://db/folio"], [String: String](), "PATRONBLOCKS_DATABASE_URL must be sqlite:PATH or postgres://"),
+            (["--port", "70000"], [:], "PATRONBLOCKS_PORT must be 0…65535"),
+            ([], ["PATRONBLOCKS_SYNC_PAGE_SIZE": "lots"], "PATRONBLOCKS_SYNC_PAGE_SIZE must be a number"),
+            (["--tenant", "diku; drop"], [:], "PATRONBLOCKS_TENANT may hold letters, digits and _ only"),
+        ] {
+            let result = try Executable.run("patronblocks", arguments, environment: environment, in: FileManager.default.temporaryDirectory)
+            #expect(result.status == 2, "\(arguments) \(environment)")
+            #expect(result.stderr.contains(message), "\(result.stderr)")
+        }
+    }
+
+    @Test func anUnreachableDatabaseStopsStartUpAtOnce() throws {
+        let started = ContinuousClock.now
+        let result = try Executable.run("patronblocks", ["--database", "postgres://blocks:secret-password@127.0.0.1:1/folio", "--port", "0"],
+                                        in: FileManager.default.temporaryDirectory)
+        #expect(result.status == 1)
+        #expect(result.stderr.contains("Cannot connect to PostgreSQL at 127.0.0.1:1/folio"), "\(result.stderr)")
+        #expect(!result.stderr.contains("secret-password") && !result.stdout.contains("secret-password"))
+        #expect(started.duration(to: .now) < .seconds(20))
+    }
+}

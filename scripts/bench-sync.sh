@@ -1,0 +1,71 @@
+#!/usr/bin/env bash
+# A full patronblocks synchronization from the FOLIO simulator (release builds), timed from
+# POST …/start until the job reads `done`. Prints one Markdown row per storage backend.
+#   BENCH_LOANS (1000000), BENCH_ACCOUNTS (200000), BENCH_USERS (200000), BENCH_PAGE_SIZE (500)
+#   BENCH_BACKENDS ("sqlite postgres"); PostgreSQL needs PATRONSYNC_TEST_POSTGRES_URL (bench.sh
+#   starts one) — without it only SQLite runs.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+LOANS="${BENCH_LOANS:-1000000}"
+ACCOUNTS="${BENCH_ACCOUNTS:-200000}"
+USERS="${BENCH_USERS:-200000}"
+PAGE_SIZE="${BENCH_PAGE_SIZE:-500}"
+BACKENDS="${BENCH_BACKENDS:-sqlite postgres}"
+DATA="${BENCH_DATA:-bench-data}"
+mkdir -p "$DATA"
+swift build -c release --product patronblocks >/dev/null
+swift build -c release --product folio-simulator >/dev/null
+BIN="$(swift build -c release --show-bin-path)"
+
+free_port() { python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
+wait_http() { for _ in $(seq 1 600); do curl -s -o /dev/null "$1" && return 0; sleep 0.5; done; echo "no answer from $1" >&2; return 1; }
+
+SIM_PORT="$(free_port)"
+"$BIN/folio-simulator" --port "$SIM_PORT" --users "$USERS" --loans "$LOANS" --accounts "$ACCOUNTS" > "$DATA/simulator.log" 2>&1 &
+SIM_PID=$!
+PB_PID=""
+trap 'kill $SIM_PID 2>/dev/null || true; [ -n "$PB_PID" ] && kill $PB_PID 2>/dev/null || true' EXIT
+wait_http "http://127.0.0.1:$SIM_PORT/users/00000000-0000-4000-8000-000000000000"
+
+echo "| storage | open loans | accounts | page size | sync wall (s) | loans/s | records/s | patronblocks peak RSS (MiB) |"
+echo "|---|---|---|---|---|---|---|---|"
+for backend in $BACKENDS; do
+  case "$backend" in
+    sqlite) rm -f "$DATA/sync.sqlite"*; database="sqlite:$DATA/sync.sqlite" ;;
+    postgres)
+      [ -n "${PATRONSYNC_TEST_POSTGRES_URL:-}" ] || { echo "| PostgreSQL | (skipped: no PATRONSYNC_TEST_POSTGRES_URL) |"; continue; }
+      db="bench_sync_$RANDOM"
+      python3 - "$PATRONSYNC_TEST_POSTGRES_URL" "$db" <<'PY'
+import sys, subprocess, urllib.parse
+u = urllib.parse.urlparse(sys.argv[1])
+env = {"PGPASSWORD": u.password or "", "PATH": "/usr/bin:/bin"}
+subprocess.run(["psql", "-h", u.hostname, "-p", str(u.port), "-U", u.username, "-d", "postgres", "-qc", f"CREATE DATABASE {sys.argv[2]}"], env=env, check=True)
+PY
+      database="${PATRONSYNC_TEST_POSTGRES_URL%/*}/$db" ;;
+  esac
+  PB_PORT="$(free_port)"
+  "$BIN/patronblocks" --port "$PB_PORT" --database "$database" --tenant bench --okapi-url "http://127.0.0.1:$SIM_PORT" \
+    --page-size "$PAGE_SIZE" --poll-seconds 3600 --log-level warning > "$DATA/patronblocks-$backend.log" 2>&1 &
+  PB_PID=$!
+  wait_http "http://127.0.0.1:$PB_PORT/user-summary/x"
+  api="http://127.0.0.1:$PB_PORT/automated-patron-blocks/synchronization"
+  id=$(curl -s -H 'X-Okapi-Tenant: bench' -H 'Content-Type: application/json' -d '{"scope":"full"}' "$api/job" | python3 -c 'import json,sys; print(json.load(sys.stdin)["id"])')
+  start=$(date +%s.%N)
+  curl -s -o /dev/null -X POST -H 'X-Okapi-Tenant: bench' "$api/start"
+  while :; do
+    status=$(curl -s -H 'X-Okapi-Tenant: bench' "$api/job/$id" | python3 -c 'import json,sys; j=json.load(sys.stdin); print(j["status"], j["numberOfProcessedLoans"], j["numberOfProcessedFeesFines"], len(j["errors"]))')
+    case "$status" in done*|failed*) break ;; esac
+    sleep 0.5
+  done
+  end=$(date +%s.%N)
+  rss_kb=$(awk '/VmHWM/ {print $2}' "/proc/$PB_PID/status")
+  kill "$PB_PID"; wait "$PB_PID" 2>/dev/null || true; PB_PID=""
+  read -r state loans fees errors <<< "$status"
+  [ "$state" = done ] || { echo "sync on $backend ended $state: see $DATA/patronblocks-$backend.log" >&2; exit 1; }
+  python3 - <<PY
+wall = $end - $start
+name = {"sqlite": "SQLite file", "postgres": "PostgreSQL"}["$backend"]
+print(f"| {name} | {$loans:,} | {$fees:,} | $PAGE_SIZE | {wall:.1f} | {$loans / wall:,.0f} | {($loans + $fees) / wall:,.0f} | {$rss_kb / 1024:.0f} |")
+PY
+done
