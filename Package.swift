@@ -153,6 +153,7 @@ let package = Package(
             dependencies: [
                 "PatronLoad",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Hummingbird", package: "hummingbird"),
             ]
         ),
 

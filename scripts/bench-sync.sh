@@ -18,8 +18,7 @@ swift build -c release --product patronblocks >/dev/null
 swift build -c release --product folio-simulator >/dev/null
 BIN="$(swift build -c release --show-bin-path)"
 
-free_port() { python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
-wait_http() { for _ in $(seq 1 600); do curl -s -o /dev/null "$1" && return 0; sleep 0.5; done; echo "no answer from $1" >&2; return 1; }
+source scripts/services/postgres.sh   # free_port, wait_http, create_postgres_database
 
 SIM_PORT="$(free_port)"
 "$BIN/folio-simulator" --port "$SIM_PORT" --users "$USERS" --loans "$LOANS" --accounts "$ACCOUNTS" > "$DATA/simulator.log" 2>&1 &
@@ -36,13 +35,7 @@ for backend in $BACKENDS; do
     postgres)
       [ -n "${PATRONSYNC_TEST_POSTGRES_URL:-}" ] || { echo "| PostgreSQL | (skipped: no PATRONSYNC_TEST_POSTGRES_URL) |"; continue; }
       db="bench_sync_$RANDOM"
-      python3 - "$PATRONSYNC_TEST_POSTGRES_URL" "$db" <<'PY'
-import sys, subprocess, urllib.parse
-u = urllib.parse.urlparse(sys.argv[1])
-env = {"PGPASSWORD": u.password or "", "PATH": "/usr/bin:/bin"}
-subprocess.run(["psql", "-h", u.hostname, "-p", str(u.port), "-U", u.username, "-d", "postgres", "-qc", f"CREATE DATABASE {sys.argv[2]}"], env=env, check=True)
-PY
-      database="${PATRONSYNC_TEST_POSTGRES_URL%/*}/$db" ;;
+      database="$(create_postgres_database "$db")" ;;
   esac
   PB_PORT="$(free_port)"
   "$BIN/patronblocks" --port "$PB_PORT" --database "$database" --tenant bench --okapi-url "http://127.0.0.1:$SIM_PORT" \

@@ -5,7 +5,8 @@
 #   warehouse read: rows per second from each backend (SQLite, PostgreSQL, ODBC to both) for the
 #   same 200,000 patrons.
 #   patronblocks: a full synchronization of 1,000,000 open loans and 200,000 accounts from the
-#   FOLIO simulator, on SQLite and on PostgreSQL (scripts/bench-sync.sh).
+#   FOLIO simulator, on SQLite and on PostgreSQL (scripts/bench-sync.sh); block checks and
+#   events per second under wrk, against a bare Hummingbird route (scripts/bench-blocks.sh).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/deps.sh bench
@@ -100,3 +101,8 @@ echo
 echo "### patronblocks: a full synchronization from the FOLIO simulator"
 echo
 scripts/bench-sync.sh
+
+echo
+echo "### patronblocks: block checks and events under load (wrk)"
+echo
+scripts/bench-blocks.sh

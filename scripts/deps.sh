@@ -6,7 +6,7 @@
 #   scripts/deps.sh test    build + what the tests start or call: xmllint, PostgreSQL, the
 #                           unixODBC driver manager with Debian's SQLite and PostgreSQL drivers
 #                           and, from PyPI, moto's server and boto3 (S3/SES emulator, botocore)
-#   scripts/deps.sh bench   test + GNU time for peak memory
+#   scripts/deps.sh bench   test + GNU time for peak memory, wrk for HTTP load
 set -euo pipefail
 
 group="${1:-build}"
@@ -15,7 +15,7 @@ commands=()
 case "$group" in
   build) ;;
   test) packages+=(libxml2-utils postgresql openssl odbc-postgresql libsqliteodbc) ;;
-  bench) packages+=(libxml2-utils postgresql openssl odbc-postgresql libsqliteodbc time) ;;
+  bench) packages+=(libxml2-utils postgresql openssl odbc-postgresql libsqliteodbc time wrk) ;;
   *) echo "usage: $0 build|test|bench" >&2; exit 64 ;;
 esac
 

@@ -28,6 +28,11 @@ public struct FolioDataset: Sendable {
     public struct User: Sendable, Equatable {
         public var id: UUID
         public var patronGroup: UUID?
+
+        public init(id: UUID, patronGroup: UUID?) {
+            self.id = id
+            self.patronGroup = patronGroup
+        }
     }
 
     public var users: [User]

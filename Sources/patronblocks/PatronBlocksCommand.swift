@@ -44,6 +44,9 @@ struct PatronBlocksCommand: AsyncParsableCommand {
     @Option(name: .customLong("poll-seconds"), help: "How often to look for open synchronization jobs. (default 30)")
     var pollSeconds: Int?
 
+    @Option(name: .customLong("cache-seconds"), help: "How long block checks reuse a patron's group, the limits and conditions. (env: PATRONBLOCKS_CACHE_SECONDS; default 30)")
+    var cacheSeconds: Int?
+
     @Flag(name: .customLong("no-sync-runner"), help: "Run no synchronization jobs in this instance.")
     var noSyncRunner = false
 
@@ -61,6 +64,7 @@ struct PatronBlocksCommand: AsyncParsableCommand {
         options.pageSize = pageSize
         options.leaseSeconds = leaseSeconds
         options.pollSeconds = pollSeconds
+        options.cacheSeconds = cacheSeconds
         options.noSyncRunner = noSyncRunner
         options.logLevel = logLevel
         let configuration: PatronBlocksConfiguration

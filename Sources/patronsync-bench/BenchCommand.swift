@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import Hummingbird
 import PatronLoad
 
 @main
@@ -7,7 +8,7 @@ struct BenchCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "patronsync-bench",
         abstract: "Measurements behind BENCHMARKS.md.",
-        subcommands: [ReadWarehouse.self]
+        subcommands: [ReadWarehouse.self, BareServer.self]
     )
 }
 
@@ -44,5 +45,24 @@ struct ReadWarehouse: AsyncParsableCommand {
         }
         let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
         print(String(format: "| %@ | %d | %.2f | %.0f |", label ?? location.description, rows, seconds, Double(rows) / seconds))
+    }
+}
+
+/// The floor for patronblocks' numbers: Hummingbird answering a fixed JSON body from one route,
+/// with nothing else to do. The same framework, machine and load generator as the real service.
+struct BareServer: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "bare-server")
+
+    @Option var port = 8099
+
+    func run() async throws {
+        let router = Router()
+        router.get("/automated-patron-blocks/:userId") { _, _ -> Response in
+            var headers = HTTPFields()
+            headers[.contentType] = "application/json"
+            return Response(status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(string: #"{"automatedPatronBlocks":[]}"#)))
+        }
+        let app = Application(router: router, configuration: .init(address: .hostname("127.0.0.1", port: port)))
+        try await app.runService()
     }
 }

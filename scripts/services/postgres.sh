@@ -41,3 +41,22 @@ stop_postgres() {
     rm -rf "$PG_DIR"
   fi
 }
+
+# A new database on the server PATRONSYNC_TEST_POSTGRES_URL names; prints its URL.
+create_postgres_database() {
+  local name="$1"
+  python3 - "$PATRONSYNC_TEST_POSTGRES_URL" "$name" <<'PY'
+import sys, subprocess, urllib.parse
+u = urllib.parse.urlparse(sys.argv[1])
+env = {"PGPASSWORD": u.password or "", "PATH": "/usr/bin:/bin"}
+subprocess.run(["psql", "-h", u.hostname, "-p", str(u.port), "-U", u.username, "-d", "postgres", "-qc", f"CREATE DATABASE {sys.argv[2]}"], env=env, check=True)
+PY
+  echo "${PATRONSYNC_TEST_POSTGRES_URL%/*}/$name"
+}
+
+# Waits until something answers HTTP at the URL (any status).
+wait_http() {
+  for _ in $(seq 1 600); do curl -s -o /dev/null "$1" && return 0; sleep 0.5; done
+  echo "no answer from $1" >&2
+  return 1
+}

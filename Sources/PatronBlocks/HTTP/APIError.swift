@@ -17,6 +17,8 @@ public struct APIError: HTTPResponseError, Equatable {
         self.body = .text(message)
     }
 
+    public static let methodNotAllowed = APIError(.methodNotAllowed, "Method Not Allowed")
+
     public static func validation(_ message: String, key: String, value: String) -> APIError {
         var error = APIError(.unprocessableContent, message)
         error.body = .validation(message: message, key: key, value: value)

@@ -10,6 +10,7 @@ public struct PatronBlocksService: Sendable {
     public let configuration: PatronBlocksConfiguration
     public let storage: any PatronBlocksStorage
     public let runner: SynchronizationRunner?
+    public let checker: BlockChecker
     /// Services that must run beside the HTTP server (the runner, a PostgreSQL pool).
     public let services: [any Service]
     public let logger: Logger
@@ -33,7 +34,9 @@ public struct PatronBlocksService: Sendable {
                                            standaloneToken: configuration.okapiToken, logger: logger)
             services.append(runner!)
         }
-        return PatronBlocksService(configuration: configuration, storage: storage, runner: runner, services: services, logger: logger)
+        let checker = BlockChecker(summaries: storage, rules: storage, settings: configuration.blockChecks, standaloneURL: configuration.okapiURL,
+                                   standaloneToken: configuration.okapiToken, logger: logger)
+        return PatronBlocksService(configuration: configuration, storage: storage, runner: runner, checker: checker, services: services, logger: logger)
     }
 
     public var storageDescription: String {
@@ -49,6 +52,10 @@ public struct PatronBlocksService: Sendable {
         let api = router.group().add(middleware: TenantMiddleware(tenants: storage))
         SynchronizationController(jobs: storage, runner: runner, clock: { Date() }).addRoutes(to: api)
         UserSummaryController(summaries: storage).addRoutes(to: api)
+        EventHandlerController(summaries: storage).addRoutes(to: api)
+        ConditionsController(rules: storage, checker: checker).addRoutes(to: api)
+        LimitsController(rules: storage, checker: checker).addRoutes(to: api)
+        BlockCheckController(checker: checker).addRoutes(to: api)
         return router
     }
 

@@ -12,6 +12,7 @@ public struct PatronBlocksOptions: Sendable {
     public var pageSize: Int?
     public var leaseSeconds: Int?
     public var pollSeconds: Int?
+    public var cacheSeconds: Int?
     public var noSyncRunner = false
     public var logLevel: String?
 
@@ -31,6 +32,7 @@ extension PatronBlocksConfiguration {
         ("PATRONBLOCKS_SYNC_LEASE_SECONDS", "a job without heartbeat this long is taken back (120)"),
         ("PATRONBLOCKS_SYNC_POLL_SECONDS", "how often to look for open jobs (30)"),
         ("PATRONBLOCKS_SYNC_RUNNER", "off: this instance runs no synchronization jobs"),
+        ("PATRONBLOCKS_CACHE_SECONDS", "how long block checks reuse patron groups, limits, conditions (30; 0: never)"),
         ("LOG_LEVEL", "trace … critical (default info)"),
     ]
 
@@ -61,6 +63,7 @@ extension PatronBlocksConfiguration {
         if let size = try integer(options.pageSize, "PATRONBLOCKS_SYNC_PAGE_SIZE", 1...10_000) { configuration.synchronization.pageSize = size }
         if let lease = try integer(options.leaseSeconds, "PATRONBLOCKS_SYNC_LEASE_SECONDS", 5...86_400) { configuration.synchronization.lease = TimeInterval(lease) }
         if let poll = try integer(options.pollSeconds, "PATRONBLOCKS_SYNC_POLL_SECONDS", 1...86_400) { configuration.synchronization.pollInterval = .seconds(poll) }
+        if let seconds = try integer(options.cacheSeconds, "PATRONBLOCKS_CACHE_SECONDS", 0...3_600) { configuration.blockChecks.cacheLifetime = .seconds(seconds) }
         // The heartbeat beats several times within a lease.
         configuration.synchronization.heartbeatInterval = .seconds(max(1, Int(configuration.synchronization.lease) / 6))
         configuration.runsSynchronization = !(options.noSyncRunner || env("PATRONBLOCKS_SYNC_RUNNER") == "off")

@@ -17,6 +17,7 @@ public struct PatronBlocksConfiguration: Sendable {
     public var okapiURL: String?
     public var okapiToken: String?
     public var synchronization = SynchronizationSettings()
+    public var blockChecks = BlockCheckSettings()
     /// Whether this instance runs synchronization jobs (any number of instances may).
     public var runsSynchronization = true
     public var logLevel: Logger.Level = .info

@@ -60,4 +60,23 @@ enum Representation {
         }
         return json
     }
+
+    static func condition(_ condition: BlockCondition) -> [String: Any] {
+        [
+            "id": condition.id.folio, "name": condition.name, "blockBorrowing": condition.blockBorrowing,
+            "blockRenewals": condition.blockRenewals, "blockRequests": condition.blockRequests,
+            "valueType": condition.valueType.rawValue, "message": condition.message,
+        ]
+    }
+
+    static func limit(_ limit: BlockLimit) -> [String: Any] {
+        ["id": limit.id.folio, "patronGroupId": limit.patronGroupId.folio, "conditionId": limit.conditionId.folio, "value": NSDecimalNumber(decimal: limit.value)]
+    }
+
+    static func block(_ block: AutomatedBlock) -> [String: Any] {
+        [
+            "patronBlockConditionId": block.patronBlockConditionId.folio, "blockBorrowing": block.blockBorrowing,
+            "blockRenewals": block.blockRenewals, "blockRequests": block.blockRequests, "message": block.message,
+        ]
+    }
 }

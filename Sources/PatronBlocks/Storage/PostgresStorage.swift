@@ -58,6 +58,12 @@ enum PostgresSchema {
             CREATE TABLE \(s).sync_graces (job_id uuid NOT NULL, loan_id uuid NOT NULL, duration int NOT NULL, interval text NOT NULL,
                 PRIMARY KEY (job_id, loan_id));
             """,
+            """
+            CREATE TABLE \(s).block_conditions (id uuid PRIMARY KEY, position int NOT NULL, name text NOT NULL, value_type text NOT NULL,
+                block_borrowing boolean NOT NULL, block_renewals boolean NOT NULL, block_requests boolean NOT NULL, message text NOT NULL);
+            CREATE TABLE \(s).block_limits (id uuid PRIMARY KEY, patron_group_id uuid NOT NULL, condition_id uuid NOT NULL, value numeric NOT NULL);
+            CREATE INDEX block_limits_by_group ON \(s).block_limits (patron_group_id, condition_id);
+            """,
         ]
     }
 }
@@ -93,6 +99,14 @@ extension PostgresStorage: TenantStore {
                     try await connection.query(PostgresQuery(unsafeSQL: statement), logger: self.logger)
                 }
             }
+            // The six conditions; an upgrade keeps what the library set.
+            let defaults = BlockCondition.defaults
+            try await connection.query(PostgresQuery(unsafeSQL: """
+                INSERT INTO \(schema).block_conditions (id, position, name, value_type, block_borrowing, block_renewals, block_requests, message)
+                SELECT i, p, n, v, false, false, false, '' FROM unnest($1::uuid[], $2::int[], $3::text[], $4::text[]) AS t(i, p, n, v)
+                ON CONFLICT (id) DO NOTHING
+                """, binds: try PostgresSummaries.bindings(defaults.map(\.id), Array(0..<defaults.count), defaults.map(\.name), defaults.map(\.valueType.rawValue))),
+                logger: self.logger)
             try await connection.query("""
                 INSERT INTO public.patronblocks_tenants (tenant, schema_version, installed_at) VALUES (\(tenant), \(migrations.count), now())
                 ON CONFLICT (tenant) DO UPDATE SET schema_version = excluded.schema_version

@@ -52,6 +52,14 @@ enum SQLiteSchema {
         CREATE TABLE sync_graces (tenant TEXT NOT NULL, job_id TEXT NOT NULL, loan_id TEXT NOT NULL, duration INTEGER NOT NULL,
             interval TEXT NOT NULL, PRIMARY KEY (tenant, job_id, loan_id)) WITHOUT ROWID;
         """,
+        """
+        CREATE TABLE block_conditions (tenant TEXT NOT NULL, id TEXT NOT NULL, position INTEGER NOT NULL, name TEXT NOT NULL,
+            value_type TEXT NOT NULL, block_borrowing INTEGER NOT NULL, block_renewals INTEGER NOT NULL, block_requests INTEGER NOT NULL,
+            message TEXT NOT NULL, PRIMARY KEY (tenant, id)) WITHOUT ROWID;
+        CREATE TABLE block_limits (tenant TEXT NOT NULL, id TEXT NOT NULL, patron_group_id TEXT NOT NULL, condition_id TEXT NOT NULL,
+            value TEXT NOT NULL, PRIMARY KEY (tenant, id)) WITHOUT ROWID;
+        CREATE INDEX block_limits_by_group ON block_limits (tenant, patron_group_id, condition_id);
+        """,
     ]
 
     static func migrate(_ connection: SQLiteConnection) throws {
@@ -69,8 +77,17 @@ enum SQLiteSchema {
 extension SQLiteStorage: TenantStore {
     public func installTenant(_ tenant: String) async throws {
         try await database.write { connection in
-            try connection.run("INSERT INTO tenants (tenant, installed_at) VALUES (?, ?) ON CONFLICT (tenant) DO NOTHING",
-                               [.text(tenant), .real(Date().timeIntervalSince1970)])
+            try connection.transaction {
+                try connection.run("INSERT INTO tenants (tenant, installed_at) VALUES (?, ?) ON CONFLICT (tenant) DO NOTHING",
+                                   [.text(tenant), .real(Date().timeIntervalSince1970)])
+                // The six conditions; an upgrade keeps what the library set.
+                for (position, condition) in BlockCondition.defaults.enumerated() {
+                    try connection.run("""
+                        INSERT INTO block_conditions (tenant, id, position, name, value_type, block_borrowing, block_renewals, block_requests, message)
+                        VALUES (?, ?, ?, ?, ?, 0, 0, 0, '') ON CONFLICT (tenant, id) DO NOTHING
+                        """, [.text(tenant), .text(condition.id.folio), .integer(Int64(position)), .text(condition.name), .text(condition.valueType.rawValue)])
+                }
+            }
         }
     }
 
@@ -83,7 +100,7 @@ extension SQLiteStorage: TenantStore {
     public func purgeTenant(_ tenant: String) async throws {
         try await database.write { connection in
             try connection.transaction {
-                for table in ["summary_loans", "summary_fees", "summaries", "events", "sync_events", "sync_graces", "sync_jobs", "tenants"] {
+                for table in ["summary_loans", "summary_fees", "summaries", "events", "sync_events", "sync_graces", "sync_jobs", "block_conditions", "block_limits", "tenants"] {
                     try connection.run("DELETE FROM \(table) WHERE tenant = ?", [.text(tenant)])
                 }
             }

@@ -76,5 +76,27 @@ public protocol SyncStore: Sendable {
     func failSync(tenant: String, job: SyncJob, runner: String, now: Date) async throws
 }
 
+/// Why a limit could not be stored.
+public enum LimitStoreError: Error, Equatable {
+    case duplicateID
+}
+
+/// The block rules of a tenant: the six conditions (seeded on install) and the limits per patron
+/// group.
+public protocol BlockRulesStore: Sendable {
+    /// The six, in their fixed order.
+    func conditions(tenant: String) async throws -> [BlockCondition]
+    /// Saves a condition's flags and message; false when no condition has its id.
+    func updateCondition(_ condition: BlockCondition, tenant: String) async throws -> Bool
+    /// A page of limits (ordered by patron group, condition, id) and how many match in all.
+    func limits(tenant: String, patronGroupId: UUID?, conditionId: UUID?, offset: Int, limit: Int) async throws -> (limits: [BlockLimit], total: Int)
+    func limit(tenant: String, id: UUID) async throws -> BlockLimit?
+    /// Throws `LimitStoreError.duplicateID` when the id is taken.
+    func createLimit(_ limit: BlockLimit, tenant: String) async throws
+    /// False when no limit has its id.
+    func updateLimit(_ limit: BlockLimit, tenant: String) async throws -> Bool
+    func deleteLimit(tenant: String, id: UUID) async throws -> Bool
+}
+
 /// Everything the service stores, one type per backend.
-public typealias PatronBlocksStorage = TenantStore & SummaryStore & JobStore & SyncStore
+public typealias PatronBlocksStorage = TenantStore & SummaryStore & JobStore & SyncStore & BlockRulesStore
