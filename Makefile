@@ -1,5 +1,5 @@
 # Thin targets: each calls swift or a script in scripts/.
-.PHONY: run test bench build demo-warehouse blocks-demo clean
+.PHONY: run test bench build demo-warehouse blocks-demo descriptors clean
 
 DEMO_WAREHOUSE ?= demo/warehouse.sqlite
 STAFF ?= 2000
@@ -22,6 +22,10 @@ blocks-demo:
 	scripts/deps.sh build
 	scripts/blocks-demo.sh
 
+# patronblocks' ModuleDescriptor and DeploymentDescriptor for Okapi, in target/.
+descriptors:
+	scripts/descriptors.sh
+
 # Every test, with the services they need installed and started.
 test:
 	scripts/test.sh
@@ -30,4 +34,4 @@ bench:
 	scripts/bench.sh
 
 clean:
-	rm -rf .build out demo bench-data patronblocks.sqlite*
+	rm -rf .build out demo bench-data target patronblocks.sqlite*

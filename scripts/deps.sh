@@ -6,6 +6,7 @@
 #   scripts/deps.sh test    build + what the tests start or call: xmllint, PostgreSQL, the
 #                           unixODBC driver manager with Debian's SQLite and PostgreSQL drivers
 #                           and, from PyPI, moto's server and boto3 (S3/SES emulator, botocore)
+#                           and schemathesis (fuzzes patronblocks against its OpenAPI document)
 #   scripts/deps.sh bench   test + GNU time for peak memory, wrk for HTTP load
 set -euo pipefail
 
@@ -42,5 +43,9 @@ if [ "$group" != build ]; then
   if ! command -v moto_server >/dev/null 2>&1 || ! python3 -c "import boto3, botocore, flask" >/dev/null 2>&1; then
     echo "deps: installing moto[server] and boto3 from PyPI" >&2
     python3 -m pip install -q "moto[server]" boto3 >/dev/null
+  fi
+  if ! command -v schemathesis >/dev/null 2>&1; then
+    echo "deps: installing schemathesis from PyPI" >&2
+    python3 -m pip install -q "schemathesis>=4,<5" >/dev/null
   fi
 fi

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The test command (`make test`, called by .ci/run): installs what the tests need, then builds and
-# runs every test target.
+# runs every test target, then fuzzes patronblocks against its OpenAPI document (schemathesis).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -26,3 +26,6 @@ start_moto
 export PATRONSYNC_REQUIRE_SERVICES=1
 
 swift test --skip-build
+
+# patronblocks against its published OpenAPI document.
+scripts/contract-fuzz.sh

@@ -185,29 +185,6 @@ import Testing
         }
     }
 
-    @Test(arguments: Backend.available) func tenantInstallUpgradeAndPurge(_ backend: Backend) async throws {
-        try await withService(backend) { service, api in
-            let tenant = uniqueTenant("new")
-            let fresh = api.tenant(tenant)
-            #expect(try await fresh.post(Self.requestPath, #"{"scope": "full"}"#).status == .badRequest)
-            #expect(try await fresh.post("/_/tenant", #"{"module_to": "mod-patron-blocks-1.0.0"}"#).status == .noContent)
-            // A second install is an upgrade to the same version: harmless, nothing lost.
-            let id = try #require(try await fresh.post(Self.requestPath, #"{"scope": "full"}"#).json["id"] as? String)
-            #expect(try await fresh.post("/_/tenant", #"{"module_to": "mod-patron-blocks-1.0.1", "module_from": "mod-patron-blocks-1.0.0"}"#).status == .noContent)
-            #expect(try await fresh.get("\(Self.requestPath)/\(id)").status == .ok)
-            // Disable keeps the data; purge drops it and the tenant.
-            #expect(try await fresh.post("/_/tenant", #"{"module_from": "mod-patron-blocks-1.0.1"}"#).status == .noContent)
-            #expect(try await service.storage.isInstalled(tenant))
-            #expect(try await fresh.post("/_/tenant", #"{"module_from": "mod-patron-blocks-1.0.1", "purge": true}"#).status == .noContent)
-            #expect(try await service.storage.isInstalled(tenant) == false)
-            #expect(try await fresh.get("\(Self.requestPath)/\(id)").status == .badRequest)
-
-            #expect(try await fresh.post("/_/tenant", "{}").status == .badRequest)
-            #expect(try await api.tenant(nil).post("/_/tenant", #"{"module_to": "m-1"}"#).status == .badRequest)
-            #expect(try await api.tenant("bad-name").post("/_/tenant", #"{"module_to": "m-1"}"#).status == .badRequest)
-        }
-    }
-
     @Test(arguments: Backend.available) func oversizedBodiesAnswer413(_ backend: Backend) async throws {
         try await withService(backend) { _, api in
             let huge = #"{"scope": "full", "padding": ""# + String(repeating: "x", count: 3 << 20) + #""}"#

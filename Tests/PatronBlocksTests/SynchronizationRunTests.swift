@@ -98,6 +98,22 @@ import Testing
         }
     }
 
+    /// Found by the contract fuzzer: one loan id under two patrons, both with grace periods.
+    @Test(arguments: Backend.available) func aLoanIdUnderTwoPatronsDoesNotStopASync(_ backend: Backend) async throws {
+        try await Self.scenario(backend) { storage, tenant, _, url in
+            let loan = UUID()
+            for user in [UUID(), UUID()] {
+                try await storage.record(.itemCheckedOut(userId: user, loanId: loan, dueDate: Date(), gracePeriod: GracePeriod(duration: 1, intervalId: .days)), tenant: tenant, at: Date())
+            }
+            let job = SyncJob(scope: .full, createdAt: Date())
+            try await storage.createJob(job, tenant: tenant)
+            await Self.runner(storage, okapi: url).runOnce()
+            let done = try #require(try await storage.job(tenant: tenant, id: job.id))
+            #expect(done.status == .done, "\(done.errors)")
+            try await Self.expectMatchesUpstream(storage, tenant: tenant)
+        }
+    }
+
     @Test(arguments: Backend.available) func userSyncRebuildsOnlyThatUser(_ backend: Backend) async throws {
         try await Self.scenario(backend) { storage, tenant, simulator, url in
             let target = try #require(Self.dataset.accounts.first { account in Self.openLoans.contains { $0.userId == account.userId } }?.userId)

@@ -43,7 +43,8 @@ public final class BlockChecker: Sendable {
         conditions = ExpiringCache(lifetime: settings.cacheLifetime, capacity: 10_000)
     }
 
-    public func blocks(tenant: String, userId: UUID, okapi: OkapiHeaders, now: Date = Date()) async -> [AutomatedBlock] {
+    /// `logger` is the request's (with its request id); the checker's own when none is given.
+    public func blocks(tenant: String, userId: UUID, okapi: OkapiHeaders, now: Date = Date(), logger requestLogger: Logger? = nil) async -> [AutomatedBlock] {
         statistics.record { $0.checks += 1 }
         do {
             let blocks = try await evaluate(tenant: tenant, userId: userId, okapi: okapi, now: now)
@@ -51,7 +52,7 @@ public final class BlockChecker: Sendable {
             return blocks
         } catch {
             statistics.record { $0.failedOpen += 1 }
-            logger.error("Block check failed open: answering no blocks", metadata: [
+            (requestLogger ?? logger).error("Block check failed open: answering no blocks", metadata: [
                 "tenant": "\(tenant)", "user.id": "\(userId.folio)", "error": "\(error)",
             ])
             return []

@@ -24,6 +24,16 @@ public enum FolioDate {
         return nil
     }
 
+    /// RFC 3339 date-times only (a zone required), as FOLIO's event schemas define them: what the
+    /// handlers accept from outside. Upstream records are read with the lenient `parse`.
+    public static func parseDateTime(_ text: String) -> Date? {
+        let styles = text.utf8.contains(UInt8(ascii: ".")) ? [fractional, whole] : [whole, fractional]
+        for style in styles {
+            if let date = try? style.parse(text) { return date }
+        }
+        return nil
+    }
+
     public static func format(_ date: Date) -> String {
         fractional.format(date).replacingOccurrences(of: "Z", with: "+00:00")
     }

@@ -48,7 +48,9 @@ public struct PatronBlocksService: Sendable {
 
     public func router() -> Router<PatronBlocksRequestContext> {
         let router = Router(context: PatronBlocksRequestContext.self)
-        TenantController(tenants: storage).addRoutes(to: router)
+        router.add(middleware: RequestLogMiddleware())
+        TenantController(tenants: storage, logger: logger).addRoutes(to: router)
+        APIDocumentController().addRoutes(to: router)
         let api = router.group().add(middleware: TenantMiddleware(tenants: storage))
         SynchronizationController(jobs: storage, runner: runner, clock: { Date() }).addRoutes(to: api)
         UserSummaryController(summaries: storage).addRoutes(to: api)

@@ -13,7 +13,7 @@ struct BlockCheckController {
     @Sendable func check(_ request: Request, context: Context) async throws -> Response {
         let text = context.parameters.get("userId") ?? ""
         guard let userId = FolioUUID.parse(text) else { throw APIError(.badRequest, "Invalid user UUID: \"\(text)\"") }
-        let blocks = await checker.blocks(tenant: context.tenant, userId: userId, okapi: context.okapi)
+        let blocks = await checker.blocks(tenant: context.tenant, userId: userId, okapi: context.okapi, logger: context.logger)
         return try JSONResponse.make(["automatedPatronBlocks": blocks.map(Representation.block)])
     }
 }

@@ -41,9 +41,11 @@ struct ConditionsController {
         condition.blockRenewals = try fields.bool("blockRenewals")
         condition.blockRequests = try fields.bool("blockRequests")
         condition.message = try fields.optionalString("message") ?? ""
-        // The name and value type belong to the condition's rule; what is sent is not stored.
+        // The name and value type belong to the condition's rule, and FOLIO keeps metadata
+        // itself: what is sent is checked for its kind, not stored.
         _ = try fields.optionalString("name")
         _ = try fields.optionalString("valueType")
+        _ = try fields.optionalObject("metadata")
         if let problem = condition.validationProblem() {
             throw APIError.validation(problem, key: "message", value: condition.message)
         }

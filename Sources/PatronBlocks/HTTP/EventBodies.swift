@@ -34,7 +34,9 @@ enum EventBodies {
     private static func gracePeriod(_ fields: JSONFields) throws -> GracePeriod? {
         guard let grace = try fields.optionalObject("gracePeriod") else { return nil }
         let duration = try grace.integer("duration")
-        guard duration >= 0 else { throw APIError.validation("must be 0 or more", key: "gracePeriod.duration", value: "\(duration)") }
+        guard (0...Int(Int32.max)).contains(duration) else {
+            throw APIError.validation("must be from 0 to 2147483647", key: "gracePeriod.duration", value: "\(duration)")
+        }
         guard let text = try grace.optionalString("intervalId") else { throw APIError.validation("must not be null", key: "gracePeriod.intervalId", value: "null") }
         guard let interval = GracePeriod.Interval(rawValue: text) else {
             throw APIError.validation("must be one of Minutes, Hours, Days, Weeks, Months", key: "gracePeriod.intervalId", value: text)

@@ -39,7 +39,7 @@ struct JSONFields {
 
     func optionalDate(_ key: String) throws -> Date? {
         guard let value = present(key) else { return nil }
-        guard let text = value as? String, let date = FolioDate.parse(text) else { throw APIError.validation("must be a date-time", key: key, value: "\(value)") }
+        guard let text = value as? String, let date = FolioDate.parseDateTime(text) else { throw APIError.validation("must be a date-time", key: key, value: "\(value)") }
         return date
     }
 

@@ -63,6 +63,7 @@ struct LimitsController {
     static func limit(from body: [String: Any]) throws -> BlockLimit {
         try JSONBody.rejectUnknown(body, allowed: ["id", "patronGroupId", "conditionId", "value", "metadata"])
         let fields = JSONFields(body)
+        _ = try fields.optionalObject("metadata")
         let id = try fields.uuid("id")
         let group = try fields.uuid("patronGroupId")
         let conditionId = try fields.uuid("conditionId")

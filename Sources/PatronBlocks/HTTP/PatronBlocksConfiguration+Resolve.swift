@@ -25,6 +25,7 @@ extension PatronBlocksConfiguration {
         ("PATRONBLOCKS_HOSTNAME", "address to listen on (default 127.0.0.1)"),
         ("PATRONBLOCKS_PORT", "port (default 8081)"),
         ("PATRONBLOCKS_DATABASE_URL", "sqlite:PATH (default sqlite:patronblocks.sqlite) or postgres://…"),
+        ("DB_HOST, DB_PORT, DB_USERNAME, DB_PASSWORD, DB_DATABASE", "FOLIO's database variables, used when PATRONBLOCKS_DATABASE_URL is not set"),
         ("PATRONBLOCKS_OKAPI_URL", "FOLIO (Okapi) URL when requests carry no X-Okapi-Url"),
         ("PATRONBLOCKS_OKAPI_TOKEN", "token for it"),
         ("PATRONBLOCKS_TENANT", "tenant to install at start-up (standalone use)"),
@@ -48,7 +49,7 @@ extension PatronBlocksConfiguration {
         var configuration = PatronBlocksConfiguration()
         configuration.hostname = options.hostname ?? env("PATRONBLOCKS_HOSTNAME") ?? configuration.hostname
         configuration.port = try integer(options.port, "PATRONBLOCKS_PORT", 0...65535) ?? configuration.port
-        let database = options.database ?? env("PATRONBLOCKS_DATABASE_URL") ?? "sqlite:patronblocks.sqlite"
+        let database = options.database ?? env("PATRONBLOCKS_DATABASE_URL") ?? folioDatabaseURL(environment) ?? "sqlite:patronblocks.sqlite"
         if database.hasPrefix("postgres://") || database.hasPrefix("postgresql://") {
             configuration.storage = .postgres(url: database)
         } else if database.hasPrefix("sqlite:") {
@@ -75,6 +76,18 @@ extension PatronBlocksConfiguration {
         configuration.tenant = tenant
         return configuration
     }
+}
+
+/// FOLIO's deployment convention: every module gets DB_HOST, DB_PORT, DB_USERNAME, DB_PASSWORD
+/// and DB_DATABASE from Okapi's environment.
+func folioDatabaseURL(_ environment: [String: String]) -> String? {
+    guard let host = environment["DB_HOST"], !host.isEmpty else { return nil }
+    let allowed = CharacterSet.urlUserAllowed.subtracting(CharacterSet(charactersIn: ":@/"))
+    func encoded(_ name: String, _ fallback: String) -> String {
+        (environment[name].flatMap { $0.isEmpty ? nil : $0 } ?? fallback).addingPercentEncoding(withAllowedCharacters: allowed) ?? fallback
+    }
+    let credentials = encoded("DB_USERNAME", "folio_admin") + (environment["DB_PASSWORD"].map { ":" + ($0.addingPercentEncoding(withAllowedCharacters: allowed) ?? "") } ?? "")
+    return "postgres://\(credentials)@\(host):\(environment["DB_PORT"] ?? "5432")/\(encoded("DB_DATABASE", "okapi_modules"))"
 }
 
 public struct ConfigurationProblem: Error, CustomStringConvertible, Sendable {

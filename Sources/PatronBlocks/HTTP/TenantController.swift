@@ -1,32 +1,113 @@
 import Foundation
 import Hummingbird
+import Logging
 
-/// FOLIO's tenant interface: `POST /_/tenant` installs (creates the tenant's storage and runs its
-/// migrations; a second install is harmless), or with `module_from` and `purge` drops it.
+/// FOLIO's tenant interface 2.0. `POST /_/tenant` with `module_to` installs or upgrades (storage
+/// and migrations, the six conditions, and, behind Okapi, the pub-sub registration) and answers
+/// 201 with the job at `Location: /_/tenant/{id}`; the work is done by then, so the job reads
+/// back complete, with `error` when it failed. Without `module_to` it disables the tenant (204),
+/// and with `purge` drops its data.
 struct TenantController {
     typealias Context = PatronBlocksRequestContext
     let tenants: any TenantStore
+    let logger: Logger
 
     func addRoutes(to router: Router<Context>) {
-        router.post("/_/tenant", use: install)
+        router.post("/_/tenant", use: post)
+        router.get("/_/tenant/:id", use: getJob)
+        router.delete("/_/tenant/:id", use: deleteJob)
     }
 
-    @Sendable func install(_ request: Request, context: Context) async throws -> Response {
+    @Sendable func post(_ request: Request, context: Context) async throws -> Response {
+        let tenant = try Self.tenant(request)
+        let body = try await JSONBody.object(request, context: context)
+        let moduleTo = try Self.optionalText(body, "module_to")
+        let moduleFrom = try Self.optionalText(body, "module_from")
+        let purge = body["purge"] as? Bool ?? false
+        guard let moduleTo else {
+            guard moduleFrom != nil else {
+                throw APIError(.badRequest, "The tenant request needs module_to (install or upgrade) or module_from (disable)")
+            }
+            if purge {
+                try await tenants.purgeTenant(tenant)
+                logger.notice("Tenant purged: its data is gone", metadata: ["tenant": "\(tenant)"])
+            } else {
+                try await tenants.disableTenant(tenant)
+                logger.notice("Tenant disabled (data kept)", metadata: ["tenant": "\(tenant)"])
+            }
+            return Response(status: .noContent)
+        }
+
+        var job = TenantJob(tenant: tenant, moduleFrom: moduleFrom, moduleTo: moduleTo)
+        do {
+            try await tenants.installTenant(tenant)
+            let okapi = OkapiHeaders(request)
+            if let url = okapi.url {
+                let context = UpstreamContext(baseURL: url, token: okapi.token, tenant: tenant, requestID: okapi.requestID)
+                do {
+                    try await PubSubRegistration(context: context, moduleId: moduleTo, logger: logger).register()
+                } catch {
+                    // Not enabled until events can reach it.
+                    try await tenants.disableTenant(tenant)
+                    throw error
+                }
+            }
+            logger.notice("Tenant installed", metadata: ["tenant": "\(tenant)", "module": "\(moduleTo)", "from": "\(moduleFrom ?? "-")"])
+        } catch {
+            job.error = "\(error)"
+            logger.error("Tenant install failed", metadata: ["tenant": "\(tenant)", "error": "\(error)"])
+        }
+        job.complete = true
+        try await tenants.saveTenantJob(job)
+        var response = try JSONResponse.make(Self.representation(job, body: body), status: .created)
+        response.headers[.location] = "/_/tenant/\(job.id.folio)"
+        return response
+    }
+
+    @Sendable func getJob(_ request: Request, context: Context) async throws -> Response {
+        let job = try await find(request, context: context)
+        return try JSONResponse.make(Self.representation(job, body: nil))
+    }
+
+    @Sendable func deleteJob(_ request: Request, context: Context) async throws -> Response {
+        let job = try await find(request, context: context)
+        _ = try await tenants.deleteTenantJob(id: job.id)
+        return Response(status: .noContent)
+    }
+
+    private func find(_ request: Request, context: Context) async throws -> TenantJob {
+        let tenant = try Self.tenant(request)
+        let text = context.parameters.get("id") ?? ""
+        guard let id = FolioUUID.parse(text) else { throw APIError(.badRequest, "Invalid tenant job ID: \"\(text)\"") }
+        guard let job = try await tenants.tenantJob(id: id), job.tenant == tenant else { throw APIError(.notFound, "Tenant job not found: \(text)") }
+        return job
+    }
+
+    static func tenant(_ request: Request) throws -> String {
         guard let tenant = request.headers[.okapiTenant], !tenant.isEmpty else {
             throw APIError(.badRequest, "The X-Okapi-Tenant header is required")
         }
         guard TenantName.isValid(tenant) else {
             throw APIError(.badRequest, "Invalid tenant \"\(tenant)\": letters, digits and _ only")
         }
-        let body = try await JSONBody.object(request, context: context)
-        if body["module_to"] is String {
-            try await tenants.installTenant(tenant)
-        } else if body["module_from"] is String {
-            // Disabling keeps the data for a later enable; purging drops it.
-            if body["purge"] as? Bool == true { try await tenants.purgeTenant(tenant) }
-        } else {
-            throw APIError(.badRequest, "The tenant request needs module_to (install or upgrade) or module_from (disable)")
+        return tenant
+    }
+
+    static func optionalText(_ body: [String: Any], _ key: String) throws -> String? {
+        guard let value = body[key], !(value is NSNull) else { return nil }
+        guard let text = value as? String, !text.isEmpty else { throw APIError(.badRequest, "\(key) must be a module id such as mod-patron-blocks-1.0.0") }
+        return text
+    }
+
+    /// RMB's shape: `{id, tenant, tenantAttributes, complete, error?}`.
+    static func representation(_ job: TenantJob, body: [String: Any]?) -> [String: Any] {
+        var attributes: [String: Any] = body ?? [:]
+        if body == nil {
+            if let to = job.moduleTo { attributes["module_to"] = to }
+            if let from = job.moduleFrom { attributes["module_from"] = from }
         }
-        return Response(status: .noContent)
+        var json: [String: Any] = ["id": job.id.folio, "tenant": job.tenant, "tenantAttributes": attributes, "complete": job.complete]
+        if let error = job.error { json["error"] = error }
+        return json
     }
 }

@@ -12,7 +12,8 @@ extension PostgresStorage: SyncStore {
                 sql += " AND user_id = $2"
                 try bindings.append(user)
             }
-            try await connection.query(PostgresQuery(unsafeSQL: sql, binds: bindings), logger: self.logger)
+            // A loan id held by two patrons (upstream data gone wrong) keeps one grace period.
+            try await connection.query(PostgresQuery(unsafeSQL: sql + " ON CONFLICT DO NOTHING", binds: bindings), logger: self.logger)
             for try await marker in try await connection.query(PostgresQuery(unsafeSQL: "SELECT coalesce(max(id), 0) FROM \(s).events"), logger: self.logger).decode(Int64.self) {
                 return marker
             }

@@ -12,7 +12,8 @@ extension SQLiteStorage: SyncStore {
                     sql += " AND user_id = ?"
                     bindings.append(.text(user.folio))
                 }
-                try connection.run(sql, bindings)
+                // A loan id held by two patrons (upstream data gone wrong) keeps one grace period.
+                _ = try connection.run(sql + " ON CONFLICT DO NOTHING", bindings)
                 return try connection.rows("SELECT coalesce(max(id), 0) FROM events WHERE tenant = ?", [.text(tenant)]).first?.first?.integer ?? 0
             }
         }

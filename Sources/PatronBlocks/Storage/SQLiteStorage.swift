@@ -60,6 +60,11 @@ enum SQLiteSchema {
             value TEXT NOT NULL, PRIMARY KEY (tenant, id)) WITHOUT ROWID;
         CREATE INDEX block_limits_by_group ON block_limits (tenant, patron_group_id, condition_id);
         """,
+        """
+        ALTER TABLE tenants ADD COLUMN enabled INTEGER NOT NULL DEFAULT 1;
+        CREATE TABLE tenant_jobs (id TEXT PRIMARY KEY, tenant TEXT NOT NULL, module_from TEXT, module_to TEXT, complete INTEGER NOT NULL,
+            error TEXT, created_at REAL NOT NULL);
+        """,
     ]
 
     static func migrate(_ connection: SQLiteConnection) throws {
@@ -78,7 +83,7 @@ extension SQLiteStorage: TenantStore {
     public func installTenant(_ tenant: String) async throws {
         try await database.write { connection in
             try connection.transaction {
-                try connection.run("INSERT INTO tenants (tenant, installed_at) VALUES (?, ?) ON CONFLICT (tenant) DO NOTHING",
+                try connection.run("INSERT INTO tenants (tenant, installed_at, enabled) VALUES (?, ?, 1) ON CONFLICT (tenant) DO UPDATE SET enabled = 1",
                                    [.text(tenant), .real(Date().timeIntervalSince1970)])
                 // The six conditions; an upgrade keeps what the library set.
                 for (position, condition) in BlockCondition.defaults.enumerated() {
@@ -93,14 +98,20 @@ extension SQLiteStorage: TenantStore {
 
     public func isInstalled(_ tenant: String) async throws -> Bool {
         try database.read { connection in
-            try !connection.rows("SELECT 1 FROM tenants WHERE tenant = ?", [.text(tenant)]).isEmpty
+            try !connection.rows("SELECT 1 FROM tenants WHERE tenant = ? AND enabled = 1", [.text(tenant)]).isEmpty
+        }
+    }
+
+    public func disableTenant(_ tenant: String) async throws {
+        try await database.write { connection in
+            _ = try connection.run("UPDATE tenants SET enabled = 0 WHERE tenant = ?", [.text(tenant)])
         }
     }
 
     public func purgeTenant(_ tenant: String) async throws {
         try await database.write { connection in
             try connection.transaction {
-                for table in ["summary_loans", "summary_fees", "summaries", "events", "sync_events", "sync_graces", "sync_jobs", "block_conditions", "block_limits", "tenants"] {
+                for table in ["summary_loans", "summary_fees", "summaries", "events", "sync_events", "sync_graces", "sync_jobs", "block_conditions", "block_limits", "tenant_jobs", "tenants"] {
                     try connection.run("DELETE FROM \(table) WHERE tenant = ?", [.text(tenant)])
                 }
             }
@@ -109,7 +120,32 @@ extension SQLiteStorage: TenantStore {
 
     public func installedTenants() async throws -> [String] {
         try database.read { connection in
-            try connection.rows("SELECT tenant FROM tenants ORDER BY tenant").compactMap { $0.first?.text }
+            try connection.rows("SELECT tenant FROM tenants WHERE enabled = 1 ORDER BY tenant").compactMap { $0.first?.text }
+        }
+    }
+
+    public func saveTenantJob(_ job: TenantJob) async throws {
+        try await database.write { connection in
+            _ = try connection.run("""
+                INSERT INTO tenant_jobs (id, tenant, module_from, module_to, complete, error, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)
+                ON CONFLICT (id) DO UPDATE SET complete = excluded.complete, error = excluded.error
+                """, [.text(job.id.folio), .text(job.tenant), SQLiteValue(job.moduleFrom), SQLiteValue(job.moduleTo), .integer(job.complete ? 1 : 0),
+                      SQLiteValue(job.error), .real(job.createdAt.timeIntervalSince1970)])
+        }
+    }
+
+    public func tenantJob(id: UUID) async throws -> TenantJob? {
+        try database.read { connection in
+            try connection.rows("SELECT tenant, module_from, module_to, complete, error, created_at FROM tenant_jobs WHERE id = ?", [.text(id.folio)]).first.map { row in
+                TenantJob(id: id, tenant: row[0].text ?? "", moduleFrom: row[1].text, moduleTo: row[2].text, complete: row[3].integer == 1,
+                          error: row[4].text, createdAt: Date(timeIntervalSince1970: row[5].real ?? 0))
+            }
+        }
+    }
+
+    public func deleteTenantJob(id: UUID) async throws -> Bool {
+        try await database.write { connection in
+            try connection.run("DELETE FROM tenant_jobs WHERE id = ?", [.text(id.folio)]) == 1
         }
     }
 }

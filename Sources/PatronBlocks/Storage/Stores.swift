@@ -4,12 +4,21 @@ import Foundation
 public protocol TenantStore: Sendable {
     /// Fails with a clear message when the storage cannot be reached (checked at start-up).
     func checkConnection() async throws
-    /// Creates or upgrades the tenant's storage; harmless when it is already installed.
+    /// Creates or upgrades the tenant's storage and enables it; harmless when it is already
+    /// installed, and keeps its data.
     func installTenant(_ tenant: String) async throws
+    /// Whether the tenant is installed and enabled (a disabled tenant's requests are refused).
     func isInstalled(_ tenant: String) async throws -> Bool
+    /// Disables the tenant and keeps its data for a later enable.
+    func disableTenant(_ tenant: String) async throws
     /// Drops the tenant's storage and data.
     func purgeTenant(_ tenant: String) async throws
+    /// The enabled tenants.
     func installedTenants() async throws -> [String]
+    /// Tenant-interface jobs (`/_/tenant/{id}`), kept where every instance can read them.
+    func saveTenantJob(_ job: TenantJob) async throws
+    func tenantJob(id: UUID) async throws -> TenantJob?
+    func deleteTenantJob(id: UUID) async throws -> Bool
 }
 
 /// Patron summaries and the events that change them.

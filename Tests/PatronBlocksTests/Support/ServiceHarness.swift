@@ -2,6 +2,7 @@ import Foundation
 import HTTPTypes
 import Hummingbird
 import HummingbirdTesting
+import Logging
 import Testing
 @testable import PatronBlocks
 
@@ -11,6 +12,8 @@ struct API: Sendable {
     typealias Send = @Sendable (HTTPRequest.Method, String, HTTPFields, ByteBuffer?) async throws -> Answer
     let send: Send
     let tenant: String?
+    /// The port when the service really listens (`live: true`).
+    let port: Int?
 
     init(client: some TestClientProtocol, tenant: String?) {
         self.send = { method, path, headers, body in
@@ -19,11 +22,13 @@ struct API: Sendable {
             }
         }
         self.tenant = tenant
+        self.port = client.port
     }
 
-    private init(send: @escaping Send, tenant: String?) {
+    private init(send: @escaping Send, tenant: String?, port: Int?) {
         self.send = send
         self.tenant = tenant
+        self.port = port
     }
 
     struct Answer: Sendable {
@@ -40,7 +45,7 @@ struct API: Sendable {
         var contentType: String? { headers[.contentType] }
     }
 
-    func tenant(_ other: String?) -> API { API(send: send, tenant: other) }
+    func tenant(_ other: String?) -> API { API(send: send, tenant: other, port: port) }
 
     func call(_ method: HTTPRequest.Method, _ path: String, body: String? = nil, headers extra: HTTPFields = [:]) async throws -> Answer {
         var headers = extra
@@ -67,6 +72,8 @@ func validationError(_ answer: API.Answer) throws -> (message: String, key: Stri
 /// through HummingbirdTesting's router client (the app's services and start-up migrations run).
 func withService(
     _ backend: Backend,
+    live: Bool = false,
+    logger: Logger? = nil,
     configure: @Sendable (inout PatronBlocksConfiguration) -> Void = { $0.runsSynchronization = false },
     _ body: @Sendable (PatronBlocksService, API) async throws -> Void
 ) async throws {
@@ -74,9 +81,10 @@ func withService(
     var configuration = location.configuration
     let tenant = uniqueTenant()
     configuration.tenant = tenant
+    configuration.port = 0
     configure(&configuration)
-    let service = try await PatronBlocksService.make(configuration)
-    try await service.application().test(.router) { client in
+    let service = try await PatronBlocksService.make(configuration, logger: logger)
+    try await service.application().test(live ? .live : .router) { client in
         try await body(service, API(client: client, tenant: tenant))
         _ = location
     }

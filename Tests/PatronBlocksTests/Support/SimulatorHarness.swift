@@ -7,8 +7,19 @@ import Testing
 /// The FOLIO simulator on a free loopback port for the length of a test.
 func withSimulator<R: Sendable>(_ dataset: FolioDataset, _ body: @Sendable (FolioSimulator, String) async throws -> R) async throws -> R {
     let simulator = FolioSimulator(dataset: dataset)
+    return try await withServer({ onRunning in simulator.application(port: 0, onRunning: onRunning) }) { url in try await body(simulator, url) }
+}
+
+/// The Okapi + mod-pubsub test double on a free loopback port for the length of a test.
+func withPubSubDouble<R: Sendable>(_ body: @Sendable (OkapiPubSubTestDouble, String) async throws -> R) async throws -> R {
+    let double = OkapiPubSubTestDouble()
+    return try await withServer({ onRunning in double.application(port: 0, onRunning: onRunning) }) { url in try await body(double, url) }
+}
+
+/// Runs an application on a free port while `body` runs, with its base URL.
+func withServer<App: ApplicationProtocol, R: Sendable>(_ make: (@escaping @Sendable (Int) async -> Void) -> App, _ body: @Sendable (String) async throws -> R) async throws -> R {
     let (ports, portContinuation) = AsyncStream.makeStream(of: Int.self)
-    let app = simulator.application(port: 0) { port in portContinuation.yield(port) }
+    let app = make { port in portContinuation.yield(port) }
     return try await withThrowingTaskGroup(of: R?.self) { group in
         group.addTask {
             try await app.run()
@@ -16,8 +27,8 @@ func withSimulator<R: Sendable>(_ dataset: FolioDataset, _ body: @Sendable (Foli
         }
         defer { group.cancelAll() }
         var iterator = ports.makeAsyncIterator()
-        guard let port = await iterator.next() else { throw Backend.Missing(description: "the simulator did not start") }
-        return try await body(simulator, "http://127.0.0.1:\(port)")
+        guard let port = await iterator.next() else { throw Backend.Missing(description: "the server did not start") }
+        return try await body("http://127.0.0.1:\(port)")
     }
 }
 

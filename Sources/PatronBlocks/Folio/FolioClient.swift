@@ -61,7 +61,7 @@ public struct FolioClient: Sendable {
         return UpstreamDecoding.uuid(user.patronGroup)
     }
 
-    private func page<Body: Decodable>(_ path: String, _ type: Body.Type, after: UUID?, userId: UUID?, limit: Int) async throws -> Body {
+    private func page<Body: Decodable & Sendable>(_ path: String, _ type: Body.Type, after: UUID?, userId: UUID?, limit: Int) async throws -> Body {
         let query = Self.cql(after: after, userId: userId)
         let encoded = query.addingPercentEncoding(withAllowedCharacters: .alphanumerics.union(CharacterSet(charactersIn: "-._~"))) ?? query
         guard let body = try await get("\(path)?limit=\(limit)&query=\(encoded)", as: type, allowNotFound: false) else {
@@ -70,37 +70,57 @@ public struct FolioClient: Sendable {
         return body
     }
 
-    private func get<Body: Decodable>(_ pathAndQuery: String, as type: Body.Type, allowNotFound: Bool) async throws -> Body? {
+    private func get<Body: Decodable & Sendable>(_ pathAndQuery: String, as type: Body.Type, allowNotFound: Bool) async throws -> Body? {
+        try await send(.GET, pathAndQuery, body: nil, allowNotFound: allowNotFound) { status, body in
+            guard let decoded = try? JSONDecoder().decode(type, from: Data(buffer: body)) else {
+                throw UpstreamError(message: "GET \(pathAndQuery.prefix { $0 != "?" }) answered something that is not a JSON object", status: status, retryable: false)
+            }
+            return decoded
+        }
+    }
+
+    /// POSTs a JSON body (pub-sub registration); any 2xx is success.
+    public func post(_ path: String, json: Data) async throws {
+        _ = try await send(.POST, path, body: json, allowNotFound: false) { _, _ in () }
+    }
+
+    /// One call with Okapi's headers, retried while it fails in a way that may pass (no answer,
+    /// 5xx, 429); `read` turns a 2xx answer into the result.
+    private func send<Result: Sendable>(_ method: HTTPMethod, _ pathAndQuery: String, body: Data?, allowNotFound: Bool,
+                                        read: @Sendable (Int, ByteBuffer) throws -> Result) async throws -> Result? {
         let url = context.baseURL + pathAndQuery
+        let name = "\(method.rawValue) \(pathAndQuery.prefix { $0 != "?" })"
         return try await retry.run(retryable: { ($0 as? UpstreamError)?.retryable ?? true }, onRetry: { attempt, error, wait in
-            logger.warning("GET \(pathAndQuery.prefix { $0 != "?" }) attempt \(attempt) failed (\(error)); retrying in \(wait)")
+            logger.warning("\(name) attempt \(attempt) failed (\(error)); retrying in \(wait)")
         }) { _ in
             var request = HTTPClientRequest(url: url)
+            request.method = method
             request.headers.add(name: "X-Okapi-Tenant", value: context.tenant)
             request.headers.add(name: "Accept", value: "application/json")
             if let token = context.token { request.headers.add(name: "X-Okapi-Token", value: token) }
             request.headers.add(name: "X-Okapi-Url", value: context.baseURL)
             if let id = context.requestID { request.headers.add(name: "X-Okapi-Request-Id", value: id) }
+            if let body {
+                request.headers.add(name: "Content-Type", value: "application/json")
+                request.body = .bytes(ByteBuffer(bytes: body))
+            }
             let response: HTTPClientResponse
-            let body: ByteBuffer
+            let answer: ByteBuffer
             do {
                 response = try await Self.http.execute(request, timeout: timeout, logger: logger)
-                body = try await response.body.collect(upTo: 64 << 20)
+                answer = try await response.body.collect(upTo: 64 << 20)
             } catch {
                 // A stopping runner is not an upstream failure: nothing to retry or record.
                 if Task.isCancelled { throw CancellationError() }
-                throw UpstreamError(message: "GET \(url.prefix { $0 != "?" }) did not answer: \(error)", status: nil, retryable: true)
+                throw UpstreamError(message: "\(name) did not answer: \(error)", status: nil, retryable: true)
             }
             let status = Int(response.status.code)
             if status == 404 && allowNotFound { return nil }
             guard (200..<300).contains(status) else {
-                let text = String(buffer: body).prefix(300)
-                throw UpstreamError(message: "GET \(url.prefix { $0 != "?" }) answered \(status): \(text)", status: status, retryable: status >= 500 || status == 429)
+                let text = String(buffer: answer).prefix(300)
+                throw UpstreamError(message: "\(name) answered \(status): \(text)", status: status, retryable: status >= 500 || status == 429)
             }
-            guard let decoded = try? JSONDecoder().decode(type, from: Data(buffer: body)) else {
-                throw UpstreamError(message: "GET \(url.prefix { $0 != "?" }) answered something that is not a JSON object", status: status, retryable: false)
-            }
-            return decoded
+            return try read(status, answer)
         }
     }
 }
