@@ -126,10 +126,13 @@ public struct S3Client: Sendable {
         try await send("GetObject", .GET, bucket: bucket, key: key).body
     }
 
-    public func putObject(bucket: String, key: String, bytes: [UInt8], contentType: String = "application/octet-stream") async throws -> String {
+    /// Stores `bytes`; with `ifNoneMatch` only when the key does not exist yet (S3's conditional
+    /// write: a 412 `AWSError` otherwise), which makes a lock of an object.
+    public func putObject(bucket: String, key: String, bytes: [UInt8], contentType: String = "application/octet-stream", ifNoneMatch: Bool = false) async throws -> String {
         let md5 = Data(Insecure.MD5.hash(data: bytes)).base64EncodedString()
-        let response = try await send("PutObject", .PUT, bucket: bucket, key: key,
-                                      headers: [("content-md5", md5), ("content-type", contentType)], body: .bytes(bytes))
+        var headers = [("content-md5", md5), ("content-type", contentType)]
+        if ifNoneMatch { headers.append(("if-none-match", "*")) }
+        let response = try await send("PutObject", .PUT, bucket: bucket, key: key, headers: headers, body: .bytes(bytes))
         return Self.unquote(response.headers.first(name: "ETag") ?? "")
     }
 

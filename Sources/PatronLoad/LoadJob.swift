@@ -19,6 +19,8 @@ public struct LoadJob: Sendable {
     public var destination: any Destination
     public var notifiers: [any Notifier]
     public var history: (any HistoryStore)?
+    /// Keeps two runs from overlapping (not taken by dry runs and connection tests, which change nothing).
+    public var runLock: (any RunLock)?
     public var sentry: SentryReporter?
     public var runLog: RunLog
     public var logger: Logger
@@ -29,6 +31,7 @@ public struct LoadJob: Sendable {
         destination: any Destination,
         notifiers: [any Notifier],
         history: (any HistoryStore)? = nil,
+        runLock: (any RunLock)? = nil,
         sentry: SentryReporter? = nil,
         runLog: RunLog,
         logger: Logger
@@ -38,6 +41,7 @@ public struct LoadJob: Sendable {
         self.destination = destination
         self.notifiers = notifiers
         self.history = history
+        self.runLock = runLock
         self.sentry = sentry
         self.runLog = runLog
         self.logger = logger
@@ -52,6 +56,7 @@ public struct LoadJob: Sendable {
             destination: configuration.makeDestination(credentials: credentials, logger: logger),
             notifiers: configuration.makeNotifiers(credentials: credentials, logger: logger),
             history: configuration.makeHistoryStore(credentials: credentials, logger: logger),
+            runLock: configuration.makeRunLock(credentials: credentials, logger: logger),
             sentry: configuration.sentry.map { SentryReporter(dsn: $0, environment: configuration.workspace) },
             runLog: runLog,
             logger: logger
@@ -74,7 +79,9 @@ public struct LoadJob: Sendable {
             profile: configuration.profile.source
         )
         var staging: URL?
+        var held: (any HeldRunLock)?
         do {
+            held = try await takeLock(&summary)
             summary.serverVersion = try await connect()
             if configuration.mode == .connectionTest {
                 summary.outcome = .connectionTested
@@ -91,6 +98,7 @@ public struct LoadJob: Sendable {
             try applyPreflight(decisions, scans, to: &summary)
 
             let comparison = try await compareWithHistory(scans, decisions, work: work, summary: &summary)
+            try checkForDrop(comparison, summary: &summary)
             let leavers = try await findLeavers(comparison.changes, previous: comparison.previousTrailer, work: work, summary: &summary)
             let rendered = try await renderAll(scans, decisions, comparison.changes, full: comparison.full, leavers: leavers, into: staging!)
             for (index, result) in rendered.enumerated() {
@@ -129,6 +137,7 @@ public struct LoadJob: Sendable {
         if configuration.mode != .connectionTest {
             await sendReport(&summary)
         }
+        await held?.release()
         if case .failed(let stage, let message) = summary.outcome, let sentry {
             do {
                 let id = try await sentry.capture(message: message, stage: stage.rawValue, runID: summary.runID)
@@ -141,6 +150,48 @@ public struct LoadJob: Sendable {
     }
 
     // MARK: - Connect
+
+    /// The run lock, for runs that change something; nil for dry runs and connection tests.
+    private func takeLock(_ summary: inout RunSummary) async throws(RunFailure) -> (any HeldRunLock)? {
+        guard configuration.mode == .load, let runLock else { return nil }
+        do {
+            let held = try await runLock.acquire(LockHolder(runID: runID))
+            if let note = held.note {
+                summary.warnings.append(note)
+                logger.warning("\(note)")
+            }
+            return held
+        } catch {
+            throw .lock("\(error)")
+        }
+    }
+
+    /// The safety stop: a patron type that shrank more than the limit since the last delivered
+    /// run stops the run before anything is deleted or delivered (unless `--allow-drop`).
+    private func checkForDrop(_ comparison: Comparison, summary: inout RunSummary) throws(RunFailure) {
+        guard let previous = comparison.previousTrailer, let header = comparison.previous else { return }
+        var problems: [String] = []
+        for last in previous.types where last.patrons > 0 {
+            let index = comparison.typeNames.firstIndex(of: last.name)
+            let today = index.map { index in
+                let changes = comparison.changes.types[index]
+                return changes.new + changes.changed + changes.unchanged + changes.keptFromLastRun
+            } ?? 0
+            let drop = last.patrons - today
+            let percent = Double(drop) / Double(last.patrons) * 100
+            // A few patrons are no alarm, whatever the share: small types move by a handful.
+            guard percent > configuration.maxDropPercent, drop >= DropRule.minimumDrop else { continue }
+            problems.append("\(last.name) has \(today) patrons today against \(last.patrons) in run \(header.runID) (\(String(format: "%.1f", percent)) % fewer; the limit is \(String(format: "%g", configuration.maxDropPercent)) %)")
+        }
+        guard !problems.isEmpty else { return }
+        if configuration.allowDrop {
+            let warning = "safety stop overridden with --allow-drop: " + problems.joined(separator: "; ")
+            summary.warnings.append(warning)
+            logger.warning("\(warning)")
+            return
+        }
+        throw .safety("Safety stop: " + problems.joined(separator: "; ") + ". Nothing was deleted or delivered. Check the warehouse query; if the drop is real, run once with --allow-drop.")
+    }
 
     private func connect() async throws(RunFailure) -> ServerVersion {
         do {
@@ -555,6 +606,8 @@ enum RunFailure: Error {
     case preflight(String)
     case history(String)
     case delivery(DeliveryError)
+    case lock(String)
+    case safety(String)
 
     init(_ error: any Error, patronType: String) {
         switch error {
@@ -576,6 +629,8 @@ enum RunFailure: Error {
         case .preflight: .preflight
         case .history: .history
         case .delivery: .delivery
+        case .lock: .lock
+        case .safety: .safety
         }
     }
 
@@ -584,8 +639,13 @@ enum RunFailure: Error {
         case .warehouse(let error): error.message
         case .profile(let error): error.description
         case .packaging(let error), .verification(let error): error.description
-        case .preflight(let message), .history(let message): message
+        case .preflight(let message), .history(let message), .lock(let message), .safety(let message): message
         case .delivery(let error): error.description
         }
     }
+}
+
+enum DropRule {
+    /// The safety stop ignores a drop of fewer patrons than this, whatever its share.
+    static let minimumDrop = 10
 }

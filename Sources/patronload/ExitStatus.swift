@@ -9,6 +9,7 @@ enum ExitStatus: Int32, CaseIterable {
     case delivery = 5
     case stopped = 6
     case history = 7
+    case locked = 8
 
     init(stage: RunStage) {
         switch stage {
@@ -16,8 +17,9 @@ enum ExitStatus: Int32, CaseIterable {
         case .warehouse: self = .warehouse
         case .packaging, .verification: self = .packaging
         case .delivery: self = .delivery
-        case .preflight: self = .stopped
+        case .preflight, .safety: self = .stopped
         case .history: self = .history
+        case .lock: self = .locked
         }
     }
 
@@ -28,8 +30,9 @@ enum ExitStatus: Int32, CaseIterable {
         case .warehouse: "warehouse unreachable or query failed; nothing changed"
         case .packaging: "files not built, checked or fitting; nothing changed"
         case .delivery: "delivery failed; the report says what changed"
-        case .stopped: "stopped: too much of a type would be left out"
+        case .stopped: "stopped: too much of a type would be left out, or it shrank too much since the last run"
         case .history: "the run history cannot be read; nothing changed"
+        case .locked: "another run is in progress; nothing done"
         }
     }
 }

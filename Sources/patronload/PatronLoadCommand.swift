@@ -75,8 +75,14 @@ struct PatronLoadCommand: AsyncParsableCommand {
     @Option(name: .customLong("max-left-out-percent"), help: "Stop when the pre-flight would leave out more than this share of a patron type. (default: the profile's, 5)")
     var maxLeftOutPercent: Double?
 
-    @Flag(name: .customLong("no-history"), help: "Neither read nor store the run history: no change report, no changes-only load.")
+    @Flag(name: .customLong("no-history"), help: "Neither read nor store the run history: no change report, no changes-only load, no safety stop.")
     var noHistory = false
+
+    @Option(name: .customLong("max-drop-percent"), help: "Safety stop: stop before delivery when a patron type has shrunk more than this share (and by 10 patrons or more) since the last delivered run. (env: PATRONLOAD_MAX_DROP_PERCENT; default: 20)")
+    var maxDropPercent: Double?
+
+    @Flag(name: .customLong("allow-drop"), help: "Deliver this once although a patron type shrank past the safety stop (after checking the drop is real).")
+    var allowDrop = false
 
     @Flag(name: .customLong("validate-xml"), help: "Also validate every XML file against the schema before delivery (dry runs always do).")
     var validateXML = false
@@ -103,6 +109,8 @@ struct PatronLoadCommand: AsyncParsableCommand {
         options.leavers = leavers
         options.maxLeftOutPercent = maxLeftOutPercent
         options.noHistory = noHistory
+        options.maxDropPercent = maxDropPercent
+        options.allowDrop = allowDrop
 
         let configuration: LoadConfiguration
         do {

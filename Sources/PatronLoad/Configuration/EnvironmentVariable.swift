@@ -24,6 +24,9 @@ public enum EnvironmentVariable: String, CaseIterable, Sendable {
     case workspace = "WORKSPACE"
     case logLevel = "LOG_LEVEL"
     case sentryDSN = "SENTRY_DSN"
+    case maxDropPercent = "PATRONLOAD_MAX_DROP_PERCENT"
+    case lockFile = "PATRONLOAD_LOCK_FILE"
+    case lockStaleHours = "PATRONLOAD_LOCK_STALE_HOURS"
 
     public var help: String {
         switch self {
@@ -50,6 +53,9 @@ public enum EnvironmentVariable: String, CaseIterable, Sendable {
         case .workspace: "report subject's name (default: local)"
         case .logLevel: "trace ... critical (default: info)"
         case .sentryDSN: "Sentry DSN; unset or None: off"
+        case .maxDropPercent: "safety stop: a type may shrink this % (20)"
+        case .lockFile: "run lock file when there is no history"
+        case .lockStaleHours: "S3 run lock taken over after (12)"
         }
     }
 }

@@ -69,6 +69,15 @@ public struct LoadConfiguration: Sendable {
     public var onlyChanges: Bool
     /// The run stops when the pre-flight leaves out more than this share of a patron type.
     public var maxLeftOutPercent: Double
+    /// The safety stop: the run stops before delivery when a patron type has shrunk more than
+    /// this share since the last delivered run (a broken view must not expire half the campus).
+    public var maxDropPercent: Double
+    /// This run delivers whatever the drop (an operator who checked it is real).
+    public var allowDrop: Bool
+    /// Where the run lock lives when there is no history to keep it beside.
+    public var lockFile: String
+    /// An S3 run lock older than this is taken over (its run died without releasing it).
+    public var lockStaleAfter: TimeInterval
 
     public init(
         mode: RunMode = .load,
@@ -89,7 +98,11 @@ public struct LoadConfiguration: Sendable {
         history: HistoryLocation? = nil,
         historyRules: HistoryRules? = nil,
         onlyChanges: Bool = false,
-        maxLeftOutPercent: Double? = nil
+        maxLeftOutPercent: Double? = nil,
+        maxDropPercent: Double = 20,
+        allowDrop: Bool = false,
+        lockFile: String? = nil,
+        lockStaleAfter: TimeInterval = 12 * 3600
     ) {
         self.mode = mode
         self.warehouse = warehouse
@@ -115,6 +128,21 @@ public struct LoadConfiguration: Sendable {
         )
         self.onlyChanges = onlyChanges
         self.maxLeftOutPercent = maxLeftOutPercent ?? profile.profile.preflight?.maxLeftOutPercent ?? 5
+        self.maxDropPercent = maxDropPercent
+        self.allowDrop = allowDrop
+        self.lockFile = lockFile ?? Self.defaultLockFile(destination)
+        self.lockStaleAfter = lockStaleAfter
+    }
+
+    /// Without history, one lock per destination (a folder, or a bucket and prefix), in this
+    /// machine's temp folder: nothing is added to what Alma reads.
+    static func defaultLockFile(_ destination: DestinationSettings) -> String {
+        let target = switch destination {
+        case .local(let directory): URL(fileURLWithPath: directory).standardizedFileURL.path
+        case .s3(let bucket, let prefix, _): "s3-\(bucket)-\(prefix)"
+        }
+        let name = String(target.map { $0.isLetter || $0.isNumber || $0 == "-" ? $0 : "_" }.suffix(120))
+        return FileManager.default.temporaryDirectory.appendingPathComponent("patronload\(name).lock").path
     }
 
     /// The schema of the elements patronload writes, shipped with it.
@@ -229,6 +257,20 @@ public struct LoadConfiguration: Sendable {
         if let percent = options.maxLeftOutPercent, !(0...100).contains(percent) {
             throw ConfigurationError.invalid("--max-left-out-percent", String(percent), "use 0 to 100")
         }
+        var maxDropPercent = 20.0
+        if let text = options.maxDropPercent.map({ String($0) }) ?? value(nil, .maxDropPercent) {
+            guard let percent = Double(text), (0...100).contains(percent) else {
+                throw ConfigurationError.invalid(options.maxDropPercent != nil ? "--max-drop-percent" : EnvironmentVariable.maxDropPercent.rawValue, text, "use 0 to 100")
+            }
+            maxDropPercent = percent
+        }
+        var lockStaleHours = 12.0
+        if let text = value(nil, .lockStaleHours) {
+            guard let hours = Double(text), hours > 0 else {
+                throw ConfigurationError.invalid(EnvironmentVariable.lockStaleHours.rawValue, text, "use a number of hours above 0")
+            }
+            lockStaleHours = hours
+        }
 
         let mode: RunMode = options.connectionTest ? .connectionTest : options.dryRun ? .dryRun : .load
         return LoadConfiguration(
@@ -248,7 +290,11 @@ public struct LoadConfiguration: Sendable {
             history: options.noHistory ? nil : history,
             historyRules: rules,
             onlyChanges: options.onlyChanges,
-            maxLeftOutPercent: options.maxLeftOutPercent
+            maxLeftOutPercent: options.maxLeftOutPercent,
+            maxDropPercent: maxDropPercent,
+            allowDrop: options.allowDrop,
+            lockFile: value(nil, .lockFile),
+            lockStaleAfter: lockStaleHours * 3600
         )
     }
 
@@ -319,6 +365,20 @@ public struct LoadConfiguration: Sendable {
             S3HistoryStore(bucket: bucket, prefix: prefix, client: S3Client(configuration: configuration, credentials: credentials, retry: awsRetry, logger: logger))
         case nil:
             nil
+        }
+    }
+
+    /// Beside the history, which every run of this job reads wherever it runs; a local file
+    /// without history.
+    public func makeRunLock(credentials: any CredentialProvider, logger: Logger) -> any RunLock {
+        switch history {
+        case .local(let directory)?:
+            LocalRunLock(path: URL(fileURLWithPath: directory).appendingPathComponent("patronload.lock").path)
+        case .s3(let bucket, let prefix, let configuration)?:
+            S3RunLock(bucket: bucket, key: "\(prefix)/patronload.lock",
+                      client: S3Client(configuration: configuration, credentials: credentials, retry: awsRetry, logger: logger), staleAfter: lockStaleAfter)
+        case nil:
+            LocalRunLock(path: lockFile)
         }
     }
 

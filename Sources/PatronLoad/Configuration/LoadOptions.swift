@@ -21,6 +21,10 @@ public struct LoadOptions: Sendable, Equatable {
     public var maxLeftOutPercent: Double?
     /// Neither read nor store the run history (no change report, no changes-only load).
     public var noHistory = false
+    /// The safety stop's limit: how far (in percent) a patron type may shrink since the last run.
+    public var maxDropPercent: Double?
+    /// Deliver although a type shrank more than the limit (this run only).
+    public var allowDrop = false
 
     public init() {}
 }

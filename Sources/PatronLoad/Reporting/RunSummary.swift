@@ -22,6 +22,10 @@ public enum RunStage: String, Sendable, Equatable, Codable {
     case preflight
     case history
     case delivery
+    /// Another run holds the run lock.
+    case lock
+    /// The safety stop: a patron type shrank too much since the last run.
+    case safety
 }
 
 /// Whether a run wrote every patron or only what changed, and why.
