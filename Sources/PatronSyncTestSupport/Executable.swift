@@ -64,6 +64,26 @@ extension Executable {
 
         public var output: String { (try? String(contentsOf: log, encoding: .utf8)) ?? "" }
 
+        /// Asks the process to stop (SIGTERM, as an orchestrator does) and waits for it; its exit
+        /// status, or nil when it was still running after `deadline` (then it is killed).
+        ///
+        /// It polls instead of `waitUntilExit`: blocking a cooperative thread here can starve an
+        /// in-process server (the FOLIO simulator) that the dying process is still talking to.
+        @discardableResult
+        public func terminate(deadline: Duration = .seconds(30)) async -> Int32? {
+            if process.isRunning { Foundation.kill(process.processIdentifier, SIGTERM) }
+            let clock = ContinuousClock()
+            let end = clock.now.advanced(by: deadline)
+            while process.isRunning {
+                guard clock.now < end else {
+                    kill()
+                    return nil
+                }
+                try? await Task.sleep(for: .milliseconds(20))
+            }
+            return process.terminationStatus
+        }
+
         /// Stops the process the way a crash or an OOM kill would: no shutdown code runs.
         public func kill() {
             if process.isRunning { Foundation.kill(process.processIdentifier, SIGKILL) }

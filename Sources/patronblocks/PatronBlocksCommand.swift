@@ -47,6 +47,18 @@ struct PatronBlocksCommand: AsyncParsableCommand {
     @Option(name: .customLong("cache-seconds"), help: "How long block checks reuse a patron's group, the limits and conditions. (env: PATRONBLOCKS_CACHE_SECONDS; default 30)")
     var cacheSeconds: Int?
 
+    @Option(name: .customLong("max-body-bytes"), help: "Largest request body accepted; larger ones get 413. (env: PATRONBLOCKS_MAX_BODY_BYTES; default 1048576)")
+    var maxBodyBytes: Int?
+
+    @Option(name: .customLong("api-tokens-file"), help: "Require one of these bearer tokens (one per line) on the API. (env: PATRONBLOCKS_API_TOKENS_FILE, or PATRONBLOCKS_API_TOKENS)")
+    var apiTokensFile: String?
+
+    @Option(name: .customLong("jwt-secret-file"), help: "Accept JWTs signed with this HS256 secret. (env: PATRONBLOCKS_JWT_SECRET_FILE, or PATRONBLOCKS_JWT_SECRET)")
+    var jwtSecretFile: String?
+
+    @Option(name: .customLong("jwks-file"), help: "Accept JWTs signed by a key of this JWK set (RS256, ES256, …). (env: PATRONBLOCKS_JWKS_FILE)")
+    var jwksFile: String?
+
     @Flag(name: .customLong("no-sync-runner"), help: "Run no synchronization jobs in this instance.")
     var noSyncRunner = false
 
@@ -65,6 +77,10 @@ struct PatronBlocksCommand: AsyncParsableCommand {
         options.leaseSeconds = leaseSeconds
         options.pollSeconds = pollSeconds
         options.cacheSeconds = cacheSeconds
+        options.maxBodyBytes = maxBodyBytes
+        options.apiTokensFile = apiTokensFile
+        options.jwtSecretFile = jwtSecretFile
+        options.jwksFile = jwksFile
         options.noSyncRunner = noSyncRunner
         options.logLevel = logLevel
         let configuration: PatronBlocksConfiguration

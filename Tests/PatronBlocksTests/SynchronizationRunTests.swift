@@ -296,7 +296,12 @@ import Testing
         }
     }
 
-    @Test(arguments: Backend.available) func aKilledInstanceIsResumedByAnother(_ backend: Backend) async throws {
+    /// A `patronblocks` process in the middle of a full synchronization (slow loan pages, 100 of
+    /// 900 loans stored), with the storage it shares with the test.
+    static func withInstanceMidSync(
+        _ backend: Backend, arguments: [String],
+        _ body: @Sendable (_ storage: any PatronBlocksStorage, _ simulator: FolioSimulator, _ url: String, _ tenant: String, _ job: SyncJob, _ instance: Executable.Running) async throws -> Void
+    ) async throws {
         let location = try await StorageLocation.make(backend)
         let tenant = uniqueTenant()
         let database: String = switch location.storage {
@@ -309,31 +314,54 @@ import Testing
                 await simulator.inject(.init(kind: .loans, status: nil, delay: .milliseconds(80), times: nil))
                 let job = SyncJob(scope: .full, createdAt: Date())
                 try await storage.createJob(job, tenant: tenant)
-                let folder = TemporaryDirectory("patronblocks-killed")
+                let folder = TemporaryDirectory("patronblocks-instance")
                 let instance = try Executable.launch("patronblocks", [
-                    "--database", database, "--okapi-url", url, "--okapi-token", Self.token, "--port", "0",
-                    "--page-size", "50", "--poll-seconds", "1", "--lease-seconds", "5",
-                ], in: folder.url)
-                let midway = try await Self.wait(for: job.id, tenant: tenant, in: storage) { $0.numberOfProcessedLoans >= 100 }
-                instance.kill()
-                #expect(midway.status == .inProgress, "\(instance.output)")
-
-                let stuck = try #require(try await storage.job(tenant: tenant, id: job.id))
-                #expect(stuck.status == .inProgress)
-                #expect(stuck.numberOfProcessedLoans < 900)
-                // Within the lease another instance leaves the job alone...
-                #expect(try await storage.claimNextJob(tenant: tenant, runner: "early", now: Date(), lease: 60, maxAttempts: 3) == .busy)
-                // ...and after it, takes it over where the dead one stopped.
-                try await Task.sleep(for: .milliseconds(1_500))
-                let before = await simulator.requests.count
-                await Self.runner(storage, okapi: url, id: "survivor", lease: 1).runOnce()
-                let done = try #require(try await storage.job(tenant: tenant, id: job.id))
-                #expect(done.status == .done, "\(done.errors)")
-                #expect(done.numberOfProcessedLoans == 900 && done.numberOfProcessedFeesFines == 260)
-                try await Self.expectMatchesUpstream(storage, tenant: tenant)
-                let resumed = await simulator.requests.dropFirst(before).filter { $0.path == "/loan-storage/loans" }
-                #expect(resumed.first?.query?.contains(" and id > ") == true)
+                    "--database", database, "--okapi-url", url, "--port", "0", "--page-size", "50", "--poll-seconds", "1",
+                ] + arguments, in: folder.url)
+                _ = try await Self.wait(for: job.id, tenant: tenant, in: storage) { $0.numberOfProcessedLoans >= 100 }
+                try await body(storage, simulator, url, tenant, job, instance)
             }
+        }
+    }
+
+    @Test(arguments: Backend.available) func aKilledInstanceIsResumedByAnother(_ backend: Backend) async throws {
+        try await Self.withInstanceMidSync(backend, arguments: ["--okapi-token", Self.token, "--lease-seconds", "5"]) { storage, simulator, url, tenant, job, instance in
+            instance.kill()
+            let stuck = try #require(try await storage.job(tenant: tenant, id: job.id))
+            #expect(stuck.status == .inProgress, "\(instance.output)")
+            #expect(stuck.numberOfProcessedLoans < 900)
+            // Within the lease another instance leaves the job alone...
+            #expect(try await storage.claimNextJob(tenant: tenant, runner: "early", now: Date(), lease: 60, maxAttempts: 3) == .busy)
+            // ...and after it, takes it over where the dead one stopped.
+            try await Task.sleep(for: .milliseconds(1_500))
+            let before = await simulator.requests.count
+            await Self.runner(storage, okapi: url, id: "survivor", lease: 1).runOnce()
+            let done = try #require(try await storage.job(tenant: tenant, id: job.id))
+            #expect(done.status == .done, "\(done.errors)")
+            #expect(done.numberOfProcessedLoans == 900 && done.numberOfProcessedFeesFines == 260)
+            try await Self.expectMatchesUpstream(storage, tenant: tenant)
+            let resumed = await simulator.requests.dropFirst(before).filter { $0.path == "/loan-storage/loans" }
+            #expect(resumed.first?.query?.contains(" and id > ") == true)
+        }
+    }
+
+    /// SIGTERM, as an orchestrator sends on a deploy: the instance finishes its page, hands the
+    /// job back with its progress, exits 0, and the next instance goes on from there.
+    @Test(arguments: Backend.available) func aGracefulShutdownHandsTheJobBack(_ backend: Backend) async throws {
+        try await Self.withInstanceMidSync(backend, arguments: []) { storage, simulator, url, tenant, job, instance in
+            let status = await instance.terminate()
+            #expect(status == 0, "\(instance.output)")
+            #expect(instance.output.contains("Shutting down: the synchronization stops and can be resumed"))
+            let handedBack = try #require(try await storage.job(tenant: tenant, id: job.id))
+            #expect(handedBack.status == .open, "\(handedBack)")
+            #expect(handedBack.numberOfProcessedLoans >= 100 && handedBack.numberOfProcessedLoans < 900)
+
+            let before = await simulator.requests.count
+            await Self.runner(storage, okapi: url, id: "next").runOnce()
+            #expect(try await storage.job(tenant: tenant, id: job.id)?.status == .done)
+            try await Self.expectMatchesUpstream(storage, tenant: tenant)
+            let resumed = await simulator.requests.dropFirst(before).filter { $0.path == "/loan-storage/loans" }
+            #expect(resumed.first?.query?.contains(" and id > ") == true)
         }
     }
 

@@ -14,6 +14,7 @@ public final class BlockChecker: Sendable {
     let standaloneURL: String?
     let standaloneToken: String?
     public let statistics = BlockCheckStatistics()
+    let metrics: PatronBlocksMetrics?
     let logger: Logger
 
     private struct UserKey: Hashable, Sendable {
@@ -31,7 +32,9 @@ public final class BlockChecker: Sendable {
     private let limits: ExpiringCache<GroupKey, [BlockLimit]>
     private let conditions: ExpiringCache<String, [BlockCondition]>
 
-    public init(summaries: any SummaryStore, rules: any BlockRulesStore, settings: BlockCheckSettings, standaloneURL: String?, standaloneToken: String?, logger: Logger) {
+    public init(summaries: any SummaryStore, rules: any BlockRulesStore, settings: BlockCheckSettings, standaloneURL: String?, standaloneToken: String?,
+                metrics: PatronBlocksMetrics? = nil, logger: Logger) {
+        self.metrics = metrics
         self.summaries = summaries
         self.rules = rules
         self.settings = settings
@@ -46,12 +49,15 @@ public final class BlockChecker: Sendable {
     /// `logger` is the request's (with its request id); the checker's own when none is given.
     public func blocks(tenant: String, userId: UUID, okapi: OkapiHeaders, now: Date = Date(), logger requestLogger: Logger? = nil) async -> [AutomatedBlock] {
         statistics.record { $0.checks += 1 }
+        let started = ContinuousClock.now
         do {
             let blocks = try await evaluate(tenant: tenant, userId: userId, okapi: okapi, now: now)
             if !blocks.isEmpty { statistics.record { $0.blocked += 1 } }
+            metrics?.blockCheck(blocks.isEmpty ? .clear : .blocked, duration: started.duration(to: .now))
             return blocks
         } catch {
             statistics.record { $0.failedOpen += 1 }
+            metrics?.blockCheck(.failedOpen, duration: started.duration(to: .now))
             (requestLogger ?? logger).error("Block check failed open: answering no blocks", metadata: [
                 "tenant": "\(tenant)", "user.id": "\(userId.folio)", "error": "\(error)",
             ])

@@ -11,6 +11,8 @@ public struct APIError: HTTPResponseError, Equatable {
 
     public var status: HTTPResponse.Status
     public var body: Body
+    /// Extra headers of the answer (WWW-Authenticate on a 401).
+    public var headers: HTTPFields = [:]
 
     public init(_ status: HTTPResponse.Status, _ message: String) {
         self.status = status
@@ -34,7 +36,7 @@ public struct APIError: HTTPResponseError, Equatable {
     public func response(from request: Request, context: some RequestContext) throws -> Response {
         switch body {
         case .text(let message):
-            var headers = HTTPFields()
+            var headers = self.headers
             headers[.contentType] = "text/plain; charset=utf-8"
             return Response(status: status, headers: headers, body: .init(byteBuffer: ByteBuffer(string: message)))
         case .validation(let message, let key, let value):

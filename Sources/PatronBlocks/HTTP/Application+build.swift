@@ -11,6 +11,9 @@ public struct PatronBlocksService: Sendable {
     public let storage: any PatronBlocksStorage
     public let runner: SynchronizationRunner?
     public let checker: BlockChecker
+    public let metrics: PatronBlocksMetrics
+    /// nil when the API is open (behind Okapi, which authenticates).
+    let access: AccessMiddleware?
     /// Services that must run beside the HTTP server (the runner, a PostgreSQL pool).
     public let services: [any Service]
     public let logger: Logger
@@ -19,6 +22,7 @@ public struct PatronBlocksService: Sendable {
         var logger = logger ?? Logger(label: "patronblocks")
         logger.logLevel = configuration.logLevel
         var services: [any Service] = []
+        let metrics = PatronBlocksMetrics()
         let storage: any PatronBlocksStorage
         switch configuration.storage {
         case .sqlite(let path):
@@ -31,12 +35,17 @@ public struct PatronBlocksService: Sendable {
         var runner: SynchronizationRunner?
         if configuration.runsSynchronization {
             runner = SynchronizationRunner(storage: storage, settings: configuration.synchronization, standaloneOkapiURL: configuration.okapiURL,
-                                           standaloneToken: configuration.okapiToken, logger: logger)
+                                           standaloneToken: configuration.okapiToken, metrics: metrics, logger: logger)
             services.append(runner!)
         }
         let checker = BlockChecker(summaries: storage, rules: storage, settings: configuration.blockChecks, standaloneURL: configuration.okapiURL,
-                                   standaloneToken: configuration.okapiToken, logger: logger)
-        return PatronBlocksService(configuration: configuration, storage: storage, runner: runner, checker: checker, services: services, logger: logger)
+                                   standaloneToken: configuration.okapiToken, metrics: metrics, logger: logger)
+        let access = configuration.access.isEnabled ? try await AccessMiddleware(settings: configuration.access) : nil
+        if access == nil && !["127.0.0.1", "localhost", "::1"].contains(configuration.hostname) {
+            logger.warning("The API needs no token: anyone who reaches \(configuration.hostname):\(configuration.port) can use it. Keep it behind Okapi, or set PATRONBLOCKS_API_TOKENS or a JWT key")
+        }
+        return PatronBlocksService(configuration: configuration, storage: storage, runner: runner, checker: checker, metrics: metrics,
+                                   access: access, services: services, logger: logger)
     }
 
     public var storageDescription: String {
@@ -48,13 +57,19 @@ public struct PatronBlocksService: Sendable {
 
     public func router() -> Router<PatronBlocksRequestContext> {
         let router = Router(context: PatronBlocksRequestContext.self)
-        router.add(middleware: RequestLogMiddleware())
-        TenantController(tenants: storage, logger: logger).addRoutes(to: router)
+        router.add(middleware: RequestLogMiddleware(metrics: metrics))
+        router.add(middleware: BodyLimitMiddleware(maxBodyBytes: configuration.maxBodyBytes))
+        // Open: the contract, probes and the scraper.
         APIDocumentController().addRoutes(to: router)
-        let api = router.group().add(middleware: TenantMiddleware(tenants: storage))
+        AdminController(storage: storage, storageDescription: storageDescription, metrics: metrics).addRoutes(to: router)
+        // Everything else needs a token when access control is configured.
+        let protected = router.group()
+        if let access { protected.add(middleware: access) }
+        TenantController(tenants: storage, logger: logger).addRoutes(to: protected)
+        let api = protected.group().add(middleware: TenantMiddleware(tenants: storage))
         SynchronizationController(jobs: storage, runner: runner, clock: { Date() }).addRoutes(to: api)
         UserSummaryController(summaries: storage).addRoutes(to: api)
-        EventHandlerController(summaries: storage).addRoutes(to: api)
+        EventHandlerController(summaries: storage, metrics: metrics).addRoutes(to: api)
         ConditionsController(rules: storage, checker: checker).addRoutes(to: api)
         LimitsController(rules: storage, checker: checker).addRoutes(to: api)
         BlockCheckController(checker: checker).addRoutes(to: api)

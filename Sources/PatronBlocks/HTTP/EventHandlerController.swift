@@ -6,6 +6,7 @@ import Hummingbird
 struct EventHandlerController {
     typealias Context = PatronBlocksRequestContext
     let summaries: any SummaryStore
+    let metrics: PatronBlocksMetrics?
 
     func addRoutes(to group: RouterGroup<Context>) {
         for kind in PatronEvent.Kind.allCases {
@@ -18,6 +19,7 @@ struct EventHandlerController {
     func handle(_ kind: PatronEvent.Kind, _ request: Request, context: Context) async throws -> Response {
         let event = try EventBodies.event(kind, try await JSONBody.object(request, context: context))
         try await summaries.record(event, tenant: context.tenant, at: Date())
+        metrics?.event(kind)
         return Response(status: .noContent)
     }
 }

@@ -13,6 +13,10 @@ public struct PatronBlocksOptions: Sendable {
     public var leaseSeconds: Int?
     public var pollSeconds: Int?
     public var cacheSeconds: Int?
+    public var maxBodyBytes: Int?
+    public var apiTokensFile: String?
+    public var jwtSecretFile: String?
+    public var jwksFile: String?
     public var noSyncRunner = false
     public var logLevel: String?
 
@@ -25,7 +29,7 @@ extension PatronBlocksConfiguration {
         ("PATRONBLOCKS_HOSTNAME", "address to listen on (default 127.0.0.1)"),
         ("PATRONBLOCKS_PORT", "port (default 8081)"),
         ("PATRONBLOCKS_DATABASE_URL", "sqlite:PATH (default sqlite:patronblocks.sqlite) or postgres://…"),
-        ("DB_HOST, DB_PORT, DB_USERNAME, DB_PASSWORD, DB_DATABASE", "FOLIO's database variables, used when PATRONBLOCKS_DATABASE_URL is not set"),
+        ("DB_HOST, DB_PORT", "FOLIO's database variables (with DB_USERNAME, DB_PASSWORD, DB_DATABASE), used when PATRONBLOCKS_DATABASE_URL is not set"),
         ("PATRONBLOCKS_OKAPI_URL", "FOLIO (Okapi) URL when requests carry no X-Okapi-Url"),
         ("PATRONBLOCKS_OKAPI_TOKEN", "token for it"),
         ("PATRONBLOCKS_TENANT", "tenant to install at start-up (standalone use)"),
@@ -33,6 +37,12 @@ extension PatronBlocksConfiguration {
         ("PATRONBLOCKS_SYNC_LEASE_SECONDS", "a job without heartbeat this long is taken back (120)"),
         ("PATRONBLOCKS_SYNC_POLL_SECONDS", "how often to look for open jobs (30)"),
         ("PATRONBLOCKS_SYNC_RUNNER", "off: this instance runs no synchronization jobs"),
+        ("PATRONBLOCKS_MAX_BODY_BYTES", "largest request body accepted (1048576)"),
+        ("PATRONBLOCKS_API_TOKENS", "bearer tokens the API requires, comma-separated (or _FILE: one per line)"),
+        ("PATRONBLOCKS_JWT_SECRET", "HS256 secret of accepted JWTs (or PATRONBLOCKS_JWT_SECRET_FILE)"),
+        ("PATRONBLOCKS_JWKS_FILE", "JWK set of accepted JWTs (RS256, ES256, …)"),
+        ("PATRONBLOCKS_JWT_ISSUER", "required iss of JWTs"),
+        ("PATRONBLOCKS_JWT_AUDIENCE", "required aud of JWTs"),
         ("PATRONBLOCKS_CACHE_SECONDS", "how long block checks reuse patron groups, limits, conditions (30; 0: never)"),
         ("LOG_LEVEL", "trace … critical (default info)"),
     ]
@@ -65,6 +75,8 @@ extension PatronBlocksConfiguration {
         if let lease = try integer(options.leaseSeconds, "PATRONBLOCKS_SYNC_LEASE_SECONDS", 5...86_400) { configuration.synchronization.lease = TimeInterval(lease) }
         if let poll = try integer(options.pollSeconds, "PATRONBLOCKS_SYNC_POLL_SECONDS", 1...86_400) { configuration.synchronization.pollInterval = .seconds(poll) }
         if let seconds = try integer(options.cacheSeconds, "PATRONBLOCKS_CACHE_SECONDS", 0...3_600) { configuration.blockChecks.cacheLifetime = .seconds(seconds) }
+        if let bytes = try integer(options.maxBodyBytes, "PATRONBLOCKS_MAX_BODY_BYTES", 1_024...(64 << 20)) { configuration.maxBodyBytes = bytes }
+        configuration.access = try resolveAccess(options, env: env)
         // The heartbeat beats several times within a lease.
         configuration.synchronization.heartbeatInterval = .seconds(max(1, Int(configuration.synchronization.lease) / 6))
         configuration.runsSynchronization = !(options.noSyncRunner || env("PATRONBLOCKS_SYNC_RUNNER") == "off")
@@ -76,6 +88,33 @@ extension PatronBlocksConfiguration {
         configuration.tenant = tenant
         return configuration
     }
+}
+
+/// Secrets from files (mounted by Kubernetes or ECS) or the environment, never from flags that
+/// `ps` would show.
+func resolveAccess(_ options: PatronBlocksOptions, env: (String) -> String?) throws -> AccessSettings {
+    func file(_ flag: String?, _ name: String) throws -> String? {
+        guard let path = flag ?? env(name) else { return nil }
+        do {
+            return try String(contentsOfFile: path, encoding: .utf8)
+        } catch {
+            throw ConfigurationProblem("\(name): cannot read \(path): \(error.localizedDescription)")
+        }
+    }
+    var access = AccessSettings()
+    let tokenText = [env("PATRONBLOCKS_API_TOKENS"), try file(options.apiTokensFile, "PATRONBLOCKS_API_TOKENS_FILE")].compactMap { $0 }.joined(separator: "\n")
+    access.tokens = tokenText.split(whereSeparator: { $0 == "," || $0.isNewline }).map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+    if let short = access.tokens.first(where: { $0.count < 16 }) {
+        throw ConfigurationProblem("PATRONBLOCKS_API_TOKENS: a token of \(short.count) characters is too easy to guess; use 16 or more")
+    }
+    access.jwtSecret = try (env("PATRONBLOCKS_JWT_SECRET") ?? file(options.jwtSecretFile, "PATRONBLOCKS_JWT_SECRET_FILE"))?.trimmingCharacters(in: .whitespacesAndNewlines)
+    if let secret = access.jwtSecret, secret.utf8.count < 32 {
+        throw ConfigurationProblem("PATRONBLOCKS_JWT_SECRET must be at least 32 bytes for HS256")
+    }
+    access.jwks = try file(options.jwksFile, "PATRONBLOCKS_JWKS_FILE")
+    access.issuer = env("PATRONBLOCKS_JWT_ISSUER")
+    access.audience = env("PATRONBLOCKS_JWT_AUDIENCE")
+    return access
 }
 
 /// FOLIO's deployment convention: every module gets DB_HOST, DB_PORT, DB_USERNAME, DB_PASSWORD

@@ -18,6 +18,11 @@ public struct PatronBlocksConfiguration: Sendable {
     public var okapiToken: String?
     public var synchronization = SynchronizationSettings()
     public var blockChecks = BlockCheckSettings()
+    /// Bearer tokens or JWTs required on the API (standalone deployments; Okapi authenticates
+    /// for FOLIO).
+    public var access = AccessSettings()
+    /// The largest request body accepted (413 beyond).
+    public var maxBodyBytes = 1 << 20
     /// Whether this instance runs synchronization jobs (any number of instances may).
     public var runsSynchronization = true
     public var logLevel: Logger.Level = .info

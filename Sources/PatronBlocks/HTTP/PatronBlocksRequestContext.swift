@@ -9,6 +9,10 @@ public struct PatronBlocksRequestContext: RequestContext {
     public var tenant: String = ""
     /// The Okapi headers of the request, for calls to other modules.
     public var okapi = OkapiHeaders()
+    /// Set from the configuration by `BodyLimitMiddleware`.
+    public var bodyLimit = 1 << 20
+
+    public var maxUploadSize: Int { bodyLimit }
 
     public init(source: Source) {
         self.coreContext = .init(source: source)

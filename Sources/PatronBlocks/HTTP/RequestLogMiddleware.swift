@@ -3,10 +3,11 @@ import Hummingbird
 import Logging
 
 /// Gives every request's logger the request id (Okapi's X-Okapi-Request-Id, or a new one) and
-/// the tenant, and logs each answer: 5xx as errors, the rest at debug (a block check runs on
-/// every check-out; info for each would drown the log).
+/// the tenant, counts and times each answer by route and status, and logs it: 5xx as errors, the
+/// rest at debug (a block check runs on every check-out; info for each would drown the log).
 struct RequestLogMiddleware: RouterMiddleware {
     typealias Context = PatronBlocksRequestContext
+    let metrics: PatronBlocksMetrics?
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         var context = context
@@ -26,6 +27,8 @@ struct RequestLogMiddleware: RouterMiddleware {
 
     private func log(_ request: Request, status: HTTPResponse.Status, started: ContinuousClock.Instant, context: Context, error: (any Error)? = nil) {
         let elapsed = started.duration(to: .now)
+        // The route's pattern, not its path: one series per endpoint, whatever the ids.
+        metrics?.request(method: "\(request.method)", route: context.endpointPath ?? "unmatched", status: Int(status.code), duration: elapsed)
         let milliseconds = Double(elapsed.components.seconds) * 1000 + Double(elapsed.components.attoseconds) / 1e15
         var metadata: Logger.Metadata = [
             "http.method": "\(request.method)", "http.path": "\(request.uri.path)", "http.status": "\(status.code)",

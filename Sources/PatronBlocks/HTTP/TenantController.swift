@@ -12,10 +12,10 @@ struct TenantController {
     let tenants: any TenantStore
     let logger: Logger
 
-    func addRoutes(to router: Router<Context>) {
-        router.post("/_/tenant", use: post)
-        router.get("/_/tenant/:id", use: getJob)
-        router.delete("/_/tenant/:id", use: deleteJob)
+    func addRoutes(to group: RouterGroup<Context>) {
+        group.post("/_/tenant", use: post)
+        group.get("/_/tenant/:id", use: getJob)
+        group.delete("/_/tenant/:id", use: deleteJob)
     }
 
     @Sendable func post(_ request: Request, context: Context) async throws -> Response {

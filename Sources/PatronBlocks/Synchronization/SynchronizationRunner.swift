@@ -12,11 +12,14 @@ public final class SynchronizationRunner: Service, Sendable {
     let settings: SynchronizationSettings
     let directory: UpstreamDirectory
     let signal = WakeSignal()
+    let metrics: PatronBlocksMetrics?
     let logger: Logger
 
-    public init(storage: any PatronBlocksStorage, settings: SynchronizationSettings, standaloneOkapiURL: String?, standaloneToken: String?, logger: Logger) {
+    public init(storage: any PatronBlocksStorage, settings: SynchronizationSettings, standaloneOkapiURL: String?, standaloneToken: String?,
+                metrics: PatronBlocksMetrics? = nil, logger: Logger) {
         self.storage = storage
         self.settings = settings
+        self.metrics = metrics
         self.directory = UpstreamDirectory(standaloneURL: standaloneOkapiURL, standaloneToken: standaloneToken)
         self.logger = logger
     }
@@ -65,6 +68,7 @@ public final class SynchronizationRunner: Service, Sendable {
         jobLogger[metadataKey: "job.id"] = "\(claimed.job.id.folio)"
         let logger = jobLogger
         logger.info("Synchronization started (\(claimed.job.scope == .full ? "full" : "user"), attempt \(claimed.attempt), from \(claimed.progress.phase.rawValue))")
+        metrics?.syncStarted()
         await withTaskGroup(of: Void.self) { group in
             group.addTask {
                 await self.beat(jobId: claimed.job.id, tenant: tenant, logger: logger)
@@ -76,6 +80,11 @@ public final class SynchronizationRunner: Service, Sendable {
             // The work ends first; then the heartbeat stops.
             await group.next()
             group.cancelAll()
+        }
+        if let metrics {
+            // done, failed, or open again (handed back at shutdown, or lost to another runner).
+            let status = try? await storage.job(tenant: tenant, id: claimed.job.id)?.status
+            metrics.syncEnded(status ?? .open)
         }
     }
 

@@ -83,6 +83,7 @@ struct SynchronizationWork {
         try await pageThrough(after: progress.lastLoanId, { after in try await client.loans(after: after, userId: userId, limit: settings.pageSize) }) { page in
             job.errors += page.problems
             job.numberOfProcessedLoans += page.count
+            runner.metrics?.syncProcessed(loans: page.count, feesFines: 0)
             if let last = page.lastID { progress.lastLoanId = last }
             return page.records.flatMap(SyncEvents.events(for:))
         } stage: { events in
@@ -94,6 +95,7 @@ struct SynchronizationWork {
         try await pageThrough(after: progress.lastAccountId, { after in try await client.accounts(after: after, userId: userId, limit: settings.pageSize) }) { page in
             job.errors += page.problems
             job.numberOfProcessedFeesFines += page.count
+            runner.metrics?.syncProcessed(loans: 0, feesFines: page.count)
             if let last = page.lastID { progress.lastAccountId = last }
             return page.records.map(SyncEvents.event(for:))
         } stage: { events in

@@ -1,0 +1,70 @@
+import Foundation
+import Metrics
+import Prometheus
+import Synchronization
+
+/// The service's metrics, made through swift-metrics with a Prometheus factory of the service's
+/// own (no process-wide bootstrap: every service, in tests too, has its registry), and written in
+/// Prometheus' text format for `GET /metrics`.
+public final class PatronBlocksMetrics: Sendable {
+    public let registry: PrometheusCollectorRegistry
+    let factory: PrometheusMetricsFactory
+
+    public init() {
+        registry = PrometheusCollectorRegistry()
+        var factory = PrometheusMetricsFactory(registry: registry)
+        // A block check is milliseconds; a slow upstream makes it seconds.
+        let buckets: [Duration] = [.microseconds(500), .milliseconds(1), .milliseconds(2), .milliseconds(5), .milliseconds(10), .milliseconds(25),
+                                   .milliseconds(50), .milliseconds(100), .milliseconds(250), .milliseconds(500), .seconds(1), .seconds(2.5), .seconds(5)]
+        factory.defaultDurationHistogramBuckets = buckets
+        self.factory = factory
+        inProgress = Metrics.Gauge(label: "patronblocks_sync_jobs_in_progress", factory: factory)
+        inProgress.record(0)
+    }
+
+    private let inProgress: Metrics.Gauge
+
+    func request(method: String, route: String, status: Int, duration: Duration) {
+        Metrics.Counter(label: "patronblocks_http_requests_total", dimensions: [("method", method), ("route", route), ("status", "\(status)")], factory: factory).increment()
+        Metrics.Timer(label: "patronblocks_http_request_duration_seconds", dimensions: [("method", method), ("route", route)], factory: factory).record(duration: duration)
+    }
+
+    public enum BlockCheckResult: String, Sendable {
+        case clear, blocked
+        case failedOpen = "failed_open"
+    }
+
+    func blockCheck(_ result: BlockCheckResult, duration: Duration) {
+        Metrics.Counter(label: "patronblocks_block_checks_total", dimensions: [("result", result.rawValue)], factory: factory).increment()
+        Metrics.Timer(label: "patronblocks_block_check_duration_seconds", factory: factory).record(duration: duration)
+    }
+
+    func event(_ kind: PatronEvent.Kind) {
+        Metrics.Counter(label: "patronblocks_events_total", dimensions: [("type", kind.rawValue)], factory: factory).increment()
+    }
+
+    func syncProcessed(loans: Int, feesFines: Int) {
+        if loans > 0 { Metrics.Counter(label: "patronblocks_sync_records_processed_total", dimensions: [("kind", "loans")], factory: factory).increment(by: loans) }
+        if feesFines > 0 { Metrics.Counter(label: "patronblocks_sync_records_processed_total", dimensions: [("kind", "fees_fines")], factory: factory).increment(by: feesFines) }
+    }
+
+    func syncStarted() {
+        inProgressCount.withLock { $0 += 1; inProgress.record($0) }
+    }
+
+    /// A job this instance ran stopped: done or failed are counted; one handed back (open) is not.
+    func syncEnded(_ status: SyncJob.Status) {
+        inProgressCount.withLock { $0 = max(0, $0 - 1); inProgress.record($0) }
+        guard status == .done || status == .failed else { return }
+        Metrics.Counter(label: "patronblocks_sync_jobs_finished_total", dimensions: [("status", status.rawValue)], factory: factory).increment()
+    }
+
+    private let inProgressCount = Mutex(0)
+
+    /// Prometheus' text exposition format (version 0.0.4).
+    public func exposition() -> [UInt8] {
+        var buffer: [UInt8] = []
+        registry.emit(into: &buffer)
+        return buffer
+    }
+}
