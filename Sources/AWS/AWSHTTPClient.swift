@@ -148,7 +148,7 @@ public struct AWSHTTPClient: Sendable {
             response = try await client.execute(request, timeout: timeout, logger: logger)
             if let responseFile, (200..<300).contains(response.status.code) {
                 // Large objects (a history, an archived zip) go straight to disk.
-                FileManager.default.createFile(atPath: responseFile, contents: nil)
+                _ = FileManager.default.createFile(atPath: responseFile, contents: nil)
                 let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: responseFile))
                 defer { try? handle.close() }
                 for try await chunk in response.body {

@@ -8,6 +8,19 @@ public struct S3Object: Sendable, Equatable {
     public var key: String
     public var size: Int64
     public var etag: String
+    /// `x-amz-server-side-encryption` of a HEAD: `AES256`, `aws:kms`, `aws:kms:dsse`, or nil.
+    public var encryption: String?
+
+    public init(key: String, size: Int64, etag: String, encryption: String? = nil) {
+        self.key = key
+        self.size = size
+        self.etag = etag
+        self.encryption = encryption
+    }
+
+    /// With SSE-KMS the ETag is not the MD5 of the content (AWS documents it so), so it cannot be
+    /// compared with what was sent; S3 checked each body's Content-MD5 on receipt instead.
+    public var etagIsContentMD5: Bool { !(encryption?.hasPrefix("aws:kms") ?? false) }
 }
 
 public struct S3Configuration: Sendable, Equatable {
@@ -116,7 +129,8 @@ public struct S3Client: Sendable {
         do {
             let response = try await send("HeadObject", .HEAD, bucket: bucket, key: key)
             return S3Object(key: key, size: Int64(response.headers.first(name: "Content-Length") ?? "") ?? -1,
-                            etag: Self.unquote(response.headers.first(name: "ETag") ?? ""))
+                            etag: Self.unquote(response.headers.first(name: "ETag") ?? ""),
+                            encryption: response.headers.first(name: "x-amz-server-side-encryption"))
         } catch let error as AWSError where error.status == 404 {
             return nil
         }

@@ -35,7 +35,7 @@ public enum DemoWarehouseWriter {
     }
 
     static func writeCSVFile<S: Sequence>(_ url: URL, columns: [String], rows: S) throws where S.Element == [String?] {
-        FileManager.default.createFile(atPath: url.path, contents: nil)
+        _ = FileManager.default.createFile(atPath: url.path, contents: nil)
         let handle = try FileHandle(forWritingTo: url)
         defer { try? handle.close() }
         var buffer = columns.joined(separator: ",") + "\n"

@@ -161,8 +161,13 @@ public struct LoadJob: Sendable {
                 logger.warning("\(note)")
             }
             return held
+        } catch let error as RunLockError {
+            // Exit code 8 means only "another run is going on"; a lock that cannot be taken at all
+            // (no permission, no bucket, no credentials) is a failure of the history's store.
+            if case .held = error { throw .lock("\(error)") }
+            throw .history("\(error)")
         } catch {
-            throw .lock("\(error)")
+            throw .history("Cannot take the run lock: \(error)")
         }
     }
 
@@ -323,6 +328,12 @@ public struct LoadJob: Sendable {
         var typeNames: [String]
     }
 
+    /// A damaged manifest is found in the run's temporary copy; the operator needs the stored one.
+    static func explain(_ error: HistoryError, history: any HistoryStore) -> String {
+        guard case .corrupt(_, let reason) = error else { return error.description }
+        return "The run history (\(history.description)) is damaged: \(reason); restore its manifest.bin.gz from a backup, or remove it to start a new history"
+    }
+
     /// Reads the last run's manifest (if any), decides between a full and a changes-only load, and
     /// compares, writing the next manifest beside the run's files.
     private func compareWithHistory(_ scans: [ScannedType], _ decisions: FeedDecisions, work: URL, summary: inout RunSummary) async throws(RunFailure) -> Comparison {
@@ -334,7 +345,7 @@ public struct LoadJob: Sendable {
                     reader = try ManifestReader(path: previousPath)
                 }
             } catch let error as HistoryError {
-                throw .history(error.description)
+                throw .history(Self.explain(error, history: history))
             } catch {
                 throw .history("Cannot read the run history (\(history.description)): \(error); fix or remove it to start a new history")
             }
@@ -378,7 +389,7 @@ public struct LoadJob: Sendable {
             return Comparison(changes: changes, previous: reader?.header, previousTrailer: reader?.trailer, full: full,
                               manifest: (writer, manifestPath), typeNames: typeNames)
         } catch let error as HistoryError {
-            throw .history(error.description)
+            throw .history(history.map { Self.explain(error, history: $0) } ?? error.description)
         } catch {
             throw .history("Comparing with the run history failed: \(error)")
         }

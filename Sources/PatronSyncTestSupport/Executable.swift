@@ -98,7 +98,7 @@ extension Executable {
     public static func launch(_ name: String, _ arguments: [String], environment: [String: String] = [:], in directory: URL? = nil) throws -> Running {
         let process = try process(name, arguments, environment: environment, in: directory)
         let log = FileManager.default.temporaryDirectory.appendingPathComponent("\(name)-\(UUID().uuidString).log")
-        FileManager.default.createFile(atPath: log.path, contents: nil)
+        _ = FileManager.default.createFile(atPath: log.path, contents: nil)
         let handle = try FileHandle(forWritingTo: log)
         process.standardOutput = handle
         process.standardError = handle

@@ -124,8 +124,10 @@ public final class LocalHTTPServer: Sendable {
                 if !body.isEmpty {
                     context.write(wrapOutboundOut(.body(.byteBuffer(ByteBuffer(bytes: body)))), promise: nil)
                 }
-                context.writeAndFlush(wrapOutboundOut(.end(nil))).whenComplete { _ in
-                    if !keepAlive { context.close(promise: nil) }
+                let flushed = context.writeAndFlush(wrapOutboundOut(.end(nil)))
+                if !keepAlive {
+                    let bound = NIOLoopBound(context, eventLoop: context.eventLoop)
+                    flushed.whenComplete { _ in bound.value.close(promise: nil) }
                 }
             }
         }

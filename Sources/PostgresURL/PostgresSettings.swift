@@ -41,15 +41,18 @@ public struct PostgresSettings: Sendable, Equatable, CustomStringConvertible {
         guard let components = URLComponents(string: url), let host = components.host, !host.isEmpty else {
             throw PostgresSettingsError("not a valid postgres:// URL; use postgres://USER:PASSWORD@HOST:PORT/DATABASE")
         }
-        guard let user = components.user, !user.isEmpty else {
+        // Decoded exactly once, from the encoded parts: `user` and `password` are already decoded,
+        // and decoding them again would turn a password containing `%41` into one with `A`.
+        guard let encodedUser = components.percentEncodedUser, let user = encodedUser.removingPercentEncoding, !user.isEmpty else {
             throw PostgresSettingsError("the URL names no user; use postgres://USER:PASSWORD@HOST:PORT/DATABASE")
         }
+        let encodedPath = String(components.percentEncodedPath.drop { $0 == "/" })
         self.init(
             host: host,
             port: components.port ?? 5432,
-            user: user.removingPercentEncoding ?? user,
-            password: components.password.map { $0.removingPercentEncoding ?? $0 },
-            database: String(components.path.drop { $0 == "/" }).removingPercentEncoding ?? user
+            user: user,
+            password: components.percentEncodedPassword.map { $0.removingPercentEncoding ?? $0 },
+            database: encodedPath.removingPercentEncoding ?? encodedPath
         )
         if database.isEmpty { database = self.user }
         for item in components.queryItems ?? [] {
@@ -69,7 +72,7 @@ public struct PostgresSettings: Sendable, Equatable, CustomStringConvertible {
                 connectTimeout = seconds
             case "application_name": break
             default:
-                throw PostgresSettingsError("the URL has an unknown option \(item.name); patronload knows sslmode, sslrootcert, search_path and connect_timeout")
+                throw PostgresSettingsError("the URL has an unknown option \(item.name); the options are sslmode, sslrootcert, search_path and connect_timeout")
             }
         }
     }

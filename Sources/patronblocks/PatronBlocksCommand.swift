@@ -99,6 +99,10 @@ struct PatronBlocksCommand: AsyncParsableCommand {
                 logger.info("patronblocks listening on \(channel.localAddress.map { "\($0)" } ?? "?") with \(service.storageDescription)")
             })
             try await app.runService()
+        } catch let problem as ConfigurationProblem where problem.isInTheSettings {
+            // Found only when used (a URL's TLS options, a JWK set's keys): still a setting to fix.
+            FileHandle.standardError.write(Data("patronblocks: \(problem)\n".utf8))
+            throw ExitCode(2)
         } catch {
             FileHandle.standardError.write(Data("patronblocks: cannot run: \(error)\n".utf8))
             throw ExitCode(1)

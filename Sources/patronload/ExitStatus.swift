@@ -31,7 +31,7 @@ enum ExitStatus: Int32, CaseIterable {
         case .packaging: "files not built, checked or fitting; nothing changed"
         case .delivery: "delivery failed; the report says what changed"
         case .stopped: "stopped: too much of a type would be left out, or it shrank too much since the last run"
-        case .history: "the run history cannot be read; nothing changed"
+        case .history: "the run history or its lock cannot be read or written; nothing changed"
         case .locked: "another run is in progress; nothing done"
         }
     }

@@ -181,9 +181,18 @@ import Testing
         try "first-token-0123456789\n\nsecond-token-0123456789\n".write(toFile: tokens, atomically: true, encoding: .utf8)
         var options = PatronBlocksOptions()
         options.apiTokensFile = tokens
+        // The flag's file wins over the variables; without it, the variable and its file count together.
         let resolved = try PatronBlocksConfiguration.resolve(options, environment: ["PATRONBLOCKS_API_TOKENS": "third-token-0123456789"])
-        #expect(resolved.access.tokens == ["third-token-0123456789", "first-token-0123456789", "second-token-0123456789"])
+        #expect(resolved.access.tokens == ["first-token-0123456789", "second-token-0123456789"])
         #expect(resolved.access.isEnabled)
+        let merged = try PatronBlocksConfiguration.resolve(PatronBlocksOptions(), environment: ["PATRONBLOCKS_API_TOKENS": "third-token-0123456789", "PATRONBLOCKS_API_TOKENS_FILE": tokens])
+        #expect(merged.access.tokens == ["third-token-0123456789", "first-token-0123456789", "second-token-0123456789"])
+        let secretFile = directory.appending("secret").path
+        try "from-the-file-0123456789-0123456789\n".write(toFile: secretFile, atomically: true, encoding: .utf8)
+        var secretOptions = PatronBlocksOptions()
+        secretOptions.jwtSecretFile = secretFile
+        let secret = try PatronBlocksConfiguration.resolve(secretOptions, environment: ["PATRONBLOCKS_JWT_SECRET": "from-the-environment-0123456789-0123"])
+        #expect(secret.access.jwtSecret == "from-the-file-0123456789-0123456789")
         #expect(try PatronBlocksConfiguration.resolve(PatronBlocksOptions(), environment: [:]).access.isEnabled == false)
         for (environment, message) in [
             (["PATRONBLOCKS_API_TOKENS": "short"], "PATRONBLOCKS_API_TOKENS: a token of 5 characters is too easy to guess"),

@@ -25,11 +25,16 @@ import Testing
     }
 
     @Test func badSettingsStopItWithTheirName() throws {
+        let folder = TemporaryDirectory("patronblocks-settings")
+        let notAKeySet = folder.appending("jwks.json").path
+        try #"{"keys": [{"kty": "RSA", "kid": "k1"}]}"#.write(toFile: notAKeySet, atomically: true, encoding: .utf8)
         for (arguments, environment, message) in [
             (["--database", "mysql://db/folio"], [String: String](), "PATRONBLOCKS_DATABASE_URL must be sqlite:PATH or postgres://"),
             (["--port", "70000"], [:], "PATRONBLOCKS_PORT must be 0…65535"),
             ([], ["PATRONBLOCKS_SYNC_PAGE_SIZE": "lots"], "PATRONBLOCKS_SYNC_PAGE_SIZE must be a number"),
             (["--tenant", "diku; drop"], [:], "PATRONBLOCKS_TENANT may hold letters, digits and _ only"),
+            (["--database", "postgres://u:p@127.0.0.1:1/db?sslmode=sometimes"], [:], "PATRONBLOCKS_DATABASE_URL: the URL has sslmode=sometimes"),
+            (["--jwks-file", notAKeySet, "--port", "0"], [:], "PATRONBLOCKS_JWKS_FILE does not hold a usable JWK set"),
         ] {
             let result = try Executable.run("patronblocks", arguments, environment: environment, in: FileManager.default.temporaryDirectory)
             #expect(result.status == 2, "\(arguments) \(environment)")

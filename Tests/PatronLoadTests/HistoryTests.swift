@@ -216,6 +216,7 @@ import Testing
         guard case .failed(let stage, let message) = summary.outcome else { Issue.record("expected failure"); return }
         #expect(stage == .history)
         #expect(message.contains("is damaged"), "\(message)")
+        #expect(message.contains(output.appendingPathComponent("history").path) && !message.contains("previous.manifest"), "names where the history lives: \(message)")
         #expect(summary.removed.isEmpty)
     }
 

@@ -103,6 +103,12 @@ import Testing
         await held.release()
         #expect(result.status == 8, "\(result.stderr)")
         #expect(result.stderr.contains("Another patronload run is in progress (run other"), "\(result.stderr)")
+
+        // A lock that cannot be taken at all is not another run: exit code 7, not 8.
+        let unusable = try Executable.run("patronload", ["--warehouse", "sqlite:\(warehouse.path)", "--output-dir", output.path, "--no-history", "--log-level", "error"],
+                                          environment: ["PATRONLOAD_LOCK_FILE": "/proc/patronload-cannot-be-here/patronload.lock"])
+        #expect(unusable.status == 7, "\(unusable.stderr)")
+        #expect(unusable.stderr.contains("Cannot take the run lock /proc/patronload-cannot-be-here/patronload.lock"), "\(unusable.stderr)")
     }
 }
 
@@ -135,5 +141,23 @@ struct S3RunLockTests {
         #expect(taken.note?.hasPrefix("took over a stale run lock at s3://\(bucket)/alma-history/patronload.lock (run killed, pid 3 on task-c") == true)
         await taken.release()
         #expect(try await s3.headObject(bucket: bucket, key: "alma-history/patronload.lock") == nil)
+
+        // A lock whose holder cannot be read has no known age: it is held, not taken over.
+        _ = try await s3.putObject(bucket: bucket, key: "alma-history/patronload.lock", bytes: Array("not a holder".utf8))
+        await #expect { _ = try await lock.acquire(LockHolder(runID: "eager", host: "task-e", pid: 5)) } throws: { error in
+            guard case .held(_, let holder, _)? = error as? RunLockError else { return false }
+            return holder == "holder unknown"
+        }
+        #expect(try await s3.getObject(bucket: bucket, key: "alma-history/patronload.lock") == Array("not a holder".utf8))
+    }
+
+    @Test func aLockThatCannotBeWrittenIsNotAnotherRun() async throws {
+        let s3 = S3Client(configuration: S3Configuration(endpoint: AWSEndpoint(region: "us-east-1", custom: try MotoService.url())),
+                          credentials: StaticCredentialProvider(try MotoService.credentials()), logger: Logger(label: "test"))
+        let lock = S3RunLock(bucket: MotoService.bucketName("no-such-bucket"), key: "h/patronload.lock", client: s3, staleAfter: 3600)
+        await #expect { _ = try await lock.acquire(LockHolder(runID: "lonely")) } throws: { error in
+            guard case .unusable(let location, _)? = error as? RunLockError else { return false }
+            return location.hasSuffix("/h/patronload.lock")
+        }
     }
 }

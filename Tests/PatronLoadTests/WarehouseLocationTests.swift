@@ -12,12 +12,26 @@ import Testing
         #expect(settings.user == "lib@reader" && settings.password == "p:ss")
         #expect(settings.host == "db.example.edu" && settings.port == 6432 && settings.database == "warehouse")
         #expect(settings.sslMode == .verifyFull && settings.searchPath == "patrons")
+        // Decoded once: a password that holds `%41` literally is sent as `%41`, not `A`.
+        guard case .postgres(let literal) = try WarehouseLocation(url: "postgres://r%2541der:50%2541%25@db/w%2520h") else {
+            Issue.record("expected postgres"); return
+        }
+        #expect(literal.user == "r%41der" && literal.password == "50%41%" && literal.database == "w%20h")
         guard case .odbc(let odbc) = try WarehouseLocation(url: "odbc:DSN=warehouse;UID=u;PWD={s;e}}cret};", odbcText: .utf8) else {
             Issue.record("expected odbc"); return
         }
         #expect(odbc.connectionString == "DSN=warehouse;UID=u;PWD={s;e}}cret};")
         #expect(odbc.text == .utf8)
         #expect(odbc.secrets == ["s;e}cret"])
+    }
+
+    @Test func aMistypedURLIsNotEchoed() {
+        // An Oracle-style `user/password@host:port/SID` given as the URL: the password stays out.
+        for url in ["patronload/s3cr3t-pw@dw.example.edu:1521/DWPROD", "patronload/s3cr3t-pw"] {
+            #expect { try WarehouseLocation(url: url) } throws: { error in
+                "\(error)".contains("DATA_WAREHOUSE_URL has no scheme") && !"\(error)".contains("s3cr3t-pw")
+            }
+        }
     }
 
     @Test func descriptionsNeverHoldThePassword() throws {

@@ -23,6 +23,8 @@ public struct PatronBlocksService: Sendable {
         logger.logLevel = configuration.logLevel
         var services: [any Service] = []
         let metrics = PatronBlocksMetrics()
+        // Keys first: a bad one is a setting to fix, found before any storage is touched.
+        let access = configuration.access.isEnabled ? try await AccessMiddleware(settings: configuration.access) : nil
         let storage: any PatronBlocksStorage
         switch configuration.storage {
         case .sqlite(let path):
@@ -40,7 +42,6 @@ public struct PatronBlocksService: Sendable {
         }
         let checker = BlockChecker(summaries: storage, rules: storage, settings: configuration.blockChecks, standaloneURL: configuration.okapiURL,
                                    standaloneToken: configuration.okapiToken, metrics: metrics, logger: logger)
-        let access = configuration.access.isEnabled ? try await AccessMiddleware(settings: configuration.access) : nil
         if access == nil && !["127.0.0.1", "localhost", "::1"].contains(configuration.hostname) {
             logger.warning("The API needs no token: anyone who reaches \(configuration.hostname):\(configuration.port) can use it. Keep it behind Okapi, or set PATRONBLOCKS_API_TOKENS or a JWT key")
         }

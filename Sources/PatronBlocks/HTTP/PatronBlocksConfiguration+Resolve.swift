@@ -102,12 +102,15 @@ func resolveAccess(_ options: PatronBlocksOptions, env: (String) -> String?) thr
         }
     }
     var access = AccessSettings()
-    let tokenText = [env("PATRONBLOCKS_API_TOKENS"), try file(options.apiTokensFile, "PATRONBLOCKS_API_TOKENS_FILE")].compactMap { $0 }.joined(separator: "\n")
+    // The flag's file wins; without it, the variables' tokens and file count together.
+    let tokenText = try options.apiTokensFile.map { try file($0, "PATRONBLOCKS_API_TOKENS_FILE") ?? "" }
+        ?? [env("PATRONBLOCKS_API_TOKENS"), try file(nil, "PATRONBLOCKS_API_TOKENS_FILE")].compactMap { $0 }.joined(separator: "\n")
     access.tokens = tokenText.split(whereSeparator: { $0 == "," || $0.isNewline }).map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
     if let short = access.tokens.first(where: { $0.count < 16 }) {
         throw ConfigurationProblem("PATRONBLOCKS_API_TOKENS: a token of \(short.count) characters is too easy to guess; use 16 or more")
     }
-    access.jwtSecret = try (env("PATRONBLOCKS_JWT_SECRET") ?? file(options.jwtSecretFile, "PATRONBLOCKS_JWT_SECRET_FILE"))?.trimmingCharacters(in: .whitespacesAndNewlines)
+    let secret = try options.jwtSecretFile.map { try file($0, "PATRONBLOCKS_JWT_SECRET_FILE") } ?? env("PATRONBLOCKS_JWT_SECRET") ?? file(nil, "PATRONBLOCKS_JWT_SECRET_FILE")
+    access.jwtSecret = secret?.trimmingCharacters(in: .whitespacesAndNewlines)
     if let secret = access.jwtSecret, secret.utf8.count < 32 {
         throw ConfigurationProblem("PATRONBLOCKS_JWT_SECRET must be at least 32 bytes for HS256")
     }
@@ -131,5 +134,11 @@ func folioDatabaseURL(_ environment: [String: String]) -> String? {
 
 public struct ConfigurationProblem: Error, CustomStringConvertible, Sendable {
     public var description: String
-    public init(_ description: String) { self.description = description }
+    /// False when the settings are usable but what they point at is not (a database that does
+    /// not answer): the operator fixes the other system, not the settings.
+    public var isInTheSettings: Bool
+    public init(_ description: String, isInTheSettings: Bool = true) {
+        self.description = description
+        self.isInTheSettings = isInTheSettings
+    }
 }

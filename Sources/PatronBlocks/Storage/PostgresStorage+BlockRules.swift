@@ -25,7 +25,7 @@ extension PostgresStorage: BlockRulesStore {
         let s = Self.schema(tenant)
         var filters = PostgresBindings()
         for id in [patronGroupId, conditionId] {
-            if let id { try filters.append(id) } else { filters.appendNull() }
+            if let id { filters.append(id) } else { filters.appendNull() }
         }
         var total = 0
         for try await count in try await client.query(PostgresQuery(unsafeSQL: "SELECT count(*) FROM \(s).block_limits WHERE \(filter)", binds: filters),
@@ -33,8 +33,8 @@ extension PostgresStorage: BlockRulesStore {
             total = count
         }
         var page = filters
-        try page.append(limit)
-        try page.append(offset)
+        page.append(limit)
+        page.append(offset)
         let rows = try await client.query(PostgresQuery(unsafeSQL: """
             SELECT id, patron_group_id, condition_id, value FROM \(s).block_limits WHERE \(filter) ORDER BY patron_group_id, condition_id, id LIMIT $3 OFFSET $4
             """, binds: page), logger: logger)

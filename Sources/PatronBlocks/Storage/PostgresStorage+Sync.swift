@@ -10,7 +10,7 @@ extension PostgresStorage: SyncStore {
             var bindings = try PostgresSummaries.bindings(jobId)
             if case .user(let user) = scope {
                 sql += " AND user_id = $2"
-                try bindings.append(user)
+                bindings.append(user)
             }
             // A loan id held by two patrons (upstream data gone wrong) keeps one grace period.
             try await connection.query(PostgresQuery(unsafeSQL: sql + " ON CONFLICT DO NOTHING", binds: bindings), logger: self.logger)
@@ -83,7 +83,7 @@ extension PostgresStorage: SyncStore {
                 var bindings = try PostgresSummaries.bindings(job.id)
                 if let after {
                     sql += " AND (e.user_id, e.created_at, e.seq) > ($2, $3, $4)"
-                    try bindings.append(after.0); try bindings.append(after.1); try bindings.append(after.2)
+                    bindings.append(after.0); bindings.append(after.1); bindings.append(after.2)
                 }
                 sql += " ORDER BY e.user_id, e.created_at, e.seq LIMIT 5000"
                 var rows: [(UUID, Date, Int64, String, Int?, String?)] = []
@@ -113,7 +113,7 @@ extension PostgresStorage: SyncStore {
             var liveBindings = try PostgresSummaries.bindings(eventMarker)
             if let userBind {
                 liveSQL += " AND user_id = $2"
-                try liveBindings.append(userBind)
+                liveBindings.append(userBind)
             }
             var live: [String] = []
             for try await payload in try await connection.query(PostgresQuery(unsafeSQL: liveSQL + " ORDER BY id", binds: liveBindings), logger: self.logger).decode(String.self) {
@@ -126,7 +126,7 @@ extension PostgresStorage: SyncStore {
             var deleteBindings = try PostgresSummaries.bindings(eventMarker)
             if let userBind {
                 deleteEvents += " AND user_id = $2"
-                try deleteBindings.append(userBind)
+                deleteBindings.append(userBind)
             }
             try await connection.query(PostgresQuery(unsafeSQL: deleteEvents, binds: deleteBindings), logger: self.logger)
             try await connection.query(PostgresQuery(unsafeSQL: """

@@ -78,7 +78,7 @@ extension PostgresStorage: TenantStore {
             try await Self.bootstrap(connection, logger: logger)
         } catch {
             let reason = (error as? PSQLError).map { psql in psql.serverInfo?[.message] ?? psql.underlying.map { "\($0)" } ?? "\(psql.code)" } ?? "\(error)"
-            throw ConfigurationProblem("Cannot connect to PostgreSQL at \(settings.host):\(settings.port)/\(settings.database): \(reason)")
+            throw ConfigurationProblem("Cannot connect to PostgreSQL at \(settings.host):\(settings.port)/\(settings.database): \(reason)", isInTheSettings: false)
         }
     }
 

@@ -72,8 +72,10 @@ public struct S3Destination: Destination {
                 guard landed.size == Int64(zip.bytes) else {
                     throw DeliveryError("\(zip.fileName) landed with \(landed.size) bytes, \(zip.bytes) were sent", removed: removed, delivered: delivered)
                 }
-                guard landed.etag == upload.expectedETag else {
-                    throw DeliveryError("\(zip.fileName) landed with ETag \(landed.etag), expected \(upload.expectedETag) from the bytes sent", removed: removed, delivered: delivered)
+                // Under SSE-KMS the object must at least be the one this upload created.
+                let expected = landed.etagIsContentMD5 ? upload.expectedETag : upload.etag
+                guard landed.etag == expected else {
+                    throw DeliveryError("\(zip.fileName) landed with ETag \(landed.etag), expected \(expected) from the bytes sent", removed: removed, delivered: delivered)
                 }
                 delivered.append(DeliveredFile(name: zip.fileName, location: "s3://\(bucket)/\(key)", bytes: zip.bytes))
                 logger.info("Delivered \(zip.fileName) to \(description) (\(zip.bytes) bytes\(upload.parts > 1 ? " in \(upload.parts) parts" : ""), checked)")

@@ -110,9 +110,9 @@ enum ChangeDetector {
                         if entry.type != typeName { groups.append("patron type (was \(entry.type))") }
                         if groups.isEmpty { groups = ["other"] }
                         for group in groups { types[item.row.type].changedFields[group, default: 0] += 1 }
-                        try note(&types[item.row.type].changedExamples, "\(try primaryID(item.row)) (\(groups.joined(separator: ", ")))")
+                        note(&types[item.row.type].changedExamples, "\(primaryID(item.row)) (\(groups.joined(separator: ", ")))")
                     }
-                    try writer?.append(ManifestEntry(type: typeName, primaryID: try primaryID(item.row), digest: scanEntry.digest, fieldHashes: scanEntry.fieldHashes), idHash: item.hash)
+                    try writer?.append(ManifestEntry(type: typeName, primaryID: primaryID(item.row), digest: scanEntry.digest, fieldHashes: scanEntry.fieldHashes), idHash: item.hash)
                 } else {
                     // Left out today but still in the feed: Alma keeps what it had, and so does the history.
                     types[item.row.type].keptFromLastRun += 1
@@ -122,7 +122,7 @@ enum ChangeDetector {
             } else if item.writes {
                 statuses[item.row.type][item.row.ordinal] = .new
                 types[item.row.type].new += 1
-                let id = try primaryID(item.row)
+                let id = primaryID(item.row)
                 note(&types[item.row.type].newExamples, id)
                 try writer?.append(ManifestEntry(type: typeName, primaryID: id, digest: scanEntry.digest, fieldHashes: scanEntry.fieldHashes), idHash: item.hash)
             }

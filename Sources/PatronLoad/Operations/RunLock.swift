@@ -129,8 +129,15 @@ public struct S3RunLock: RunLock {
                 _ = try await client.putObject(bucket: bucket, key: key, bytes: body, contentType: "application/json", ifNoneMatch: true)
                 return Held(lock: self, note: takenOver.map { "took over a stale run lock at \(description) (\($0)): that run ended without releasing it" })
             } catch let error as AWSError where error.status == 412 || error.status == 409 {
-                let current = try? JSONDecoder.iso.decode(LockHolder.self, from: Data(try await client.getObject(bucket: bucket, key: key)))
-                let age = current.map { holder.since.timeIntervalSince($0.since) } ?? .infinity
+                let bytes: [UInt8]
+                do {
+                    bytes = try await client.getObject(bucket: bucket, key: key)
+                } catch let error as AWSError where error.status == 404 {
+                    continue   // released between the two calls: try again
+                }
+                // A lock that cannot be read is held, not stale: only a known age lets a run take it over.
+                let current = try? JSONDecoder.iso.decode(LockHolder.self, from: Data(bytes))
+                let age = current.map { holder.since.timeIntervalSince($0.since) } ?? 0
                 guard attempt == 1, age > staleAfter else {
                     throw RunLockError.held(location: description, holder: current?.line ?? "holder unknown",
                                             hint: "A lock older than \(Int(staleAfter / 3600)) hours is taken over; if no run is going on, delete the object.")

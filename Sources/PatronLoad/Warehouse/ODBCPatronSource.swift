@@ -58,13 +58,17 @@ public struct ODBCPatronSource: PatronSource {
         let lower = message.lowercased()
         if state == "IM002" || lower.contains("can't open lib") || lower.contains("file not found") || lower.contains("data source name not found") {
             let driver = settings.driver.map { "`\($0)`" } ?? "named in the connection string"
-            return WarehouseError(.driverMissing, "The ODBC driver \(driver) is not installed or not registered (\(message)); install it and register it in /etc/odbcinst.ini (README: ODBC and Oracle)", code: state)
+            return WarehouseError(.driverMissing, "The ODBC driver \(driver) is not installed or not registered (\(message)); install it and register it in /etc/odbcinst.ini (docs/patronload.md: Oracle in the image; README: Warehouses)", code: state)
         }
         if querying {
             return WarehouseError(.queryFailed, "The query failed on \(description): \(message); fix the query in the profile", code: state)
         }
         if state.hasPrefix("28") || lower.contains("password authentication failed") || lower.contains("ora-01017") || lower.contains("invalid username/password") {
             return WarehouseError(.authenticationFailed, "The warehouse refused the login (\(message)); check the user name and password", code: state)
+        }
+        // ORA-12505 and ORA-12514: the listener answered, but knows no such SID or service.
+        if lower.contains("ora-12505") || lower.contains("ora-12514") {
+            return WarehouseError(.unreachable, "The Oracle listener at \(description) does not know the database asked for (\(message)); check DATA_WAREHOUSE_SID, or give a service name in DATA_WAREHOUSE_URL", code: state)
         }
         if state.hasPrefix("08") || state == "HYT00" || lower.contains("could not connect") || lower.contains("connection refused") || lower.contains("ora-125") {
             return WarehouseError(.unreachable, "Cannot reach the warehouse through \(description) (\(message)); check the host, port and firewall", code: state)

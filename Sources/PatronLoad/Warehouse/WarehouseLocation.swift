@@ -31,8 +31,11 @@ public enum WarehouseLocation: Sendable, Equatable, CustomStringConvertible {
             }
             self = .odbc(ODBCSettings(connectionString: rest, text: odbcText))
         } else {
-            let scheme = trimmed.split(separator: ":", maxSplits: 1).first.map(String.init) ?? trimmed
-            throw WarehouseError(.invalidConfiguration, "DATA_WAREHOUSE_URL has an unknown scheme `\(scheme)`; use sqlite:PATH, postgres://… or odbc:CONNECTION-STRING")
+            // Only something shaped like a scheme is echoed: a mistyped value may hold a password.
+            let head = trimmed.split(separator: ":", maxSplits: 1).first.map(String.init) ?? ""
+            let looksLikeScheme = trimmed.contains(":") && !head.isEmpty && head.count <= 16 && head.allSatisfy { $0.isLetter || $0.isNumber || $0 == "+" }
+            let named = looksLikeScheme ? "an unknown scheme `\(head)`" : "no scheme"
+            throw WarehouseError(.invalidConfiguration, "DATA_WAREHOUSE_URL has \(named); use sqlite:PATH, postgres://… or odbc:CONNECTION-STRING")
         }
     }
 
