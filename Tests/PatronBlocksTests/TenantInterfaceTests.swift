@@ -118,6 +118,28 @@ import Testing
         }
     }
 
+    @Test(arguments: Backend.available) func tenantsThatDifferByCaseAreTwoTenants(_ backend: Backend) async throws {
+        try await withService(backend) { _, api in
+            let lower = try #require(api.tenant)
+            let upper = api.tenant(lower.uppercased())
+            #expect(lower != lower.uppercased())
+            _ = try await Self.install(upper)
+            let user = UUID()
+            #expect(try await upper.post("/automated-patron-blocks/handlers/item-checked-out", #"{"userId": "\#(user.folio)", "loanId": "\#(UUID().folio)", "dueDate": "2026-12-01T10:00:00Z"}"#).status == .noContent)
+            #expect(try await api.get("/user-summary/\(user.folio)").status == .notFound, "one tenant never sees the other's data")
+            // Purging one leaves the other whole.
+            #expect(try await upper.post("/_/tenant", #"{"module_from": "\#(Self.module)", "purge": true}"#).status == .noContent)
+            #expect(try await api.get("/user-summary/\(user.folio)").status == .notFound)
+            #expect(try await api.get("/patron-block-conditions").status == .ok)
+
+            // A name PostgreSQL would cut short (and so share a schema) is refused.
+            let tooLong = api.tenant(String(repeating: "t", count: TenantName.maximumLength + 1))
+            let refused = try await tooLong.post("/_/tenant", #"{"module_to": "\#(Self.module)"}"#)
+            #expect(refused.status == .badRequest && refused.text.contains("at most 45"), "\(refused.text)")
+            #expect(try await api.tenant(String(repeating: "t", count: TenantName.maximumLength)).post("/_/tenant", #"{"module_to": "\#(Self.module)"}"#).status == .created)
+        }
+    }
+
     /// The whole path of an event in FOLIO: registered through the double, then delivered by it
     /// as pub-sub does, to the handler it subscribed, on a listening service.
     @Test(arguments: Backend.available) func pubSubDeliversEventsToTheSubscribedHandlers(_ backend: Backend) async throws {

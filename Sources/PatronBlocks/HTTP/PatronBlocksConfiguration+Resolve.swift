@@ -84,7 +84,7 @@ extension PatronBlocksConfiguration {
         guard let logLevel = Logger.Level(rawValue: level) else { throw ConfigurationProblem("LOG_LEVEL must be trace, debug, info, notice, warning, error or critical") }
         configuration.logLevel = logLevel
         let tenant = options.tenant ?? env("PATRONBLOCKS_TENANT")
-        if let tenant, !TenantName.isValid(tenant) { throw ConfigurationProblem("PATRONBLOCKS_TENANT may hold letters, digits and _ only") }
+        if let tenant, !TenantName.isValid(tenant) { throw ConfigurationProblem("PATRONBLOCKS_TENANT may hold letters, digits and _ only, at most \(TenantName.maximumLength)") }
         configuration.tenant = tenant
         return configuration
     }

@@ -88,7 +88,7 @@ struct TenantController {
             throw APIError(.badRequest, "The X-Okapi-Tenant header is required")
         }
         guard TenantName.isValid(tenant) else {
-            throw APIError(.badRequest, "Invalid tenant \"\(tenant)\": letters, digits and _ only")
+            throw APIError(.badRequest, "Invalid tenant \"\(tenant)\": letters, digits and _ only, at most \(TenantName.maximumLength)")
         }
         return tenant
     }

@@ -11,7 +11,7 @@ struct TenantMiddleware: RouterMiddleware {
             throw APIError(.badRequest, "The X-Okapi-Tenant header is required")
         }
         guard TenantName.isValid(tenant) else {
-            throw APIError(.badRequest, "Invalid tenant \"\(tenant)\": letters, digits and _ only")
+            throw APIError(.badRequest, "Invalid tenant \"\(tenant)\": letters, digits and _ only, at most \(TenantName.maximumLength)")
         }
         guard try await tenants.isInstalled(tenant) else {
             throw APIError(.badRequest, "Tenant \(tenant) is not installed: POST /_/tenant with X-Okapi-Tenant: \(tenant) first")
@@ -24,9 +24,13 @@ struct TenantMiddleware: RouterMiddleware {
 }
 
 enum TenantName {
+    /// PostgreSQL cuts identifiers at 63 bytes: with `_mod_patron_blocks` appended, a longer
+    /// name would share its schema with another.
+    static let maximumLength = 63 - "_mod_patron_blocks".count
+
     /// FOLIO tenant ids, and a safe PostgreSQL schema name prefix.
     static func isValid(_ name: String) -> Bool {
-        !name.isEmpty && name.count <= 48 && name.utf8.allSatisfy { byte in
+        !name.isEmpty && name.utf8.count <= maximumLength && name.utf8.allSatisfy { byte in
             (UInt8(ascii: "a")...UInt8(ascii: "z")).contains(byte) || (UInt8(ascii: "A")...UInt8(ascii: "Z")).contains(byte)
                 || (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(byte) || byte == UInt8(ascii: "_")
         }

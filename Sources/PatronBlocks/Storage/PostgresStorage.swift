@@ -23,9 +23,10 @@ public final class PostgresStorage: Sendable {
         self.logger = logger
     }
 
-    /// The tenant's schema, quoted (tenant names are letters, digits and _ only).
+    /// The tenant's schema, quoted (tenant names are letters, digits and _ only). Its case is
+    /// kept: tenants are told apart by case everywhere else, so `DIKU` must not purge `diku`.
     static func schema(_ tenant: String) -> String {
-        "\"\(tenant.lowercased())_mod_patron_blocks\""
+        "\"\(tenant)_mod_patron_blocks\""
     }
 
     func transaction<R: Sendable>(_ body: @escaping @Sendable (PostgresConnection) async throws -> R) async throws -> R {
