@@ -65,6 +65,9 @@ struct PatronBlocksCommand: AsyncParsableCommand {
     @Option(name: .customLong("log-level"), help: "trace … critical. (env: LOG_LEVEL; default info)")
     var logLevel: String?
 
+    @Option(name: .customLong("log-format"), help: "text, or json: one JSON object per line. (env: PATRONBLOCKS_LOG_FORMAT; default text)")
+    var logFormat: String?
+
     func run() async throws {
         var options = PatronBlocksOptions()
         options.hostname = hostname
@@ -83,12 +86,16 @@ struct PatronBlocksCommand: AsyncParsableCommand {
         options.jwksFile = jwksFile
         options.noSyncRunner = noSyncRunner
         options.logLevel = logLevel
+        options.logFormat = logFormat
         let configuration: PatronBlocksConfiguration
         do {
             configuration = try PatronBlocksConfiguration.resolve(options, environment: ProcessInfo.processInfo.environment)
         } catch {
             FileHandle.standardError.write(Data("patronblocks: \(error)\n".utf8))
             throw ExitCode(2)
+        }
+        if configuration.logFormat == .json {
+            LoggingSystem.bootstrap { label in JSONLogHandler(label: label) }
         }
         var baseLogger = Logger(label: "patronblocks")
         baseLogger.logLevel = configuration.logLevel

@@ -3,9 +3,11 @@ import Foundation
 import HTTPTypes
 import Hummingbird
 import JWTKit
+import Logging
 import PostgresNIO
 import PostgresURL
 import PatronSyncTestSupport
+import Synchronization
 import Testing
 @testable import PatronBlocks
 
@@ -173,6 +175,21 @@ import Testing
             #expect(answer.text == "The request body is larger than 2048 bytes")
             #expect(try await api.post("/automated-patron-blocks/synchronization/request", #"{"scope": "full"}"#).status == .created)
         }
+    }
+
+    @Test func jsonLogRecordsCarryTheirMetadataAsFields() throws {
+        let lines = Mutex<[String]>([])
+        var logger = Logger(label: "patronblocks") { label in JSONLogHandler(label: label) { line in lines.withLock { $0.append(line) } } }
+        logger[metadataKey: "request.id"] = "7/blocks"
+        logger.warning("Heartbeat \"late\"\nagain", metadata: ["tenant": "diku", "pages": .array(["1", "2"])])
+        logger.debug("not at info")
+        let written = lines.withLock { $0 }
+        #expect(written.count == 1 && !written[0].contains("\n"))
+        let record = try #require(try JSONSerialization.jsonObject(with: Data(written[0].utf8)) as? [String: Any])
+        #expect(record["message"] as? String == "Heartbeat \"late\"\nagain")
+        #expect(record["level"] as? String == "warning" && record["label"] as? String == "patronblocks")
+        #expect(record["request.id"] as? String == "7/blocks" && record["tenant"] as? String == "diku")
+        #expect(record["pages"] as? [String] == ["1", "2"])
     }
 
     @Test func accessSettingsAreCheckedAtStartUp() throws {

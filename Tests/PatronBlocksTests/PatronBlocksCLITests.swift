@@ -35,11 +35,29 @@ import Testing
             (["--tenant", "diku; drop"], [:], "PATRONBLOCKS_TENANT may hold letters, digits and _ only"),
             (["--database", "postgres://u:p@127.0.0.1:1/db?sslmode=sometimes"], [:], "PATRONBLOCKS_DATABASE_URL: the URL has sslmode=sometimes"),
             (["--jwks-file", notAKeySet, "--port", "0"], [:], "PATRONBLOCKS_JWKS_FILE does not hold a usable JWK set"),
+            ([], ["PATRONBLOCKS_LOG_FORMAT": "xml"], "PATRONBLOCKS_LOG_FORMAT must be text or json, not xml"),
         ] {
             let result = try Executable.run("patronblocks", arguments, environment: environment, in: FileManager.default.temporaryDirectory)
             #expect(result.status == 2, "\(arguments) \(environment)")
             #expect(result.stderr.contains(message), "\(result.stderr)")
         }
+    }
+
+    @Test func jsonLogsAreOneObjectPerLine() async throws {
+        let folder = TemporaryDirectory("patronblocks-json-logs")
+        let instance = try Executable.launch("patronblocks", ["--log-format", "json", "--port", "0", "--tenant", "diku"], in: folder.url)
+        defer { instance.kill() }
+        let deadline = ContinuousClock.now + .seconds(20)
+        while ContinuousClock.now < deadline, !instance.output.contains("patronblocks listening on") {
+            try await Task.sleep(for: .milliseconds(50))
+        }
+        #expect(await instance.terminate() == 0)
+        let lines = instance.output.split(separator: "\n").map(String.init)
+        let records = lines.compactMap { try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any] }
+        #expect(!lines.isEmpty && records.count == lines.count, "every line is a JSON object: \(instance.output)")
+        let listening = try #require(records.first { ($0["message"] as? String)?.hasPrefix("patronblocks listening on") == true })
+        #expect(listening["level"] as? String == "info" && listening["label"] as? String == "patronblocks")
+        #expect((listening["time"] as? String).flatMap { try? Date($0, strategy: Date.ISO8601FormatStyle(includingFractionalSeconds: true)) } != nil, "\(listening)")
     }
 
     @Test func anUnreachableDatabaseStopsStartUpAtOnce() throws {

@@ -19,6 +19,7 @@ public struct PatronBlocksOptions: Sendable {
     public var jwksFile: String?
     public var noSyncRunner = false
     public var logLevel: String?
+    public var logFormat: String?
 
     public init() {}
 }
@@ -45,6 +46,7 @@ extension PatronBlocksConfiguration {
         ("PATRONBLOCKS_JWT_AUDIENCE", "required aud of JWTs"),
         ("PATRONBLOCKS_CACHE_SECONDS", "how long block checks reuse patron groups, limits, conditions (30; 0: never)"),
         ("LOG_LEVEL", "trace … critical (default info)"),
+        ("PATRONBLOCKS_LOG_FORMAT", "text (default) or json: one JSON object per line"),
     ]
 
     /// Flags over environment over defaults; one error naming the setting that is wrong.
@@ -83,6 +85,9 @@ extension PatronBlocksConfiguration {
         let level = (options.logLevel ?? env("LOG_LEVEL") ?? "info").lowercased()
         guard let logLevel = Logger.Level(rawValue: level) else { throw ConfigurationProblem("LOG_LEVEL must be trace, debug, info, notice, warning, error or critical") }
         configuration.logLevel = logLevel
+        let format = (options.logFormat ?? env("PATRONBLOCKS_LOG_FORMAT") ?? "text").lowercased()
+        guard let logFormat = LogFormat(rawValue: format) else { throw ConfigurationProblem("PATRONBLOCKS_LOG_FORMAT must be text or json, not \(format)") }
+        configuration.logFormat = logFormat
         let tenant = options.tenant ?? env("PATRONBLOCKS_TENANT")
         if let tenant, !TenantName.isValid(tenant) { throw ConfigurationProblem("PATRONBLOCKS_TENANT may hold letters, digits and _ only, at most \(TenantName.maximumLength)") }
         configuration.tenant = tenant

@@ -26,6 +26,7 @@ public struct PatronBlocksConfiguration: Sendable {
     /// Whether this instance runs synchronization jobs (any number of instances may).
     public var runsSynchronization = true
     public var logLevel: Logger.Level = .info
+    public var logFormat: LogFormat = .text
     /// A tenant installed at start-up, for standalone use without Okapi's `POST /_/tenant`.
     public var tenant: String?
 
