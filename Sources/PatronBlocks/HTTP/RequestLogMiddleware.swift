@@ -29,6 +29,8 @@ struct RequestLogMiddleware: RouterMiddleware {
         let elapsed = started.duration(to: .now)
         // The route's pattern, not its path: one series per endpoint, whatever the ids.
         metrics?.request(method: "\(request.method)", route: context.endpointPath ?? "unmatched", status: Int(status.code), duration: elapsed)
+        // Every check-out passes here: build the line only when it will be written.
+        guard status.code >= 500 || context.logger.logLevel <= .debug else { return }
         let milliseconds = Double(elapsed.components.seconds) * 1000 + Double(elapsed.components.attoseconds) / 1e15
         var metadata: Logger.Metadata = [
             "http.method": "\(request.method)", "http.path": "\(request.uri.path)", "http.status": "\(status.code)",

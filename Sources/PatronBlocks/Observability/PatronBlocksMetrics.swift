@@ -20,27 +20,60 @@ public final class PatronBlocksMetrics: Sendable {
         self.factory = factory
         inProgress = Metrics.Gauge(label: "patronblocks_sync_jobs_in_progress", factory: factory)
         inProgress.record(0)
+        checkCounters = Dictionary(uniqueKeysWithValues: BlockCheckResult.allCases.map { result in
+            (result, Metrics.Counter(label: "patronblocks_block_checks_total", dimensions: [("result", result.rawValue)], factory: factory))
+        })
+        checkTimer = Metrics.Timer(label: "patronblocks_block_check_duration_seconds", factory: factory)
     }
 
     private let inProgress: Metrics.Gauge
+    private let checkCounters: [BlockCheckResult: Metrics.Counter]
+    private let checkTimer: Metrics.Timer
+
+    // Handles are kept: making one goes through the registry's lock and builds its label set,
+    // which on every block check cost more than the check's own evaluation.
+    private struct RouteKey: Hashable { var method: String, route: String }
+    private struct RequestKey: Hashable { var route: RouteKey, status: Int }
+    private let requestCounters = Mutex<[RequestKey: Metrics.Counter]>([:])
+    private let requestTimers = Mutex<[RouteKey: Metrics.Timer]>([:])
+    private let eventCounters = Mutex<[PatronEvent.Kind: Metrics.Counter]>([:])
 
     func request(method: String, route: String, status: Int, duration: Duration) {
-        Metrics.Counter(label: "patronblocks_http_requests_total", dimensions: [("method", method), ("route", route), ("status", "\(status)")], factory: factory).increment()
-        Metrics.Timer(label: "patronblocks_http_request_duration_seconds", dimensions: [("method", method), ("route", route)], factory: factory).record(duration: duration)
+        let routeKey = RouteKey(method: method, route: route)
+        let counter = requestCounters.withLock { counters in
+            if let counter = counters[RequestKey(route: routeKey, status: status)] { return counter }
+            let counter = Metrics.Counter(label: "patronblocks_http_requests_total", dimensions: [("method", method), ("route", route), ("status", "\(status)")], factory: factory)
+            counters[RequestKey(route: routeKey, status: status)] = counter
+            return counter
+        }
+        counter.increment()
+        let timer = requestTimers.withLock { timers in
+            if let timer = timers[routeKey] { return timer }
+            let timer = Metrics.Timer(label: "patronblocks_http_request_duration_seconds", dimensions: [("method", method), ("route", route)], factory: factory)
+            timers[routeKey] = timer
+            return timer
+        }
+        timer.record(duration: duration)
     }
 
-    public enum BlockCheckResult: String, Sendable {
+    public enum BlockCheckResult: String, Sendable, CaseIterable {
         case clear, blocked
         case failedOpen = "failed_open"
     }
 
     func blockCheck(_ result: BlockCheckResult, duration: Duration) {
-        Metrics.Counter(label: "patronblocks_block_checks_total", dimensions: [("result", result.rawValue)], factory: factory).increment()
-        Metrics.Timer(label: "patronblocks_block_check_duration_seconds", factory: factory).record(duration: duration)
+        checkCounters[result]?.increment()
+        checkTimer.record(duration: duration)
     }
 
     func event(_ kind: PatronEvent.Kind) {
-        Metrics.Counter(label: "patronblocks_events_total", dimensions: [("type", kind.rawValue)], factory: factory).increment()
+        let counter = eventCounters.withLock { counters in
+            if let counter = counters[kind] { return counter }
+            let counter = Metrics.Counter(label: "patronblocks_events_total", dimensions: [("type", kind.rawValue)], factory: factory)
+            counters[kind] = counter
+            return counter
+        }
+        counter.increment()
     }
 
     func syncProcessed(loans: Int, feesFines: Int) {
