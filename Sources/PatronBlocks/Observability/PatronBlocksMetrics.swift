@@ -38,22 +38,24 @@ public final class PatronBlocksMetrics: Sendable {
     private let requestTimers = Mutex<[RouteKey: Metrics.Timer]>([:])
     private let eventCounters = Mutex<[PatronEvent.Kind: Metrics.Counter]>([:])
 
+    /// The handle kept under `key`, made once.
+    private static func handle<Key: Hashable & Sendable, Handle: Sendable>(_ cache: borrowing Mutex<[Key: Handle]>, _ key: Key, make: () -> Handle) -> Handle {
+        cache.withLock { handles in
+            if let handle = handles[key] { return handle }
+            let handle = make()
+            handles[key] = handle
+            return handle
+        }
+    }
+
     func request(method: String, route: String, status: Int, duration: Duration) {
         let routeKey = RouteKey(method: method, route: route)
-        let counter = requestCounters.withLock { counters in
-            if let counter = counters[RequestKey(route: routeKey, status: status)] { return counter }
-            let counter = Metrics.Counter(label: "patronblocks_http_requests_total", dimensions: [("method", method), ("route", route), ("status", "\(status)")], factory: factory)
-            counters[RequestKey(route: routeKey, status: status)] = counter
-            return counter
-        }
-        counter.increment()
-        let timer = requestTimers.withLock { timers in
-            if let timer = timers[routeKey] { return timer }
-            let timer = Metrics.Timer(label: "patronblocks_http_request_duration_seconds", dimensions: [("method", method), ("route", route)], factory: factory)
-            timers[routeKey] = timer
-            return timer
-        }
-        timer.record(duration: duration)
+        Self.handle(requestCounters, RequestKey(route: routeKey, status: status)) {
+            Metrics.Counter(label: "patronblocks_http_requests_total", dimensions: [("method", method), ("route", route), ("status", "\(status)")], factory: factory)
+        }.increment()
+        Self.handle(requestTimers, routeKey) {
+            Metrics.Timer(label: "patronblocks_http_request_duration_seconds", dimensions: [("method", method), ("route", route)], factory: factory)
+        }.record(duration: duration)
     }
 
     public enum BlockCheckResult: String, Sendable, CaseIterable {
@@ -67,13 +69,9 @@ public final class PatronBlocksMetrics: Sendable {
     }
 
     func event(_ kind: PatronEvent.Kind) {
-        let counter = eventCounters.withLock { counters in
-            if let counter = counters[kind] { return counter }
-            let counter = Metrics.Counter(label: "patronblocks_events_total", dimensions: [("type", kind.rawValue)], factory: factory)
-            counters[kind] = counter
-            return counter
-        }
-        counter.increment()
+        Self.handle(eventCounters, kind) {
+            Metrics.Counter(label: "patronblocks_events_total", dimensions: [("type", kind.rawValue)], factory: factory)
+        }.increment()
     }
 
     func syncProcessed(loans: Int, feesFines: Int) {

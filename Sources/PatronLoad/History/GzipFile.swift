@@ -52,18 +52,7 @@ final class GzipFileReader {
     func read(_ count: Int) throws -> [UInt8]? {
         var result: [UInt8] = []
         result.reserveCapacity(count)
-        while result.count < count {
-            if outputOffset == output.count {
-                guard try refill() else {
-                    if result.isEmpty { return nil }
-                    throw HistoryError.corrupt(path: path, reason: "ends in the middle of a record")
-                }
-            }
-            let take = min(count - result.count, output.count - outputOffset)
-            result.append(contentsOf: output[outputOffset..<(outputOffset + take)])
-            outputOffset += take
-        }
-        return result
+        return try read(count, into: &result) ? result : nil
     }
 
     /// Reads exactly `count` bytes into `buffer` (replacing its contents); false at a clean end of
