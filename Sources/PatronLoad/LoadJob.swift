@@ -24,6 +24,8 @@ public struct LoadJob: Sendable {
     public var sentry: SentryReporter?
     public var runLog: RunLog
     public var logger: Logger
+    /// Set by a signal: the run stops at its next safe point.
+    public var stop: StopRequest
 
     public init(
         configuration: LoadConfiguration,
@@ -34,7 +36,8 @@ public struct LoadJob: Sendable {
         runLock: (any RunLock)? = nil,
         sentry: SentryReporter? = nil,
         runLog: RunLog,
-        logger: Logger
+        logger: Logger,
+        stop: StopRequest = StopRequest()
     ) {
         self.configuration = configuration
         self.source = source
@@ -45,10 +48,11 @@ public struct LoadJob: Sendable {
         self.sentry = sentry
         self.runLog = runLog
         self.logger = logger
+        self.stop = stop
     }
 
     /// A job with the backends its configuration names.
-    public init(configuration: LoadConfiguration, runLog: RunLog, logger: Logger) {
+    public init(configuration: LoadConfiguration, runLog: RunLog, logger: Logger, stop: StopRequest = StopRequest()) {
         let credentials = configuration.makeCredentials()
         self.init(
             configuration: configuration,
@@ -59,7 +63,8 @@ public struct LoadJob: Sendable {
             runLock: configuration.makeRunLock(credentials: credentials, logger: logger),
             sentry: configuration.sentry.map { SentryReporter(dsn: $0, environment: configuration.workspace) },
             runLog: runLog,
-            logger: logger
+            logger: logger,
+            stop: stop
         )
     }
 
@@ -79,9 +84,11 @@ public struct LoadJob: Sendable {
             profile: configuration.profile.source
         )
         var staging: URL?
-        var held: (any HeldRunLock)?
+        var held: [any HeldRunLock] = []
         do {
-            held = try await takeLock(&summary)
+            try await takeLocks(&summary, into: &held)
+            if !held.isEmpty { removeLeftoverStaging(&summary) }
+            try checkStop(during: "start")
             summary.serverVersion = try await connect()
             if configuration.mode == .connectionTest {
                 summary.outcome = .connectionTested
@@ -90,16 +97,23 @@ public struct LoadJob: Sendable {
             }
             staging = try prepareStaging()
             let work = staging!.appendingPathComponent("work", isDirectory: true)
-            try? FileManager.default.createDirectory(at: work, withIntermediateDirectories: true)
+            try? FileManager.default.createPrivateDirectory(at: work)
 
             let scans = try await scanAll(into: work)
+            try checkStop(during: "the scan")
             summary.types = scans.map(\.counts)
+            let repaired = scans.reduce(0) { $0 + $1.counts.repairedValues }
+            if repaired > 0 {
+                summary.warnings.append("\(repaired) warehouse value(s) held characters XML cannot carry (control characters, or bytes that were not UTF-8) and were written without them; the log names each row by institutional ID and column")
+            }
             let decisions = try analyze(scans)
             try applyPreflight(decisions, scans, to: &summary)
+            try checkStop(during: "the pre-flight")
 
             let comparison = try await compareWithHistory(scans, decisions, work: work, summary: &summary)
             try checkForDrop(comparison, summary: &summary)
             let leavers = try await findLeavers(comparison.changes, previous: comparison.previousTrailer, work: work, summary: &summary)
+            try checkStop(during: "the comparison with the run history")
             let rendered = try await renderAll(scans, decisions, comparison.changes, full: comparison.full, leavers: leavers, into: staging!)
             for (index, result) in rendered.enumerated() {
                 summary.types[index].written = result.written
@@ -109,16 +123,20 @@ public struct LoadJob: Sendable {
             summary.zips = rendered.flatMap(\.zips)
             try checkRunFits(rendered, scans)
             if configuration.mode == .dryRun {
-                summary.stagingDirectory = staging?.path
-                try? FileManager.default.removeItem(at: work)
-                staging = nil
+                try keepDryRunFiles(&summary)
                 summary.outcome = .dryRun
             } else {
+                try checkStop(during: "the checks of the built files")
                 let result = try await deliver(summary.zips)
                 summary.removed = result.removed
                 summary.delivered = result.delivered
                 summary.outcome = .delivered
                 await storeHistory(comparison, rendered: rendered, summary: &summary)
+                if let signal = stop.reason {
+                    let note = "\(signal) arrived during delivery, which was finished first so that Alma is not left with yesterday's zips removed and today's missing"
+                    summary.warnings.append(note)
+                    logger.warning("\(note)")
+                }
             }
         } catch let failure {
             summary.outcome = .failed(stage: failure.stage, message: failure.message)
@@ -129,7 +147,15 @@ public struct LoadJob: Sendable {
             logger.error("Run failed during \(failure.stage.rawValue): \(failure.message)")
         }
         if let staging {
-            try? FileManager.default.removeItem(at: staging)
+            // The run's patron records and unsent files go on every path that runs code.
+            do {
+                try FileManager.default.removeItem(at: staging)
+            } catch {
+                let warning = "cannot remove the staging folder \(staging.path): \(error.localizedDescription); it holds patron records, remove it by hand"
+                summary.warnings.append(warning)
+                logger.error("\(warning)")
+            }
+            stop.unregister(staging)
         }
         summary.finishedAt = Date()
         logOutcome(summary)
@@ -137,7 +163,7 @@ public struct LoadJob: Sendable {
         if configuration.mode != .connectionTest {
             await sendReport(&summary)
         }
-        await held?.release()
+        for lock in held.reversed() { await lock.release() }
         if case .failed(let stage, let message) = summary.outcome, let sentry {
             do {
                 let id = try await sentry.capture(message: message, stage: stage.rawValue, runID: summary.runID)
@@ -151,24 +177,64 @@ public struct LoadJob: Sendable {
 
     // MARK: - Connect
 
-    /// The run lock, for runs that change something; nil for dry runs and connection tests.
-    private func takeLock(_ summary: inout RunSummary) async throws(RunFailure) -> (any HeldRunLock)? {
-        guard configuration.mode == .load, let runLock else { return nil }
-        do {
-            let held = try await runLock.acquire(LockHolder(runID: runID))
-            if let note = held.note {
-                summary.warnings.append(note)
-                logger.warning("\(note)")
+    /// The run locks, for runs that change something (none for dry runs and connection tests):
+    /// the destination's, so that no two runs deliver to one place whatever history each keeps,
+    /// then the history's, so that no two runs store one history whatever they deliver to.
+    /// Taken in that order by every run; released in the reverse one.
+    private func takeLocks(_ summary: inout RunSummary, into held: inout [any HeldRunLock]) async throws(RunFailure) {
+        guard configuration.mode == .load else { return }
+        var locks: [(lock: any RunLock, guards: RunStage)] = [(destination.runLock(staleAfter: configuration.lockStaleAfter), .delivery)]
+        if let runLock { locks.append((runLock, .history)) }
+        for (lock, stage) in locks {
+            do {
+                let taken = try await lock.acquire(LockHolder(runID: runID))
+                held.append(taken)
+                if let note = taken.note {
+                    summary.warnings.append(note)
+                    logger.warning("\(note)")
+                }
+            } catch let error as RunLockError {
+                // Exit code 8 means only "another run is going on"; a lock that cannot be taken at
+                // all (no permission, no bucket, no credentials) is a failure of what it guards.
+                if case .held = error { throw .lock("\(error)") }
+                throw Self.lockFailure("\(error)", guarding: stage)
+            } catch {
+                throw Self.lockFailure("Cannot take the run lock \(lock.description): \(error)", guarding: stage)
             }
-            return held
-        } catch let error as RunLockError {
-            // Exit code 8 means only "another run is going on"; a lock that cannot be taken at all
-            // (no permission, no bucket, no credentials) is a failure of the history's store.
-            if case .held = error { throw .lock("\(error)") }
-            throw .history("\(error)")
-        } catch {
-            throw .history("Cannot take the run lock: \(error)")
         }
+    }
+
+    /// A lock that cannot be taken at all fails the step it guards: delivery for the
+    /// destination's lock (nothing was removed), the history for the history's.
+    private static func lockFailure(_ message: String, guarding stage: RunStage) -> RunFailure {
+        stage == .delivery ? .delivery(DeliveryError(message)) : .history(message)
+    }
+
+    /// Staging folders that runs killed before they could clean up left behind, with patron
+    /// records in them. Called under the destination's lock, so none belongs to a live run.
+    private func removeLeftoverStaging(_ summary: inout RunSummary) {
+        let leftovers = destination.leftoverStagingDirectories()
+        guard !leftovers.isEmpty else { return }
+        var removed: [String] = []
+        for folder in leftovers {
+            do {
+                try FileManager.default.removeItem(at: folder)
+                removed.append(folder.lastPathComponent)
+            } catch {
+                let warning = "cannot remove the staging folder \(folder.path) that an earlier run left behind: \(error.localizedDescription); it may hold patron records, remove it by hand"
+                summary.warnings.append(warning)
+                logger.error("\(warning)")
+            }
+        }
+        guard !removed.isEmpty else { return }
+        let note = "removed \(removed.count) staging folder(s) that stopped runs left behind (\(removed.joined(separator: ", "))), with the patron records in them"
+        summary.warnings.append(note)
+        logger.notice("\(note)")
+    }
+
+    /// Throws when a stop was requested (a signal); called at the run's safe points.
+    func checkStop(during step: String) throws(RunFailure) {
+        if let reason = stop.reason { throw .stopped(signal: reason, step: step) }
     }
 
     /// The safety stop: a patron type that shrank more than the limit since the last delivered
@@ -208,11 +274,40 @@ public struct LoadJob: Sendable {
         }
     }
 
+    /// A real run stages beside its destination; a dry run in a private temp folder, so that it
+    /// never leaves anything where Alma reads nor needs the destination's lock.
     private func prepareStaging() throws(RunFailure) -> URL {
         do {
-            return try destination.stagingDirectory(runID: runID)
+            let staging: URL
+            if configuration.mode == .dryRun {
+                staging = FileManager.default.temporaryDirectory.appendingPathComponent("patronload-dry-run-\(runID)-\(UUID().uuidString.prefix(8))", isDirectory: true)
+                try FileManager.default.createPrivateDirectory(at: staging)
+            } else {
+                staging = try destination.stagingDirectory(runID: runID)
+            }
+            stop.register(staging)
+            return staging
         } catch {
             throw .packaging(PackagingError.io(path: destination.description, reason: "cannot create a staging folder: \(error.localizedDescription)"))
+        }
+    }
+
+    /// A dry run's checked zips, moved to the folder the operator asked for (never where Alma
+    /// reads); without one, nothing is kept.
+    private func keepDryRunFiles(_ summary: inout RunSummary) throws(RunFailure) {
+        guard let folder = configuration.dryRunOutput else { return }
+        let target = URL(fileURLWithPath: folder, isDirectory: true)
+        do {
+            try FileManager.default.createPrivateDirectory(at: target)
+            for index in summary.zips.indices {
+                let destination = target.appendingPathComponent(summary.zips[index].fileName)
+                try? FileManager.default.removeItem(at: destination)
+                try FileManager.default.moveItem(atPath: summary.zips[index].path, toPath: destination.path)
+                summary.zips[index].path = destination.path
+            }
+            summary.dryRunFiles = target.path
+        } catch {
+            throw .packaging(.io(path: folder, reason: "cannot keep the dry run's files: \(error.localizedDescription)"))
         }
     }
 
@@ -249,14 +344,25 @@ public struct LoadJob: Sendable {
                     let mapper = try PatronMapper(profile: configuration.profile, patronType: type, columns: cursor.columns)
                     while let row = try await cursor.next() {
                         scanned.counts.read += 1
-                        if scanned.counts.read & 4095 == 0 { try Task.checkCancellation() }
+                        if scanned.counts.read & 1023 == 0 {
+                            try Task.checkCancellation()
+                            try checkStop(during: "the scan of \(type.name)")
+                        }
                         switch mapper.map(row) {
                         case .rejected(let institutionalID, let reason):
                             scanned.counts.recordRejection(institutionalID: institutionalID)
-                            logger.warning("Rejected \(type.name) row with institutional ID \(institutionalID.isEmpty ? "(none)" : institutionalID): \(reason.rawValue) (\(type.columns.loginID))")
+                            logger.warning("Rejected \(type.name) row with institutional ID \(institutionalID.isEmpty ? "(none)" : UnwritableCharacter.visible(institutionalID)): \(reason.rawValue) (\(type.columns.loginID))")
                         case .record(let record):
-                            if let violation = rules.violation(record) {
+                            let unwritable = mapper.unwritableValues(row)
+                            if let identifier = unwritable.first(where: \.isIdentifier) {
+                                scanned.violations[scanned.entries.count] = "its \(identifier.column) holds \(identifier.character); Alma would receive another ID than the warehouse's, which could be another patron's"
+                            } else if let violation = rules.violation(record) {
                                 scanned.violations[scanned.entries.count] = violation
+                            }
+                            // A row left out for its ID is not loaded: its other values need no repair.
+                            for value in unwritable where !value.isIdentifier && !unwritable[0].isIdentifier {
+                                scanned.counts.repairedValues += 1
+                                logger.warning("Repaired \(type.name) row with institutional ID \(record.institutionalID.isEmpty ? "(none)" : UnwritableCharacter.visible(record.institutionalID)): \(value.column) held \(value.character); written without it")
                             }
                             let serialized = record.serialized()
                             scanned.append(record, serialized, offset: try writer.append(serialized.bytes))
@@ -513,6 +619,7 @@ public struct LoadJob: Sendable {
                 AlmaUserXMLWriter.write(builder.user(record), into: &user)
                 try packager.add(user)
                 result.written += 1
+                if result.written & 1023 == 0 { try checkStop(during: "the rendering of \(type.name)") }
             }
             for line in leavers {
                 user.removeAll()
@@ -566,7 +673,7 @@ public struct LoadJob: Sendable {
         case .delivered:
             logger.info("Run \(summary.runID) delivered \(summary.delivered.count) zip(s), removed \(summary.removed.count) old zip(s), in \(String(format: "%.1f", summary.elapsed)) s")
         case .dryRun:
-            logger.info("Dry run \(summary.runID) built \(summary.zips.count) zip(s) in \(summary.stagingDirectory ?? "?"); nothing was removed or delivered")
+            logger.info("Dry run \(summary.runID) built \(summary.zips.count) zip(s)\(summary.dryRunFiles.map { ", kept in \($0)" } ?? ", and removed them"); nothing was removed or delivered")
         case .connectionTested, .failed:
             break
         }
@@ -619,6 +726,8 @@ enum RunFailure: Error {
     case delivery(DeliveryError)
     case lock(String)
     case safety(String)
+    /// A signal asked the run to stop; `step` is where it stopped.
+    case stopped(signal: String, step: String)
 
     init(_ error: any Error, patronType: String) {
         switch error {
@@ -642,6 +751,7 @@ enum RunFailure: Error {
         case .delivery: .delivery
         case .lock: .lock
         case .safety: .safety
+        case .stopped: .stopped
         }
     }
 
@@ -652,6 +762,7 @@ enum RunFailure: Error {
         case .packaging(let error), .verification(let error): error.description
         case .preflight(let message), .history(let message), .lock(let message), .safety(let message): message
         case .delivery(let error): error.description
+        case .stopped(let signal, let step): "Stopped by \(signal) during \(step), before delivery: no old zip was removed and no new zip was delivered; the run's staging folder and patron records were removed"
         }
     }
 }

@@ -10,6 +10,7 @@ enum ExitStatus: Int32, CaseIterable {
     case stopped = 6
     case history = 7
     case locked = 8
+    case interrupted = 9
 
     init(stage: RunStage) {
         switch stage {
@@ -20,6 +21,7 @@ enum ExitStatus: Int32, CaseIterable {
         case .preflight, .safety: self = .stopped
         case .history: self = .history
         case .lock: self = .locked
+        case .stopped: self = .interrupted
         }
     }
 
@@ -33,6 +35,7 @@ enum ExitStatus: Int32, CaseIterable {
         case .stopped: "stopped: too much of a type would be left out, or it shrank too much since the last run"
         case .history: "the run history or its lock cannot be read or written; nothing changed"
         case .locked: "another run is in progress; nothing done"
+        case .interrupted: "stopped by SIGTERM or SIGINT before delivery; nothing removed or delivered, staging removed, FAILED report sent"
         }
     }
 }

@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import Logging
 import PatronLoad
+import UnixSignals
 
 /// `patronload`: flags, validation, the run, and exit codes. Everything else lives in PatronLoad.
 @main
@@ -29,6 +30,9 @@ struct PatronLoadCommand: AsyncParsableCommand {
 
     @Flag(help: "Build and validate everything (XML against the schema), report, but remove and deliver nothing.")
     var dryRun = false
+
+    @Option(name: .customLong("dry-run-output"), help: "With --dry-run: keep the checked zips in this folder (never the destination). Without it a dry run leaves nothing behind.")
+    var dryRunOutput: String?
 
     @Option(help: "Warehouse: sqlite:PATH, postgres://USER:PASSWORD@HOST:PORT/DB?sslmode=…, or odbc:CONNECTION-STRING. (env: DATA_WAREHOUSE_URL; or the DATA_WAREHOUSE_USER/PASSWORD/HOST/PORT/SID set for Oracle)")
     var warehouse: String?
@@ -111,6 +115,7 @@ struct PatronLoadCommand: AsyncParsableCommand {
         options.noHistory = noHistory
         options.maxDropPercent = maxDropPercent
         options.allowDrop = allowDrop
+        options.dryRunOutput = dryRunOutput
 
         let configuration: LoadConfiguration
         do {
@@ -128,15 +133,33 @@ struct PatronLoadCommand: AsyncParsableCommand {
             logger.debug("Oracle client libraries from \(folder) (LD_LIBRARY_PATH=\(ProcessInfo.processInfo.environment["LD_LIBRARY_PATH"] ?? ""))")
         }
 
-        let job = LoadJob(configuration: configuration, runLog: runLog, logger: logger)
+        let stop = StopRequest()
+        let job = LoadJob(configuration: configuration, runLog: runLog, logger: logger, stop: stop)
+        // ECS, Kubernetes and systemd stop a task with SIGTERM, a person with Ctrl-C (SIGINT): the
+        // run stops at its next safe point, cleans up and reports. A second signal stops at once,
+        // removing the staging folder first; the kernel releases the local locks.
+        let signals = await UnixSignalsSequence(trapping: .sigterm, .sigint)
+        let watcher = Task {
+            for await signal in signals {
+                if stop.request(signal.description) {
+                    logger.warning("\(signal) received: stopping at the next safe point (a second signal stops at once)")
+                } else {
+                    stop.removeRegisteredFolders()
+                    logger.error("\(signal) received again: stopped at once; the staging folder was removed, no report was sent")
+                    Foundation.exit(ExitStatus.interrupted.rawValue)
+                }
+            }
+        }
         let summary = await job.run()
+        watcher.cancel()
         switch summary.outcome {
         case .connectionTested:
             if let version = summary.serverVersion {
                 print("Successfully connected to \(version.product) version: \(version.version)")
             }
         case .delivered, .dryRun:
-            print(RunReport(summary: summary, workspace: configuration.workspace, logLines: []).summaryText)
+            // Standard output is a container's log: patrons are named there only at debug level.
+            print(RunReport(summary: summary, workspace: configuration.workspace, logLines: []).summaryText(namingPatrons: configuration.logLevel <= .debug))
         case .failed(let stage, let message):
             printError("patronload: \(message)")
             throw ExitCode(ExitStatus(stage: stage).rawValue)

@@ -89,7 +89,8 @@ import Testing
         #expect(summary.outcome == .delivered)
         #expect(Set(summary.removed) == ["staff_2026-11-21_02.00.00.zip", "student_2026-11-21_02.00.00.ZIP"])
         let remaining = Set(try FileManager.default.contentsOfDirectory(atPath: output.path))
-        #expect(remaining == ["staff_2026-11-22_02.00.00.zip", "student_2026-11-22_02.00.00.zip", "staff_2026-11-20_02.00.00.zip.handled", "notes.txt", "reports"])
+        // The destination's run lock sits beside the zips; Alma's pickup reads only `.zip` files.
+        #expect(remaining == ["staff_2026-11-22_02.00.00.zip", "student_2026-11-22_02.00.00.zip", "staff_2026-11-20_02.00.00.zip.handled", "notes.txt", "reports", ".patronload.lock"])
 
         let expected = try Self.expectedIDs(warehouse: warehouse)
         let written = try Self.writtenIDs(in: output)
@@ -155,14 +156,41 @@ import Testing
         try FileManager.default.createDirectory(at: output, withIntermediateDirectories: true)
         try Data("old".utf8).write(to: output.appendingPathComponent("staff_2026-11-21_02.00.00.zip"))
 
-        let (summary, _) = await Self.run(Self.configuration(warehouse: warehouse, output: output, mode: .dryRun))
+        var configuration = Self.configuration(warehouse: warehouse, output: output, mode: .dryRun)
+        configuration.dryRunOutput = directory.appending("kept").path
+        let (summary, _) = await Self.run(configuration)
 
         #expect(summary.outcome == .dryRun)
         #expect(summary.removed.isEmpty && summary.delivered.isEmpty)
-        #expect(FileManager.default.fileExists(atPath: output.appendingPathComponent("staff_2026-11-21_02.00.00.zip").path))
-        let staging = try #require(summary.stagingDirectory)
-        #expect(Set(try FileManager.default.contentsOfDirectory(atPath: staging)) == ["staff_2026-11-22_02.00.00.zip", "student_2026-11-22_02.00.00.zip"])
+        // The destination holds exactly what it held: no staging folder, no new zip.
+        #expect(Set(try FileManager.default.contentsOfDirectory(atPath: output.path)) == ["staff_2026-11-21_02.00.00.zip", "reports"])
+        let kept = try #require(summary.dryRunFiles)
+        #expect(Set(try FileManager.default.contentsOfDirectory(atPath: kept)) == ["staff_2026-11-22_02.00.00.zip", "student_2026-11-22_02.00.00.zip"])
         #expect(summary.types.map(\.written).reduce(0, +) > 700)
+        let report = RunReport(summary: summary, workspace: "qa", logLines: [])
+        #expect(report.subject == "QA Patronload file creation 2026-11-22 DRY RUN")
+        #expect(report.summaryText.contains("Dry run: nothing was removed or delivered; the files are in \(kept)"))
+    }
+
+    /// Without --dry-run-output a dry run leaves nothing anywhere: not in the destination, not in
+    /// the temp folder.
+    @Test func dryRunWithoutOutputLeavesNothing() async throws {
+        let directory = TemporaryDirectory()
+        let warehouse = try Self.generate(staff: 30, students: 50, in: directory)
+        let output = directory.appending("out")
+        let temp = FileManager.default.temporaryDirectory
+        // A clock of its own, so that no other test's dry run shares its run ID.
+        var configuration = Self.configuration(warehouse: warehouse, output: output, mode: .dryRun)
+        configuration.now = Fixtures.now.addingTimeInterval(9 * 86_400 + 17)
+        let prefix = "patronload-dry-run-" + LoadJob.stamp(configuration.now)
+        let before = Set(FileManager.default.subfolders(of: temp, prefix: prefix).map(\.path))
+        #expect(before.isEmpty)
+        let (summary, _) = await Self.run(configuration)
+        #expect(summary.outcome == .dryRun)
+        #expect(summary.dryRunFiles == nil)
+        #expect((try? FileManager.default.contentsOfDirectory(atPath: output.path))?.filter { $0 != "reports" } ?? [] == [])
+        #expect(FileManager.default.subfolders(of: temp, prefix: prefix).isEmpty)
+        #expect(RunReport(summary: summary, workspace: "qa", logLines: []).summaryText.contains("the files were checked and removed"))
     }
 
     @Test func connectionTestReportsTheVersionAndDoesNothingElse() async throws {
@@ -228,7 +256,7 @@ import Testing
         guard case .failed(let stage, let message) = summary.outcome else { Issue.record("expected a failure"); return }
         #expect(stage == .packaging)
         #expect(message.contains("needs 4 zip files") && message.contains("at most 3 per import") && message.contains("nothing was deleted or delivered"))
-        #expect(try FileManager.default.contentsOfDirectory(atPath: output.path).sorted() == ["reports", "staff_old.zip"])
+        #expect(try FileManager.default.contentsOfDirectory(atPath: output.path).sorted() == [".patronload.lock", "reports", "staff_old.zip"])
     }
 
     @Test func aReportThatCannotBeSentDoesNotChangeTheOutcome() async throws {

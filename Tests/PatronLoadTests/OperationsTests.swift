@@ -160,4 +160,44 @@ struct S3RunLockTests {
             return location.hasSuffix("/h/patronload.lock")
         }
     }
+
+    /// Two runs that deliver to one folder exclude each other whatever history each keeps: none,
+    /// or another folder's.
+    @Test func theDestinationLockHoldsWhateverTheHistory() async throws {
+        let directory = TemporaryDirectory()
+        let warehouse = try TinyWarehouse.standard(in: directory)
+        let output = directory.appending("out")
+        try FileManager.default.createDirectory(at: output, withIntermediateDirectories: true)
+        let held = try await LocalDestinationLockProbe.take(output)
+        for history in [nil, HistoryLocation.local(directory: directory.appending("elsewhere").path)] {
+            var configuration = HistoryTests.configuration(warehouse, output: output, day: 0)
+            configuration.history = history
+            let (summary, _) = await LoadJobTests.run(configuration)
+            guard case .failed(.lock, let message) = summary.outcome else {
+                Issue.record("delivered beside a run that holds the destination: \(summary.outcome)")
+                continue
+            }
+            #expect(message.contains("it holds \(output.appendingPathComponent(".patronload.lock").path)"))
+            #expect(try OperationsTests.zips(output).isEmpty)
+        }
+        await held.release()
+        var free = HistoryTests.configuration(warehouse, output: output, day: 0)
+        free.history = nil
+        #expect(await LoadJobTests.run(free).0.outcome == .delivered)
+    }
+
+    @Test(.enabled(if: MotoService.isAvailable, "needs moto: run `make test`"))
+    func theS3DestinationLockIsKeyedByBucketAndPrefix() async throws {
+        let setup = try await S3DeliveryTests.setUp(staff: 5, students: 5)
+        // Another run, with no history, is delivering to s3://bucket/alma/.
+        _ = try await setup.s3.putObject(bucket: setup.bucket, key: "alma.patronload.lock",
+                                         bytes: [UInt8](try JSONEncoder.iso.encode(LockHolder(runID: "other", host: "task-b", pid: 7))))
+        let (summary, _) = await LoadJobTests.run(try S3DeliveryTests.configuration(setup, withHistory: true))
+        guard case .failed(.lock, let message) = summary.outcome else {
+            Issue.record("delivered beside a run that holds the prefix: \(summary.outcome)")
+            return
+        }
+        #expect(message.contains("run other, pid 7 on task-b"))
+        #expect(message.contains("s3://\(setup.bucket)/alma.patronload.lock"))
+    }
 }

@@ -67,9 +67,10 @@ struct S3DeliveryTests {
     @Test func deliversToS3RemovesOnlyOldZipsAndEmailsTheReport() async throws {
         let setup = try await Self.setUp()
         // A dry run with the same clock builds byte-identical zips: what should land.
-        let (dry, _) = await LoadJobTests.run(try Self.configuration(setup, mode: .dryRun))
-        let staging = try #require(dry.stagingDirectory)
-        defer { try? FileManager.default.removeItem(atPath: staging) }
+        var dryConfiguration = try Self.configuration(setup, mode: .dryRun)
+        dryConfiguration.dryRunOutput = setup.directory.appending("dry-run").path
+        let (dry, _) = await LoadJobTests.run(dryConfiguration)
+        let staging = try #require(dry.dryRunFiles)
 
         let (summary, _) = await LoadJobTests.run(try Self.configuration(setup))
         #expect(summary.outcome == .delivered, "\(summary.outcome)")

@@ -18,6 +18,15 @@ public enum RejectionReason: String, Sendable, Equatable, Codable {
     case missingLoginID = "missing primary login ID"
 }
 
+/// A warehouse value the XML file cannot carry as it is, and the column it came from.
+public struct UnwritableValue: Sendable, Equatable {
+    public var column: String
+    public var character: UnwritableCharacter
+    /// The login ID, institutional ID or barcode: the patron is left out, because the value Alma
+    /// would receive is not the warehouse's and could be another patron's.
+    public var isIdentifier: Bool
+}
+
 public enum MappingOutcome: Sendable, Equatable {
     case record(PatronRecord)
     case rejected(institutionalID: String, reason: RejectionReason)
@@ -33,6 +42,8 @@ public struct PatronMapper {
     private let groupValues: [String: String]?
     private let overrides: [(column: Int, regex: Regex<AnyRegexOutput>, code: String)]
     private let index: Indices
+    /// Every column whose value is written, identifiers first.
+    private let written: [(position: Int, column: String, isIdentifier: Bool)]
 
     private struct Indices {
         var institutionalID, loginID, email, barcode: Int
@@ -110,6 +121,18 @@ public struct PatronMapper {
             statistic: statistic,
             statisticDesc: statisticDesc
         )
+        var written: [(position: Int, column: String, isIdentifier: Bool)] = []
+        let identifiers = [index.loginID, index.institutionalID, index.barcode]
+        var others = [index.legalFirst, index.legalMiddle, index.legalLast, index.preferredFirst, index.preferredMiddle, index.preferredLast, index.email, index.group]
+        others += [index.groupDesc, index.statistic, index.statisticDesc, secondary].compactMap { $0 } + preferredPhones
+        for case .column(let position)? in index.address { others.append(position) }
+        for position in identifiers where !written.contains(where: { $0.position == position }) {
+            written.append((position, columns[position], true))
+        }
+        for position in others where !written.contains(where: { $0.position == position }) {
+            written.append((position, columns[position], false))
+        }
+        self.written = written
         self.groupValues = patronType.userGroup.values.map { table in
             Dictionary(table.map { ($0.key.uppercased(), $0.value) }, uniquingKeysWith: { first, _ in first })
         }
@@ -132,6 +155,17 @@ public struct PatronMapper {
 
     public func institutionalID(of row: [String?]) -> String {
         Self.trimmed(row[index.institutionalID])
+    }
+
+    /// The row's values that XML cannot carry as they are, identifiers first; empty for almost
+    /// every row.
+    public func unwritableValues(_ row: [String?]) -> [UnwritableValue] {
+        var found: [UnwritableValue] = []
+        for item in written {
+            guard let value = row[item.position], let character = UnwritableCharacter.first(in: value) else { continue }
+            found.append(UnwritableValue(column: item.column, character: character, isIdentifier: item.isIdentifier))
+        }
+        return found
     }
 
     public func map(_ row: [String?]) -> MappingOutcome {

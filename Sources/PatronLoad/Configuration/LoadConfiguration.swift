@@ -74,10 +74,13 @@ public struct LoadConfiguration: Sendable {
     public var maxDropPercent: Double
     /// This run delivers whatever the drop (an operator who checked it is real).
     public var allowDrop: Bool
-    /// Where the run lock lives when there is no history to keep it beside.
-    public var lockFile: String
+    /// An extra run lock file, for runs that must not overlap although they deliver to
+    /// different places (the destination's and the history's locks are always taken).
+    public var lockFile: String?
     /// An S3 run lock older than this is taken over (its run died without releasing it).
     public var lockStaleAfter: TimeInterval
+    /// Where a dry run keeps its checked zips; without it, it keeps nothing.
+    public var dryRunOutput: String?
 
     public init(
         mode: RunMode = .load,
@@ -102,7 +105,8 @@ public struct LoadConfiguration: Sendable {
         maxDropPercent: Double = 20,
         allowDrop: Bool = false,
         lockFile: String? = nil,
-        lockStaleAfter: TimeInterval = 12 * 3600
+        lockStaleAfter: TimeInterval = 12 * 3600,
+        dryRunOutput: String? = nil
     ) {
         self.mode = mode
         self.warehouse = warehouse
@@ -130,19 +134,9 @@ public struct LoadConfiguration: Sendable {
         self.maxLeftOutPercent = maxLeftOutPercent ?? profile.profile.preflight?.maxLeftOutPercent ?? 5
         self.maxDropPercent = maxDropPercent
         self.allowDrop = allowDrop
-        self.lockFile = lockFile ?? Self.defaultLockFile(destination)
+        self.lockFile = lockFile
         self.lockStaleAfter = lockStaleAfter
-    }
-
-    /// Without history, one lock per destination (a folder, or a bucket and prefix), in this
-    /// machine's temp folder: nothing is added to what Alma reads.
-    static func defaultLockFile(_ destination: DestinationSettings) -> String {
-        let target = switch destination {
-        case .local(let directory): URL(fileURLWithPath: directory).standardizedFileURL.path
-        case .s3(let bucket, let prefix, _): "s3-\(bucket)-\(prefix)"
-        }
-        let name = String(target.map { $0.isLetter || $0.isNumber || $0 == "-" ? $0 : "_" }.suffix(120))
-        return FileManager.default.temporaryDirectory.appendingPathComponent("patronload\(name).lock").path
+        self.dryRunOutput = dryRunOutput
     }
 
     /// The schema of the elements patronload writes, shipped with it.
@@ -273,6 +267,16 @@ public struct LoadConfiguration: Sendable {
         }
 
         let mode: RunMode = options.connectionTest ? .connectionTest : options.dryRun ? .dryRun : .load
+        let dryRunOutput = options.dryRunOutput
+        if let folder = dryRunOutput {
+            guard mode == .dryRun else {
+                throw ConfigurationError("--dry-run-output needs --dry-run")
+            }
+            if case .local(let directory) = destination,
+               URL(fileURLWithPath: folder).standardizedFileURL.path == URL(fileURLWithPath: directory).standardizedFileURL.path {
+                throw ConfigurationError.invalid("--dry-run-output", folder, "use a folder Alma does not read, not the destination")
+            }
+        }
         return LoadConfiguration(
             mode: mode,
             warehouse: warehouse,
@@ -294,7 +298,8 @@ public struct LoadConfiguration: Sendable {
             maxDropPercent: maxDropPercent,
             allowDrop: options.allowDrop,
             lockFile: value(nil, .lockFile),
-            lockStaleAfter: lockStaleHours * 3600
+            lockStaleAfter: lockStaleHours * 3600,
+            dryRunOutput: dryRunOutput
         )
     }
 
@@ -368,9 +373,10 @@ public struct LoadConfiguration: Sendable {
         }
     }
 
-    /// Beside the history, which every run of this job reads wherever it runs; a local file
-    /// without history.
-    public func makeRunLock(credentials: any CredentialProvider, logger: Logger) -> any RunLock {
+    /// Beside the history, which every run of this job reads wherever it runs; without history,
+    /// the lock file named by PATRONLOAD_LOCK_FILE, if any. (The destination's lock comes from the
+    /// destination.)
+    public func makeRunLock(credentials: any CredentialProvider, logger: Logger) -> (any RunLock)? {
         switch history {
         case .local(let directory)?:
             LocalRunLock(path: URL(fileURLWithPath: directory).appendingPathComponent("patronload.lock").path)
@@ -378,7 +384,7 @@ public struct LoadConfiguration: Sendable {
             S3RunLock(bucket: bucket, key: "\(prefix)/patronload.lock",
                       client: S3Client(configuration: configuration, credentials: credentials, retry: awsRetry, logger: logger), staleAfter: lockStaleAfter)
         case nil:
-            LocalRunLock(path: lockFile)
+            lockFile.map { LocalRunLock(path: $0) }
         }
     }
 

@@ -25,6 +25,8 @@ public struct LoadOptions: Sendable, Equatable {
     public var maxDropPercent: Double?
     /// Deliver although a type shrank more than the limit (this run only).
     public var allowDrop = false
+    /// Where a dry run keeps its checked zips (otherwise it removes them).
+    public var dryRunOutput: String?
 
     public init() {}
 }

@@ -39,10 +39,31 @@ public protocol Destination: Sendable {
     var description: String { get }
 
     /// A folder to build this run's files in before delivery, on the same file system as the
-    /// destination where that makes the final move atomic.
+    /// destination where that makes the final move atomic. Readable by its owner only: it holds
+    /// patron records.
     func stagingDirectory(runID: String) throws -> URL
+
+    /// Staging folders that earlier runs to this destination left behind (killed before they
+    /// could clean up). Asked only under the destination's lock, so none belongs to a live run.
+    func leftoverStagingDirectories() -> [URL]
+
+    /// The lock that keeps two runs from delivering here at once, whatever history each keeps.
+    func runLock(staleAfter: TimeInterval) -> any RunLock
 
     /// Removes the old `.zip` files of the destination, then writes the new ones. Called only with
     /// files that are fully built and checked.
     func deliver(_ zips: [BuiltZip], logger: Logger) async throws(DeliveryError) -> DeliveryResult
+}
+
+extension FileManager {
+    /// A new folder only its owner can read: staging folders hold patron records.
+    func createPrivateDirectory(at url: URL) throws {
+        try createDirectory(at: url, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
+    }
+
+    /// The sub-folders of `directory` whose names start with `prefix`; none when it cannot be listed.
+    func subfolders(of directory: URL, prefix: String = "") -> [URL] {
+        let names = (try? contentsOfDirectory(atPath: directory.path)) ?? []
+        return names.sorted().filter { $0.hasPrefix(prefix) }.map { directory.appendingPathComponent($0, isDirectory: true) }
+    }
 }

@@ -12,10 +12,22 @@ public struct LocalDirectoryDestination: Destination {
 
     public var description: String { "local folder \(directory.path)" }
 
+    static let stagingPrefix = ".staging-"
+
     public func stagingDirectory(runID: String) throws -> URL {
-        let staging = directory.appendingPathComponent(".staging-\(runID)", isDirectory: true)
-        try FileManager.default.createDirectory(at: staging, withIntermediateDirectories: true)
+        let staging = directory.appendingPathComponent(Self.stagingPrefix + runID, isDirectory: true)
+        try FileManager.default.createPrivateDirectory(at: staging)
         return staging
+    }
+
+    public func leftoverStagingDirectories() -> [URL] {
+        FileManager.default.subfolders(of: directory, prefix: Self.stagingPrefix)
+    }
+
+    /// In the folder itself (Alma's pickup reads only `.zip` files): every run that delivers here
+    /// finds it, whichever history it keeps.
+    public func runLock(staleAfter: TimeInterval) -> any RunLock {
+        LocalRunLock(path: directory.appendingPathComponent(".patronload.lock").path)
     }
 
     public func deliver(_ zips: [BuiltZip], logger: Logger) async throws(DeliveryError) -> DeliveryResult {

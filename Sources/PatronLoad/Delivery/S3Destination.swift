@@ -19,10 +19,29 @@ public struct S3Destination: Destination {
 
     public var description: String { "s3://\(bucket)/\(prefix)/" }
 
+    /// One temp folder per destination holds its runs' staging folders, so that a run under
+    /// this destination's lock knows which leftovers are its own.
+    var stagingRoot: URL {
+        let name = "\(bucket)-\(prefix)".map { $0.isLetter || $0.isNumber || $0 == "-" ? $0 : "_" }
+        return FileManager.default.temporaryDirectory
+            .appendingPathComponent("patronload-staging", isDirectory: true)
+            .appendingPathComponent(String(String(name).suffix(120)), isDirectory: true)
+    }
+
     public func stagingDirectory(runID: String) throws -> URL {
-        let staging = FileManager.default.temporaryDirectory.appendingPathComponent("patronload-\(runID)-\(UUID().uuidString.prefix(8))", isDirectory: true)
-        try FileManager.default.createDirectory(at: staging, withIntermediateDirectories: true)
+        let staging = stagingRoot.appendingPathComponent("\(runID)-\(UUID().uuidString.prefix(8))", isDirectory: true)
+        try FileManager.default.createPrivateDirectory(at: staging)
         return staging
+    }
+
+    public func leftoverStagingDirectories() -> [URL] {
+        FileManager.default.subfolders(of: stagingRoot)
+    }
+
+    /// Beside the prefix, not in it: Alma reads the prefix, and the lock is keyed by bucket and
+    /// prefix so that every run delivering here meets it, whichever history it keeps.
+    public func runLock(staleAfter: TimeInterval) -> any RunLock {
+        S3RunLock(bucket: bucket, key: "\(prefix).patronload.lock", client: client, staleAfter: staleAfter)
     }
 
     func key(_ name: String) -> String { "\(prefix)/\(name)" }

@@ -10,8 +10,8 @@ enum PreflightReport {
         }
         func name(_ row: RowReference) throws -> String {
             guard let record = try record(row) else { return "\(scans[row.type].patronType.name) row \(row.ordinal + 1)" }
-            let institution = record.institutionalID.isEmpty ? "" : " (institutional ID \(record.institutionalID))"
-            return "\(scans[row.type].patronType.name) \(record.primaryID)\(institution)"
+            let institution = record.institutionalID.isEmpty ? "" : " (institutional ID \(UnwritableCharacter.visible(record.institutionalID)))"
+            return "\(scans[row.type].patronType.name) \(UnwritableCharacter.visible(record.primaryID))\(institution)"
         }
         func value(_ kind: IdentifierKind, of row: RowReference) throws -> String {
             guard let record = try record(row) else { return "?" }
@@ -31,7 +31,7 @@ enum PreflightReport {
                 reason = "its primary_id is also that of \(try name(other)), a different person (ignoring case, as Alma compares)"
             case .identifier(let kind, let otherKind, let other):
                 let article = otherKind == .primaryID ? "the primary_id" : "the \(otherKind.rawValue)"
-                reason = "its \(kind.rawValue) \(try value(kind, of: item.row)) is also \(article) of \(try name(other)); Alma would refuse it as already taken"
+                reason = "its \(kind.rawValue) \(UnwritableCharacter.visible(try value(kind, of: item.row))) is also \(article) of \(try name(other)); Alma would refuse it as already taken"
             }
             lines.append("\(try name(item.row)) left out: \(reason)")
         }

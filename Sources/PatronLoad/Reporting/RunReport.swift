@@ -11,11 +11,21 @@ public struct RunReport: Sendable, Equatable {
         self.summary = summary
         self.logLines = logLines
         let day = String(summary.runID.prefix(10))
-        let status = summary.outcome.succeeded ? "" : " FAILED"
+        let status = switch summary.outcome {
+        case .failed: " FAILED"
+        case .dryRun: " DRY RUN"
+        case .delivered, .connectionTested: ""
+        }
         self.subject = "\(workspace.uppercased()) Patronload file creation \(day)\(status)"
     }
 
-    public var summaryText: String {
+    /// The summary as the report (file, email) carries it: patrons named by their IDs.
+    public var summaryText: String { summaryText(namingPatrons: true) }
+
+    /// The summary; without `namingPatrons` it holds counts only, no primary_id or barcode: what
+    /// standard output (a container's log, kept and read more widely than the report) shows.
+    /// Institutional IDs of rejected rows stay: they are opaque numbers an operator needs.
+    public func summaryText(namingPatrons: Bool) -> String {
         var lines: [String] = []
         let s = summary
         lines.append("patronload run \(s.runID): \(Self.describe(s.outcome))")
@@ -33,15 +43,15 @@ public struct RunReport: Sendable, Equatable {
         }
         if s.preflightTotal > 0 {
             lines.append("")
-            lines.append("Pre-flight: \(s.preflightTotal) patron(s) left out of the files (Alma would reject or confuse them):")
-            lines += s.preflight.map { "  \($0)" }
-            if s.preflightTotal > s.preflight.count {
+            lines.append("Pre-flight: \(s.preflightTotal) patron(s) left out of the files (Alma would reject or confuse them)" + (namingPatrons ? ":" : "; the report names them, with their reasons"))
+            if namingPatrons { lines += s.preflight.map { "  \($0)" } }
+            if namingPatrons && s.preflightTotal > s.preflight.count {
                 lines.append("  … and \(s.preflightTotal - s.preflight.count) more")
             }
         }
         if let changes = s.changes {
             lines.append("")
-            lines += Self.changeLines(changes, previous: s.previousRunID, loadKind: s.loadKind)
+            lines += Self.changeLines(changes, previous: s.previousRunID, loadKind: s.loadKind, namingPatrons: namingPatrons)
         }
         if !s.zips.isEmpty {
             lines.append("")
@@ -51,8 +61,8 @@ public struct RunReport: Sendable, Equatable {
                 lines.append("  \(zip.fileName)  \(Self.bytes(zip.bytes))  \(files)  \(zip.users) users")
             }
         }
-        if let staging = s.stagingDirectory {
-            lines.append("Dry run: nothing was removed or delivered; the files are in \(staging)")
+        if s.outcome == .dryRun {
+            lines.append("Dry run: nothing was removed or delivered; " + (s.dryRunFiles.map { "the files are in \($0)" } ?? "the files were checked and removed (keep them with --dry-run-output)"))
         }
         if !s.removed.isEmpty {
             lines.append("Removed \(s.removed.count) old zip(s): \(s.removed.joined(separator: ", "))")
@@ -103,7 +113,7 @@ public struct RunReport: Sendable, Equatable {
         """
     }
 
-    static func changeLines(_ changes: [TypeChanges], previous: String?, loadKind: LoadKind) -> [String] {
+    static func changeLines(_ changes: [TypeChanges], previous: String?, loadKind: LoadKind, namingPatrons: Bool = true) -> [String] {
         var lines: [String] = []
         switch loadKind {
         case .full(let reason): lines.append("Load: full (\(reason))")
@@ -126,13 +136,13 @@ public struct RunReport: Sendable, Equatable {
             if !type.changedFields.isEmpty {
                 lines.append("  \(type.patronType) changed fields: " + type.changedFields.sorted { $0.value == $1.value ? $0.key < $1.key : $0.value > $1.value }.map { "\($0.key) \($0.value)" }.joined(separator: ", "))
             }
-            for (label, examples, total) in [("new", type.newExamples, type.new), ("changed", type.changedExamples, type.changed), ("gone", type.goneExamples, type.gone)] where !examples.isEmpty {
+            for (label, examples, total) in [("new", type.newExamples, type.new), ("changed", type.changedExamples, type.changed), ("gone", type.goneExamples, type.gone)] where namingPatrons && !examples.isEmpty {
                 lines.append("  \(type.patronType) \(label): \(examples.joined(separator: ", "))\(total > examples.count ? ", … (\(total - examples.count) more)" : "")")
             }
             if type.leaversExpired > 0 {
                 lines.append("  \(type.patronType) leavers written once more to expire: \(type.leaversExpired)")
             }
-            if !type.leaversNotFound.isEmpty {
+            if namingPatrons && !type.leaversNotFound.isEmpty {
                 lines.append("  \(type.patronType) leavers with no archived record (not expired, forgotten): \(type.leaversNotFound.prefix(10).joined(separator: ", "))")
             }
         }

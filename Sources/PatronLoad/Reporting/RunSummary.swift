@@ -26,6 +26,8 @@ public enum RunStage: String, Sendable, Equatable, Codable {
     case lock
     /// The safety stop: a patron type shrank too much since the last run.
     case safety
+    /// A signal (SIGTERM, SIGINT) stopped the run before delivery.
+    case stopped
 }
 
 /// Whether a run wrote every patron or only what changed, and why.
@@ -61,8 +63,8 @@ public struct RunSummary: Sendable, Equatable {
     public var zips: [BuiltZip] = []
     public var removed: [String] = []
     public var delivered: [DeliveredFile] = []
-    /// Where a dry run left its files.
-    public var stagingDirectory: String?
+    /// Where a dry run kept its checked zips (`--dry-run-output`); nil when it kept nothing.
+    public var dryRunFiles: String?
     /// Things the reader should know that did not fail the run (an email that could not be sent).
     public var warnings: [String] = []
     /// One line per patron the pre-flight left out, with the reason.

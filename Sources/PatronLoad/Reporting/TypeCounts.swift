@@ -17,6 +17,8 @@ public struct TypeCounts: Sendable, Equatable, Codable {
     public var unchangedNotWritten = 0
     /// Leavers written once more to expire.
     public var leaversWritten = 0
+    /// Values (not identifiers) that held characters XML cannot carry, written without them.
+    public var repairedValues = 0
     /// Institutional IDs of the first rejected rows, for the report (the log lists all of them).
     public var rejectedExamples: [String] = []
 

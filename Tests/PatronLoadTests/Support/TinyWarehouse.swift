@@ -47,6 +47,11 @@ final class TinyWarehouse {
         try connection.run("DELETE FROM \(table) WHERE KRB_NAME_UPPERCASE = ?", [.text(login)])
     }
 
+    /// Raw SQL, for values a Swift String cannot hold (bytes that are not UTF-8).
+    func execute(_ sql: String) throws {
+        try connection.execute(sql)
+    }
+
     /// Ten staff (S0…S9) and ten students (T0…T9).
     static func standard(in directory: TemporaryDirectory) throws -> TinyWarehouse {
         let warehouse = try TinyWarehouse(in: directory)
