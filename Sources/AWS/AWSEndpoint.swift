@@ -15,9 +15,8 @@ public struct AWSEndpoint: Sendable, Equatable {
     /// AWS_ENDPOINT_URL_<SERVICE>, then AWS_ENDPOINT_URL; AWS_REGION, then AWS_DEFAULT_REGION,
     /// then `fallbackRegion`.
     public static func from(environment: [String: String], service: String, fallbackRegion: String = "us-east-1") -> AWSEndpoint {
-        func value(_ name: String) -> String? { environment[name].flatMap { $0.isEmpty ? nil : $0 } }
-        let region = value("AWS_REGION") ?? value("AWS_DEFAULT_REGION") ?? fallbackRegion
-        let custom = value("AWS_ENDPOINT_URL_\(service.uppercased())") ?? value("AWS_ENDPOINT_URL")
+        let region = environment[.region] ?? environment[.defaultRegion] ?? fallbackRegion
+        let custom = AWSEnvironmentVariable.endpointURL(service: service).flatMap { environment[$0] } ?? environment[.endpointURL]
         return AWSEndpoint(region: region, custom: custom)
     }
 }

@@ -11,11 +11,11 @@ public struct EnvironmentCredentialProvider: CredentialProvider {
     }
 
     public func credentials() async throws -> AWSCredentials? {
-        guard let key = environment["AWS_ACCESS_KEY_ID"], !key.isEmpty else { return nil }
-        guard let secret = environment["AWS_SECRET_ACCESS_KEY"], !secret.isEmpty else {
+        guard let key = environment[.accessKeyID] else { return nil }
+        guard let secret = environment[.secretAccessKey] else {
             throw CredentialError("AWS_ACCESS_KEY_ID is set but AWS_SECRET_ACCESS_KEY is not")
         }
-        let token = environment["AWS_SESSION_TOKEN"].flatMap { $0.isEmpty ? nil : $0 }
+        let token = environment[.sessionToken]
         return AWSCredentials(accessKeyID: key, secretAccessKey: secret, sessionToken: token, source: "environment")
     }
 }
@@ -35,9 +35,9 @@ public struct ECSCredentialProvider: CredentialProvider {
 
     public func credentials() async throws -> AWSCredentials? {
         let url: String
-        if let relative = environment["AWS_CONTAINER_CREDENTIALS_RELATIVE_URI"], !relative.isEmpty {
+        if let relative = environment[.containerCredentialsRelativeURI] {
             url = host + relative
-        } else if let full = environment["AWS_CONTAINER_CREDENTIALS_FULL_URI"], !full.isEmpty {
+        } else if let full = environment[.containerCredentialsFullURI] {
             url = full
         } else {
             return nil
@@ -76,14 +76,14 @@ public struct ECSCredentialProvider: CredentialProvider {
     }
 
     private func authorizationToken() throws -> String? {
-        if let file = environment["AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE"], !file.isEmpty {
+        if let file = environment[.containerAuthorizationTokenFile] {
             do {
                 return try String(contentsOfFile: file, encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)
             } catch {
                 throw CredentialError("Cannot read AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE \(file)")
             }
         }
-        return environment["AWS_CONTAINER_AUTHORIZATION_TOKEN"].flatMap { $0.isEmpty ? nil : $0 }
+        return environment[.containerAuthorizationToken]
     }
 }
 
@@ -94,9 +94,9 @@ public struct SharedCredentialsFileProvider: CredentialProvider {
     let profile: String
 
     public init(environment: [String: String]) {
-        let home = environment["HOME"] ?? NSHomeDirectory()
-        path = environment["AWS_SHARED_CREDENTIALS_FILE"].flatMap { $0.isEmpty ? nil : $0 } ?? "\(home)/.aws/credentials"
-        profile = environment["AWS_PROFILE"].flatMap { $0.isEmpty ? nil : $0 } ?? "default"
+        let home = environment[.home] ?? NSHomeDirectory()
+        path = environment[.sharedCredentialsFile] ?? "\(home)/.aws/credentials"
+        profile = environment[.profile] ?? "default"
     }
 
     public func credentials() async throws -> AWSCredentials? {

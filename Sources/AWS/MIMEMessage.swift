@@ -39,7 +39,7 @@ public struct MIMEMessage: Sendable {
         var lines: [String] = [
             "From: \(from)",
             "To: \(to.joined(separator: ", "))",
-            "Subject: \(Self.encodeHeader(subject))",
+            "Subject: \(Self.encodeHeader(subject, after: "Subject: ".utf8.count))",
             "Date: \(Self.rfc2822(date))",
             "MIME-Version: 1.0",
             "Content-Type: multipart/mixed; boundary=\"\(mixed)\"",
@@ -69,21 +69,41 @@ public struct MIMEMessage: Sendable {
         var lines = ["Content-Type: \(contentType)", "Content-Transfer-Encoding: base64"]
         if let disposition { lines.append("Content-Disposition: \(disposition)") }
         lines.append("")
-        let encoded = Data(bytes).base64EncodedString()
-        var index = encoded.startIndex
-        while index < encoded.endIndex {
-            let end = encoded.index(index, offsetBy: 76, limitedBy: encoded.endIndex) ?? encoded.endIndex
-            lines.append(String(encoded[index..<end]))
-            index = end
-        }
+        // RFC 2045 keeps base64 lines to 76 characters, each ending in CRLF.
+        let encoded = Data(bytes).base64EncodedString(options: [.lineLength76Characters, .endLineWithCarriageReturn, .endLineWithLineFeed])
+        if !encoded.isEmpty { lines.append(encoded) }
         lines.append("")
         return lines
     }
 
-    /// RFC 2047 for a subject that is not plain ASCII.
-    static func encodeHeader(_ value: String) -> String {
+    /// The longest an encoded word may be, and a header line holding one (RFC 2047 section 2).
+    static let maximumEncodedWord = 75
+    static let maximumEncodedLine = 76
+
+    /// RFC 2047 for a header that is not plain ASCII: as many `=?UTF-8?B?…?=` words as it takes to
+    /// keep each word to 75 characters and each line to 76 (the first line also holds the field
+    /// name, `after` characters), folded with CRLF and a space. Words end on a whole character, so
+    /// no word holds part of a multi-byte sequence (RFC 2047 section 5 forbids it).
+    static func encodeHeader(_ value: String, after prefixLength: Int = 0) -> String {
         guard value.utf8.contains(where: { $0 >= 0x80 || $0 < 0x20 }) else { return value }
-        return "=?UTF-8?B?\(Data(value.utf8).base64EncodedString())?="
+        let wrapper = "=?UTF-8?B??=".utf8.count
+        // Base64 turns 3 bytes into 4 characters: the bytes a word of `room` characters holds.
+        func capacity(_ room: Int) -> Int { max(4, (room - wrapper) / 4 * 3) }
+        var words: [String] = []
+        var chunk: [UInt8] = []
+        var limit = capacity(min(maximumEncodedWord, maximumEncodedLine - prefixLength))
+        for scalar in value.unicodeScalars {
+            let bytes = Array(String(scalar).utf8)
+            if !chunk.isEmpty && chunk.count + bytes.count > limit {
+                words.append("=?UTF-8?B?\(Data(chunk).base64EncodedString())?=")
+                chunk = []
+                // Later lines start with the folding space.
+                limit = capacity(maximumEncodedLine - 1)
+            }
+            chunk += bytes
+        }
+        words.append("=?UTF-8?B?\(Data(chunk).base64EncodedString())?=")
+        return words.joined(separator: "\r\n ")
     }
 
     static func rfc2822(_ date: Date) -> String {

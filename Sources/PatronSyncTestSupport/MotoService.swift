@@ -75,4 +75,21 @@ public enum MIMEParts {
         }
         return parts
     }
+
+    /// A header's RFC 2047 `=?UTF-8?B?…?=` words, each decoded on its own (nil when one is not
+    /// whole UTF-8, as a word cut inside a character would be), and the value they spell.
+    public static func decodeHeader(_ value: String) -> (words: [String], text: String)? {
+        let unfolded = value.replacingOccurrences(of: "\r\n ", with: " ")
+        var words: [String] = []
+        var text = ""
+        for token in unfolded.split(separator: " ", omittingEmptySubsequences: false) {
+            guard token.hasPrefix("=?UTF-8?B?"), token.hasSuffix("?=") else { return nil }
+            words.append(String(token))
+            let payload = token.dropFirst("=?UTF-8?B?".count).dropLast(2)
+            guard let data = Data(base64Encoded: String(payload)), let decoded = String(validating: data, as: UTF8.self) else { return nil }
+            // Whitespace between adjacent encoded words is not part of the text (RFC 2047 section 6.2).
+            text += decoded
+        }
+        return (words, text)
+    }
 }

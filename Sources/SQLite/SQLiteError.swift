@@ -22,6 +22,10 @@ public struct SQLiteError: Error, CustomStringConvertible, Sendable, Equatable {
     /// SQLITE_BUSY or SQLITE_LOCKED: another connection holds the lock.
     public var isBusy: Bool { code & 0xFF == SQLITE_BUSY || code & 0xFF == SQLITE_LOCKED }
 
+    /// SQLITE_NOTADB and SQLITE_CANTOPEN, for callers that do not import the C module.
+    public static let notADatabase = SQLITE_NOTADB
+    public static let cannotOpen = SQLITE_CANTOPEN
+
     /// A UNIQUE or PRIMARY KEY constraint was violated.
     public var isConstraintViolation: Bool { code & 0xFF == SQLITE_CONSTRAINT }
 

@@ -9,8 +9,13 @@ public final class SQLiteStatement {
     init(connection: SQLiteConnection, sql: String) throws(SQLiteError) {
         var statement: OpaquePointer?
         let code = sqlite3_prepare_v2(connection.handle, sql, -1, &statement, nil)
-        guard code == SQLITE_OK, let statement else {
+        guard code == SQLITE_OK else {
             throw SQLiteError(code: code, connection: connection.handle)
+        }
+        // SQLite answers SQL without a statement (empty, or only comments) with success and no
+        // statement; its own message for that is "not an error".
+        guard let statement else {
+            throw SQLiteError(code: SQLITE_MISUSE, message: "the SQL holds no statement (it is empty or only comments)")
         }
         self.handle = statement
         self.connection = connection

@@ -16,8 +16,12 @@ struct PatronLoadCommand: AsyncParsableCommand {
         the zips, removes the old zips from the destination, delivers the new ones and writes \
         the run's report.
 
-        Flags override environment variables:
-        \(EnvironmentVariable.allCases.map { "  \($0.rawValue.padding(toLength: 34, withPad: " ", startingAt: 0)) \($0.help)" }.joined(separator: "\n"))
+        Environment variables (a flag overrides its variable):
+        \(helpTable(EnvironmentVariable.allCases.map { ($0.rawValue, $0.help) }))
+
+        AWS, for S3 delivery and SES email, read as the AWS CLI reads them (credentials: the keys, \
+        else the ECS task role, else the credentials file):
+        \(helpTable(EnvironmentVariable.aws))
 
         Exit codes:
         \(ExitStatus.allCases.map { "  \(String($0.rawValue).padding(toLength: 4, withPad: " ", startingAt: 0)) \($0.help)" }.joined(separator: "\n"))
@@ -164,6 +168,12 @@ struct PatronLoadCommand: AsyncParsableCommand {
             printError("patronload: \(message)")
             throw ExitCode(ExitStatus(stage: stage).rawValue)
         }
+    }
+
+    /// Names and meanings in two aligned columns.
+    private static func helpTable(_ rows: [(name: String, help: String)]) -> String {
+        let width = max(34, rows.map(\.name.count).max() ?? 0)
+        return rows.map { "  \($0.name.padding(toLength: width, withPad: " ", startingAt: 0)) \($0.help)" }.joined(separator: "\n")
     }
 
     private func printError(_ text: String) {

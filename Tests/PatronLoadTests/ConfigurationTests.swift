@@ -67,7 +67,7 @@ import AWS
         #expect {
             try LoadedProfile.load(from: file)
         } throws: { error in
-            "\(error)".contains("missing primaryIDSuffix")
+            "\(error)".contains("primaryIDSuffix: is missing")
         }
     }
 

@@ -2,6 +2,8 @@ import PatronSyncTestSupport
 import DemoWarehouse
 import Foundation
 import Testing
+import AWS
+@testable import PatronLoad
 
 /// The `patronload` executable as an operator meets it: flags, exit codes, the one line on
 /// standard error when something is wrong.
@@ -11,6 +13,26 @@ import Testing
         #expect(result.status == 0)
         for text in ["--database-connection-test", "--dry-run", "DATA_WAREHOUSE_URL", "DATA_WAREHOUSE_SID", "ORACLE_LIB_DIR", "WORKSPACE", "LOG_LEVEL", "Exit codes"] {
             #expect(result.stdout.contains(text), "--help lacks \(text)")
+        }
+    }
+
+    /// `--help` names every variable the run reads: patronload's own table, the AWS clients' table,
+    /// and any variable a source file reads by a literal name.
+    @Test func helpNamesEveryEnvironmentVariableTheRunReads() throws {
+        let help = try Executable.run("patronload", ["--help"]).stdout
+        var names = EnvironmentVariable.allCases.map(\.rawValue) + AWSEnvironmentVariable.allCases.map(\.rawValue)
+        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        let read = try Regex(#"environment\[\s*"([A-Z][A-Z0-9_]*)"\s*\]"#)
+        for folder in ["Sources/AWS", "Sources/PatronLoad", "Sources/patronload"] {
+            let url = root.appendingPathComponent(folder)
+            for case let file as String in FileManager.default.enumerator(atPath: url.path)! where file.hasSuffix(".swift") {
+                let text = try String(contentsOf: url.appendingPathComponent(file), encoding: .utf8)
+                names += text.matches(of: read).compactMap { $0.output[1].substring.map(String.init) }
+            }
+        }
+        #expect(names.contains("AWS_ENDPOINT_URL_S3") && names.contains("AWS_CONTAINER_CREDENTIALS_RELATIVE_URI") && names.contains("LD_LIBRARY_PATH"))
+        for name in Set(names) {
+            #expect(help.range(of: "\\b\(name)\\b", options: .regularExpression) != nil, "--help does not name \(name)")
         }
     }
 

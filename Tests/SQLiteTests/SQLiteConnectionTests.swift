@@ -57,6 +57,14 @@ import Testing
         #expect(duplicate?.isConstraintViolation == true)
     }
 
+    @Test(arguments: ["", " \n ", "-- a comment", "/* a comment */;"])
+    func sqlWithoutAStatementSaysSo(_ sql: String) throws {
+        let (db, path) = try database()
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        let error = #expect(throws: SQLiteError.self) { try db.prepare(sql) }
+        #expect(error?.message == "the SQL holds no statement (it is empty or only comments)")
+    }
+
     @Test func aFailedTransactionRollsBack() throws {
         let (db, path) = try database()
         defer { try? FileManager.default.removeItem(atPath: path) }

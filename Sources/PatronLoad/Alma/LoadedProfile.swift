@@ -24,18 +24,14 @@ public struct LoadedProfile: Sendable, Equatable {
         }
         let profile: PatronProfile
         do {
-            profile = try JSONDecoder().decode(PatronProfile.self, from: data)
-        } catch let error as DecodingError {
-            throw .invalid(file: url.path, reason: Self.explain(error))
+            profile = try ProfileDecoding.decode(data)
         } catch {
             throw .invalid(file: url.path, reason: "\(error)")
         }
-        guard !profile.patronTypes.isEmpty else {
-            throw .invalid(file: url.path, reason: "patronTypes is empty")
-        }
-        let names = profile.patronTypes.map(\.name)
-        guard Set(names).count == names.count, names.allSatisfy({ PatronTypeName.isValid($0) }) else {
-            throw .invalid(file: url.path, reason: "patron type names must be unique and use only letters, digits, - and _")
+        // Refused before the run starts: such a profile would write files Alma mis-reads.
+        let problems = ProfileRules.problems(in: profile)
+        guard problems.isEmpty else {
+            throw .invalid(file: url.path, reason: problems.map(\.description).joined(separator: "; "))
         }
         var lookups: [String: DepartmentLookup] = [:]
         let folder = url.deletingLastPathComponent()
@@ -58,23 +54,6 @@ public struct LoadedProfile: Sendable, Equatable {
             throw .unreadable(file: "profiles/reference.json", reason: "the bundled profile is missing from this installation")
         }
         return try load(from: url)
-    }
-
-    private static func explain(_ error: DecodingError) -> String {
-        func path(_ context: DecodingError.Context) -> String {
-            context.codingPath.map { $0.intValue.map(String.init) ?? $0.stringValue }.joined(separator: ".")
-        }
-        switch error {
-        case .keyNotFound(let key, let context):
-            let at = path(context)
-            return "missing \(at.isEmpty ? "" : at + ".")\(key.stringValue)"
-        case .typeMismatch(_, let context), .valueNotFound(_, let context):
-            return "\(path(context)): \(context.debugDescription)"
-        case .dataCorrupted(let context):
-            return "\(path(context).isEmpty ? "JSON" : path(context)): \(context.debugDescription)"
-        @unknown default:
-            return "\(error)"
-        }
     }
 }
 

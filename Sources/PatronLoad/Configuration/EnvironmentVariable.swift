@@ -1,5 +1,7 @@
-/// Every environment variable patronload reads, with what it means. `--help` prints this table,
-/// and `LoadConfiguration.resolve` is the only reader.
+import AWS
+
+/// Every environment variable patronload reads, with what it means. `--help` prints this table
+/// and `aws`, and `LoadConfiguration.resolve` is the only reader.
 public enum EnvironmentVariable: String, CaseIterable, Sendable {
     case warehouseURL = "DATA_WAREHOUSE_URL"
     case warehouseUser = "DATA_WAREHOUSE_USER"
@@ -57,5 +59,10 @@ public enum EnvironmentVariable: String, CaseIterable, Sendable {
         case .lockFile: "an extra run lock file, taken only without history (the destination's lock is always taken)"
         case .lockStaleHours: "S3 run lock taken over after (12)"
         }
+    }
+
+    /// The AWS clients' variables (endpoints, region, credentials), which `resolve` hands to them.
+    public static var aws: [(name: String, help: String)] {
+        AWSEnvironmentVariable.allCases.map { ($0.rawValue, $0.help) }
     }
 }

@@ -18,6 +18,8 @@ public protocol HistoryStore: Sendable {
 /// `<folder>/manifest.bin.gz` and `<folder>/archive/<run>/<zip>`.
 public struct LocalHistoryStore: HistoryStore {
     public let directory: URL
+    /// Copies a file into the history; a test puts a failing one here to play a full disk.
+    var copy: @Sendable (_ from: String, _ to: String) throws -> Void = { try FileManager.default.copyItem(atPath: $0, toPath: $1) }
 
     public init(directory: URL) {
         self.directory = directory
@@ -34,22 +36,36 @@ public struct LocalHistoryStore: HistoryStore {
     }
 
     public func storeManifest(from path: String) async throws {
-        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         let temporary = directory.appendingPathComponent(".manifest.bin.gz.partial")
-        try? FileManager.default.removeItem(at: temporary)
-        try FileManager.default.copyItem(atPath: path, toPath: temporary.path)
+        do {
+            try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+            try? FileManager.default.removeItem(at: temporary)
+            try copy(path, temporary.path)
+        } catch {
+            // A half-written copy is of no use to any run, and it takes the space a retry needs.
+            try? FileManager.default.removeItem(at: temporary)
+            throw HistoryError.notStored(location: manifest.path, reason: FileFailure.reason(error))
+        }
         if rename(temporary.path, manifest.path) != 0 {
-            throw HistoryError.notStored(location: manifest.path, reason: String(cString: strerror(errno)))
+            let code = errno
+            try? FileManager.default.removeItem(at: temporary)
+            throw HistoryError.notStored(location: manifest.path, reason: FileFailure.reason(errno: code))
         }
     }
 
     public func archive(_ zips: [BuiltZip], runID: String) async throws {
         let folder = directory.appendingPathComponent("archive/\(runID)")
-        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
-        for zip in zips {
-            let target = folder.appendingPathComponent(zip.fileName)
-            try? FileManager.default.removeItem(at: target)
-            try FileManager.default.copyItem(atPath: zip.path, toPath: target.path)
+        var target = folder
+        do {
+            try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+            for zip in zips {
+                target = folder.appendingPathComponent(zip.fileName)
+                try? FileManager.default.removeItem(at: target)
+                try copy(zip.path, target.path)
+            }
+        } catch {
+            if target != folder { try? FileManager.default.removeItem(at: target) }
+            throw HistoryError.notStored(location: folder.path, reason: FileFailure.reason(error))
         }
     }
 

@@ -62,14 +62,20 @@ public struct LocalRunLock: RunLock {
     public var description: String { path }
 
     public func acquire(_ holder: LockHolder) async throws -> any HeldRunLock {
-        try? FileManager.default.createDirectory(atPath: (path as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
+        // A folder that cannot be created would otherwise surface as a lock file that does not exist.
+        let folder = (path as NSString).deletingLastPathComponent
+        do {
+            try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        } catch {
+            throw RunLockError.unusable(location: path, reason: "cannot create the folder \(folder): \(FileFailure.reason(error))")
+        }
         let descriptor = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0o644)
-        guard descriptor >= 0 else { throw RunLockError.unusable(location: path, reason: String(cString: strerror(errno))) }
+        guard descriptor >= 0 else { throw RunLockError.unusable(location: path, reason: FileFailure.reason(errno: errno)) }
         guard flock(descriptor, LOCK_EX | LOCK_NB) == 0 else {
             let reason = errno
             let current = (try? String(contentsOfFile: path, encoding: .utf8)).flatMap { try? JSONDecoder.iso.decode(LockHolder.self, from: Data($0.utf8)) }
             close(descriptor)
-            guard reason == EWOULDBLOCK else { throw RunLockError.unusable(location: path, reason: String(cString: strerror(reason))) }
+            guard reason == EWOULDBLOCK else { throw RunLockError.unusable(location: path, reason: FileFailure.reason(errno: reason)) }
             throw RunLockError.held(location: path, holder: current?.line ?? "holder unknown",
                                     hint: "It is released when that run ends; wait for it, or stop it if it hangs.")
         }

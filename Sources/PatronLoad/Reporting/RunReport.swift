@@ -36,6 +36,9 @@ public struct RunReport: Sendable, Equatable {
         if !s.types.isEmpty {
             lines.append("")
             lines.append(Self.table(s.types))
+            if s.types.contains(where: { $0.skippedAsEarlierType > 0 }) {
+                lines.append(Self.skippedAsEarlierTypeNote)
+            }
             for counts in s.types where counts.rejected > 0 {
                 let more = counts.rejected > counts.rejectedExamples.count ? " (and \(counts.rejected - counts.rejectedExamples.count) more in the log)" : ""
                 lines.append("Rejected \(counts.patronType) rows (institutional ID): \(counts.rejectedExamples.joined(separator: ", "))\(more)")
@@ -148,6 +151,12 @@ public struct RunReport: Sendable, Equatable {
         }
         return lines
     }
+
+    /// What the column counts, `FeedAnalysis` step 2: the row of the same person that is written
+    /// is usually of an earlier type, but is of a later one when the earlier row broke a rule.
+    static let skippedAsEarlierTypeNote = "Skipped (earlier type): rows not written because the same person (same primary_id ignoring case, "
+        + "same institutional ID) is written from another type's row: usually an earlier type's (a student employee is written as staff); "
+        + "when the pre-flight left the earlier type's row out, the later type's row is written and the earlier one is counted here."
 
     static func describe(_ outcome: RunOutcome) -> String {
         switch outcome {

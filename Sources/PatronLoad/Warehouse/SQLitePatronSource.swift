@@ -33,15 +33,35 @@ public struct SQLitePatronSource: PatronSource {
     }
 
     private func open() throws(WarehouseError) -> SQLiteConnection {
-        guard FileManager.default.fileExists(atPath: path) else {
+        var isFolder: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: path, isDirectory: &isFolder) else {
             throw WarehouseError(.notFound, "The SQLite warehouse \(path) does not exist; check DATA_WAREHOUSE_URL (create a demo one with `make demo-warehouse`)")
+        }
+        // SQLite opens a folder and then calls each read a "disk I/O error".
+        guard !isFolder.boolValue else {
+            throw WarehouseError(.invalidConfiguration, "The SQLite warehouse \(path) is a folder, not a database file; check DATA_WAREHOUSE_URL (sqlite:PATH names the file)")
         }
         do {
             let connection = try SQLiteConnection(path: path, mode: .readOnly)
             connection.setBusyTimeout(milliseconds: 5_000)
+            // SQLite reads the file's header only at the first query; read it now, so that a file
+            // that is not a database is not reported as a problem of the profile's query.
+            _ = try connection.rows("PRAGMA schema_version")
             return connection
         } catch {
-            throw WarehouseError(.unreachable, "Cannot open the SQLite warehouse \(path): \(error.message)", code: String(error.code))
+            throw Self.openFailure(error, path: path)
+        }
+    }
+
+    /// What a failure to open or first read the file means, in the operator's terms.
+    static func openFailure(_ error: SQLiteError, path: String) -> WarehouseError {
+        switch error.code & 0xFF {
+        case SQLiteError.notADatabase:
+            WarehouseError(.invalidConfiguration, "The file \(path) is not an SQLite database (or is encrypted); check DATA_WAREHOUSE_URL", code: String(error.code))
+        case SQLiteError.cannotOpen:
+            WarehouseError(.unreachable, "Cannot open the SQLite warehouse \(path): \(error.message); check that the user running patronload may read it", code: String(error.code))
+        default:
+            WarehouseError(.unreachable, "Cannot open the SQLite warehouse \(path): \(error.message)", code: String(error.code))
         }
     }
 }
