@@ -138,7 +138,7 @@ struct PatronLoadCommand: AsyncParsableCommand {
         }
 
         let stop = StopRequest()
-        let job = LoadJob(configuration: configuration, runLog: runLog, logger: logger, stop: stop)
+        let job = LoadJob.build(configuration, runLog: runLog, logger: logger, stop: stop)
         // ECS, Kubernetes and systemd stop a task with SIGTERM, a person with Ctrl-C (SIGINT): the
         // run stops at its next safe point, cleans up and reports. A second signal stops at once,
         // removing the staging folder first; the kernel releases the local locks.

@@ -37,11 +37,7 @@ import Testing
     static func run(_ types: [(String, [Row])], preflight: PatronProfile.Preflight? = nil) throws -> (FeedDecisions, [String]) {
         let directory = TemporaryDirectory()
         let scans = try scans(types, preflight: preflight, in: directory)
-        let readers = try scans.map { try RecordFileReader(path: $0.recordsPath) }
-        let decisions = try FeedAnalysis.decide(scans) { row, kind in
-            let record = PatronRecord(serialized: try readers[row.type].line(at: scans[row.type].entries[row.ordinal].offset))!
-            return kind == .primaryID ? record.primaryID : kind == .institutionalID ? record.institutionalID : record.barcode
-        }
+        let decisions = try Preflight.decide(scans)
         return (decisions, try PreflightReport.lines(decisions.leftOut, scans: scans))
     }
 

@@ -37,7 +37,7 @@ import Testing
 
     static func run(_ configuration: LoadConfiguration) async -> (RunSummary, RunLog) {
         let runLog = RunLog()
-        let job = LoadJob(configuration: configuration, runLog: runLog, logger: Fixtures.logger(runLog))
+        let job = LoadJob.build(configuration, runLog: runLog, logger: Fixtures.logger(runLog))
         return (await job.run(), runLog)
     }
 

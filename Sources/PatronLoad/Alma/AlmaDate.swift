@@ -55,6 +55,13 @@ public struct AlmaDate: Sendable, Hashable, Comparable, CustomStringConvertible 
         AlmaDate(daysSinceEpoch: daysSinceEpoch + days)
     }
 
+    /// `YYYY-MM-DD`, or nil when it is not a date.
+    public init?(isoDay text: String) {
+        let parts = text.split(separator: "-").compactMap { Int($0) }
+        guard parts.count == 3, (1...12).contains(parts[1]), parts[2] >= 1, parts[2] <= AlmaDate.daysIn(month: parts[1], year: parts[0]) else { return nil }
+        self.init(year: parts[0], month: parts[1], day: parts[2])
+    }
+
     public static func daysIn(month: Int, year: Int) -> Int {
         switch month {
         case 2: isLeap(year) ? 29 : 28

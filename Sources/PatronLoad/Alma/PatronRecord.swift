@@ -111,6 +111,38 @@ extension PatronRecord {
     init?(serialized line: ArraySlice<UInt8>) {
         var fields: [String] = []
         fields.reserveCapacity(21)
+        Self.forEachField(of: line) { _, bytes in
+            fields.append(String(decoding: bytes, as: UTF8.self))
+            return true
+        }
+        guard fields.count == 21 else { return nil }
+        func optional(_ value: String) -> String? { value == "\u{0}" ? nil : value }
+        primaryID = fields[0]; institutionalID = fields[1]; barcode = fields[2]
+        firstName = fields[3]; middleName = fields[4]; lastName = fields[5]
+        preferredFirstName = fields[6]; preferredMiddleName = fields[7]; preferredLastName = fields[8]
+        email = fields[9]
+        userGroup = CodeValue(fields[10], desc: optional(fields[11]))
+        line1 = fields[12]; line2 = fields[13]; line3 = fields[14]; city = fields[15]; stateProvince = fields[16]; postalCode = fields[17]
+        statistic = fields[18] == "\u{0}" ? nil : CodeValue(fields[18], desc: optional(fields[19]))
+        phones = fields[20].isEmpty ? [] : fields[20].split(separator: "\u{1D}").map { Phone(number: String($0.dropFirst()), isPreferred: $0.first == "P") }
+    }
+
+    /// One identifier of a serialized line, unescaped, without decoding the rest.
+    static func identifier(_ kind: IdentifierKind, ofSerialized line: ArraySlice<UInt8>) -> String {
+        let wanted = switch kind { case .primaryID: 0; case .institutionalID: 1; case .barcode: 2 }
+        var value = ""
+        forEachField(of: line) { index, bytes in
+            guard index == wanted else { return true }
+            value = String(decoding: bytes, as: UTF8.self)
+            return false
+        }
+        return value
+    }
+
+    /// Calls `body` with each field's index and unescaped bytes, in order, until it returns
+    /// false. Tabs inside values are escaped (`\\t`), so a raw tab always ends a field.
+    private static func forEachField(of line: ArraySlice<UInt8>, _ body: (Int, [UInt8]) -> Bool) {
+        var index = 0
         var current: [UInt8] = []
         var escaping = false
         for byte in line {
@@ -125,28 +157,13 @@ extension PatronRecord {
             } else if byte == 0x5C {
                 escaping = true
             } else if byte == 0x09 {
-                fields.append(String(decoding: current, as: UTF8.self))
+                guard body(index, current) else { return }
+                index += 1
                 current.removeAll(keepingCapacity: true)
             } else {
                 current.append(byte)
             }
         }
-        fields.append(String(decoding: current, as: UTF8.self))
-        guard fields.count == 21 else { return nil }
-        func optional(_ value: String) -> String? { value == "\u{0}" ? nil : value }
-        primaryID = fields[0]; institutionalID = fields[1]; barcode = fields[2]
-        firstName = fields[3]; middleName = fields[4]; lastName = fields[5]
-        preferredFirstName = fields[6]; preferredMiddleName = fields[7]; preferredLastName = fields[8]
-        email = fields[9]
-        userGroup = CodeValue(fields[10], desc: optional(fields[11]))
-        line1 = fields[12]; line2 = fields[13]; line3 = fields[14]; city = fields[15]; stateProvince = fields[16]; postalCode = fields[17]
-        statistic = fields[18] == "\u{0}" ? nil : CodeValue(fields[18], desc: optional(fields[19]))
-        phones = fields[20].isEmpty ? [] : fields[20].split(separator: "\u{1D}").map { Phone(number: String($0.dropFirst()), isPreferred: $0.first == "P") }
-    }
-
-    /// The primary_id of a serialized line, without reading the rest.
-    static func primaryID(ofSerialized line: ArraySlice<UInt8>) -> String {
-        let end = line.firstIndex(of: 0x09) ?? line.endIndex
-        return PatronRecord(serialized: line[line.startIndex..<end] + [UInt8](repeating: 0x09, count: 20))?.primaryID ?? ""
+        _ = body(index, current)
     }
 }

@@ -46,10 +46,6 @@ public struct ChangeSet: Sendable {
     public var statuses: [[ChangeStatus]]
     public var gone: [GoneEntry]
     public var previous: ManifestHeader?
-
-    public func changes(for type: String) -> TypeChanges? {
-        types.first { $0.patronType == type }
-    }
 }
 
 /// Compares today's feed with the last run's manifest in one merge over both, ordered by the

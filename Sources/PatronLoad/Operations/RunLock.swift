@@ -143,8 +143,7 @@ public struct S3RunLock: RunLock {
                 }
                 // A lock that cannot be read is held, not stale: only a known age lets a run take it over.
                 let current = try? JSONDecoder.iso.decode(LockHolder.self, from: Data(bytes))
-                let age = current.map { holder.since.timeIntervalSince($0.since) } ?? 0
-                guard attempt == 1, age > staleAfter else {
+                guard attempt == 1, RunPolicy(lockStaleAfter: staleAfter).lockIsStale(since: current?.since, now: holder.since) else {
                     throw RunLockError.held(location: description, holder: current?.line ?? "holder unknown",
                                             hint: "A lock older than \(Int(staleAfter / 3600)) hours is taken over; if no run is going on, delete the object.")
                 }

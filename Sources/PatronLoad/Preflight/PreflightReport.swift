@@ -6,7 +6,7 @@ enum PreflightReport {
     static func lines<S: Sequence>(_ leftOut: S, scans: [ScannedType]) throws -> [String] where S.Element == LeftOut {
         let readers = try scans.map { try RecordFileReader(path: $0.recordsPath) }
         func record(_ row: RowReference) throws -> PatronRecord? {
-            PatronRecord(serialized: try readers[row.type].line(at: scans[row.type].entries[row.ordinal].offset))
+            try readers[row.type].record(at: scans[row.type].entries[row.ordinal].offset)
         }
         func name(_ row: RowReference) throws -> String {
             guard let record = try record(row) else { return "\(scans[row.type].patronType.name) row \(row.ordinal + 1)" }
@@ -14,12 +14,7 @@ enum PreflightReport {
             return "\(scans[row.type].patronType.name) \(UnwritableCharacter.visible(record.primaryID))\(institution)"
         }
         func value(_ kind: IdentifierKind, of row: RowReference) throws -> String {
-            guard let record = try record(row) else { return "?" }
-            switch kind {
-            case .primaryID: return record.primaryID
-            case .institutionalID: return record.institutionalID
-            case .barcode: return record.barcode
-            }
+            try readers[row.type].identifier(kind, at: scans[row.type].entries[row.ordinal].offset)
         }
         var lines: [String] = []
         for item in leftOut {

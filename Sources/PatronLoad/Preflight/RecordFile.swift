@@ -74,9 +74,19 @@ final class RecordFileReader {
         }
     }
 
+    /// The record whose line starts at `offset` (random access: keep a separate reader for it).
+    func record(at offset: UInt64) throws -> PatronRecord? {
+        PatronRecord(serialized: try line(at: offset))
+    }
+
+    /// One identifier of the record at `offset`, without decoding the rest of its line.
+    func identifier(_ kind: IdentifierKind, at offset: UInt64) throws -> String {
+        PatronRecord.identifier(kind, ofSerialized: try line(at: offset))
+    }
+
     /// The line that starts at `offset` (random access; does not disturb `nextLine`'s position
     /// when used on a separate reader).
-    func line(at offset: UInt64) throws -> ArraySlice<UInt8> {
+    private func line(at offset: UInt64) throws -> ArraySlice<UInt8> {
         try handle.seek(toOffset: offset)
         var bytes: [UInt8] = []
         while true {

@@ -1,0 +1,93 @@
+import Foundation
+import Logging
+
+/// Where a run builds its files, and the promise that the patron records in them never outlive
+/// the run: a real run stages beside its destination (the final move is a rename); a dry run in
+/// a private temp folder, so that it leaves nothing where Alma reads and needs no lock.
+struct StagingArea {
+    var destination: any Destination
+    var dryRun: Bool
+    var runID: String
+    var stop: StopRequest
+    var logger: Logger
+
+    /// Creates the run's folder (readable by its owner only) and its `work` folder for records.
+    func create() throws(RunFailure) -> URL {
+        do {
+            let staging: URL
+            if dryRun {
+                staging = FileManager.default.temporaryDirectory.appendingPathComponent("patronload-dry-run-\(runID)-\(UUID().uuidString.prefix(8))", isDirectory: true)
+                try FileManager.default.createPrivateDirectory(at: staging)
+            } else {
+                staging = try destination.stagingDirectory(runID: runID)
+            }
+            stop.register(staging)
+            try FileManager.default.createPrivateDirectory(at: Self.work(in: staging))
+            return staging
+        } catch {
+            throw .packaging(PackagingError.io(path: destination.description, reason: "cannot create a staging folder: \(error.localizedDescription)"))
+        }
+    }
+
+    static func work(in staging: URL) -> URL {
+        staging.appendingPathComponent("work", isDirectory: true)
+    }
+
+    /// Removes the run's folder; a warning for the report when it cannot.
+    func remove(_ staging: URL) -> String? {
+        defer { stop.unregister(staging) }
+        do {
+            try FileManager.default.removeItem(at: staging)
+            return nil
+        } catch {
+            let warning = "cannot remove the staging folder \(staging.path): \(error.localizedDescription); it holds patron records, remove it by hand"
+            logger.error("\(warning)")
+            return warning
+        }
+    }
+
+    /// Removes the staging folders that runs killed before they could clean up left behind, with
+    /// patron records in them. Only under the destination's lock, so none belongs to a live run.
+    /// Returns the report's lines.
+    func removeLeftovers() -> [String] {
+        let leftovers = destination.leftoverStagingDirectories()
+        guard !leftovers.isEmpty else { return [] }
+        var lines: [String] = []
+        var removed: [String] = []
+        for folder in leftovers {
+            do {
+                try FileManager.default.removeItem(at: folder)
+                removed.append(folder.lastPathComponent)
+            } catch {
+                let warning = "cannot remove the staging folder \(folder.path) that an earlier run left behind: \(error.localizedDescription); it may hold patron records, remove it by hand"
+                lines.append(warning)
+                logger.error("\(warning)")
+            }
+        }
+        if !removed.isEmpty {
+            let note = "removed \(removed.count) staging folder(s) that stopped runs left behind (\(removed.joined(separator: ", "))), with the patron records in them"
+            lines.append(note)
+            logger.notice("\(note)")
+        }
+        return lines
+    }
+
+    /// A dry run's checked zips, moved to the folder the operator asked for (never where Alma
+    /// reads); returns them at their new paths.
+    static func keep(_ zips: [BuiltZip], in folder: String) throws(RunFailure) -> [BuiltZip] {
+        let target = URL(fileURLWithPath: folder, isDirectory: true)
+        do {
+            try FileManager.default.createPrivateDirectory(at: target)
+            return try zips.map { zip in
+                var kept = zip
+                let path = target.appendingPathComponent(zip.fileName).path
+                try? FileManager.default.removeItem(atPath: path)
+                try FileManager.default.moveItem(atPath: zip.path, toPath: path)
+                kept.path = path
+                return kept
+            }
+        } catch {
+            throw .packaging(.io(path: folder, reason: "cannot keep the dry run's files: \(error.localizedDescription)"))
+        }
+    }
+}

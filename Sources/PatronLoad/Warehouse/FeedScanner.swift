@@ -1,0 +1,88 @@
+import Foundation
+import Logging
+
+/// Reads every patron type at once: rows → `PatronRecord`s in a record file per type, and the
+/// hashes the pre-flight and the comparison need. Rows without a login are rejected here; rows
+/// whose identifiers XML would change, or that break the profile's rules, are marked for the
+/// pre-flight to leave out.
+struct FeedScanner {
+    var source: any PatronSource
+    var profile: LoadedProfile
+    var stop: StopRequest
+    var logger: Logger
+
+    func scan(into work: URL) async throws(RunFailure) -> [ScannedType] {
+        let types = profile.profile.patronTypes
+        do {
+            return try await withThrowingTaskGroup(of: ScannedType.self) { group in
+                for (index, type) in types.enumerated() {
+                    group.addTask { try await scan(type, index: index, into: work) }
+                }
+                var results: [ScannedType] = []
+                for try await scanned in group { results.append(scanned) }
+                return results.sorted { $0.typeIndex < $1.typeIndex }
+            }
+        } catch let failure as RunFailure {
+            throw failure
+        } catch {
+            throw .packaging(.io(path: work.path, reason: "\(error)"))
+        }
+    }
+
+    private func scan(_ type: PatronProfile.PatronType, index: Int, into work: URL) async throws(RunFailure) -> ScannedType {
+        let path = work.appendingPathComponent("\(type.name).records").path
+        let rules = PreflightRules(profile.profile.preflight)
+        do {
+            return try await source.withCursor(type.query) { cursor in
+                var scanned = ScannedType(typeIndex: index, patronType: type, recordsPath: path, entries: [], counts: TypeCounts(patronType: type.name), violations: [:])
+                let writer = try RecordFileWriter(path: path)
+                // A backend that learns its columns from the first row reports none for an empty result.
+                if !cursor.columns.isEmpty {
+                    let mapper = try PatronMapper(profile: profile, patronType: type, columns: cursor.columns)
+                    while let row = try await cursor.next() {
+                        scanned.counts.read += 1
+                        if scanned.counts.read & 1023 == 0 {
+                            try Task.checkCancellation()
+                            try stop.check(during: "the scan of \(type.name)")
+                        }
+                        switch mapper.map(row) {
+                        case .rejected(let institutionalID, let reason):
+                            scanned.counts.recordRejection(institutionalID: institutionalID)
+                            logger.warning("Rejected \(type.name) row with institutional ID \(Self.name(institutionalID)): \(reason.rawValue) (\(type.columns.loginID))")
+                        case .record(let record):
+                            inspect(record, row: row, mapper: mapper, rules: rules, into: &scanned)
+                            let serialized = record.serialized()
+                            scanned.append(record, serialized, offset: try writer.append(serialized.bytes))
+                        }
+                    }
+                }
+                try writer.finish()
+                return scanned
+            }
+        } catch {
+            throw RunFailure(error, patronType: type.name)
+        }
+    }
+
+    /// Marks a record the pre-flight must leave out, and counts the values written repaired.
+    private func inspect(_ record: PatronRecord, row: [String?], mapper: PatronMapper, rules: PreflightRules, into scanned: inout ScannedType) {
+        let unwritable = mapper.unwritableValues(row)
+        if let identifier = unwritable.first, identifier.isIdentifier {
+            scanned.violations[scanned.entries.count] = "its \(identifier.column) holds \(identifier.character); Alma would receive another ID than the warehouse's, which could be another patron's"
+            // A row left out for its ID is not loaded: its other values need no repair.
+            return
+        }
+        if let violation = rules.violation(record) {
+            scanned.violations[scanned.entries.count] = violation
+        }
+        for value in unwritable {
+            scanned.counts.repairedValues += 1
+            logger.warning("Repaired \(scanned.patronType.name) row with institutional ID \(Self.name(record.institutionalID)): \(value.column) held \(value.character); written without it")
+        }
+    }
+
+    /// An institutional ID as a log line may show it.
+    private static func name(_ institutionalID: String) -> String {
+        institutionalID.isEmpty ? "(none)" : UnwritableCharacter.visible(institutionalID)
+    }
+}
