@@ -22,19 +22,20 @@ public enum AWSEnvironmentVariable: String, CaseIterable, Sendable {
         AWSEnvironmentVariable(rawValue: "\(endpointURL.rawValue)_\(service.uppercased())")
     }
 
+    /// Short enough for `--help`'s 80 columns beside the longest name.
     public var help: String {
         switch self {
-        case .endpointURL: "S3 and SES endpoint (an S3-compatible store, moto)"
+        case .endpointURL: "S3 and SES endpoint (e.g. moto, MinIO)"
         case .endpointURLS3: "S3 endpoint only"
         case .endpointURLSES: "SES endpoint only"
         case .region: "AWS region (default: us-east-1)"
         case .defaultRegion: "AWS region when AWS_REGION is unset"
         case .accessKeyID: "credentials, 1st choice: key ID"
         case .secretAccessKey: "with AWS_ACCESS_KEY_ID"
-        case .sessionToken: "with AWS_ACCESS_KEY_ID (temporary keys)"
-        case .profile: "credentials file profile (default: default)"
-        case .sharedCredentialsFile: "credentials file (default: ~/.aws/credentials)"
-        case .home: "where ~/.aws/credentials is looked for"
+        case .sessionToken: "with it, for temporary keys"
+        case .profile: "credentials file profile (default)"
+        case .sharedCredentialsFile: "credentials file (~/.aws/credentials)"
+        case .home: "the ~ of ~/.aws/credentials"
         case .containerCredentialsRelativeURI: "ECS task role credentials (set by ECS)"
         case .containerCredentialsFullURI: "container credentials endpoint URL"
         case .containerAuthorizationToken: "its Authorization header"

@@ -102,6 +102,14 @@ import Glibc
         #expect(query?.message == expected)
     }
 
+    @Test func anEmptyFileIsNotTakenForAnEmptyWarehouse() async throws {
+        let directory = TemporaryDirectory()
+        let path = directory.appending("warehouse.sqlite").path
+        #expect(FileManager.default.createFile(atPath: path, contents: Data()))
+        let error = await #expect(throws: WarehouseError.self) { _ = try await SQLitePatronSource(path: path).serverVersion() }
+        #expect(error?.message == "The SQLite warehouse \(path) is an empty file (0 bytes), not a database; check DATA_WAREHOUSE_URL")
+    }
+
     @Test func aFolderGivenAsTheWarehouseIsCalledAFolder() async throws {
         let directory = TemporaryDirectory()
         let error = await #expect(throws: WarehouseError.self) { _ = try await SQLitePatronSource(path: directory.path).serverVersion() }

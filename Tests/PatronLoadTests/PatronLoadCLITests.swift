@@ -34,6 +34,10 @@ import AWS
         for name in Set(names) {
             #expect(help.range(of: "\\b\(name)\\b", options: .regularExpression) != nil, "--help does not name \(name)")
         }
+        // Each meaning stays on its variable's line (help wraps at 80 columns).
+        for (name, meaning) in EnvironmentVariable.allCases.map({ ($0.rawValue, $0.help) }) + EnvironmentVariable.aws {
+            #expect(help.range(of: "\(name) +\(NSRegularExpression.escapedPattern(for: meaning))\n", options: .regularExpression) != nil, "\(name)'s meaning is wrapped")
+        }
     }
 
     @Test func aMissingSettingIsOneLineAndExitCode2() throws {

@@ -91,6 +91,9 @@ import Testing
         (["rootElement"], "null", "rootElement: expected a string, found null"),
         (["patronTypes", "1", "clearGender"], "\"no\"", "patronTypes[1].clearGender: expected true or false, found a string \"no\""),
         (["patronTypes", "0", "columns", "email"], "42", "patronTypes[0].columns.email: expected a string, found 42"),
+        (["patronTypes", "1", "address", "line1"], "5", "patronTypes[1].address.line1: expected a column name or {\"value\": \"…\"}, found 5"),
+        (["patronTypes", "0", "address", "line3"], "{\"text\": \"MIT\"}", "patronTypes[0].address.line3.value: is missing"),
+        (["history", "leavers"], "\"delete\"", "history.leavers: Cannot initialize LeaverPolicy from invalid String value delete"),
     ]
 
     @Test(arguments: undecodable)
@@ -123,10 +126,8 @@ import Testing
         object["patronTypes"] = types
         let missing = try JSONSerialization.data(withJSONObject: object)
         #expect(throws: ProfileProblem("patronTypes[1].columns.barcode", "is missing")) { try ProfileDecoding.decode(missing) }
-        #expect {
-            try ProfileDecoding.decode(Data(#"{"name": "x",}"#.utf8).dropLast())
-        } throws: { error in
-            "\(error)".hasPrefix("is not valid JSON")
+        #expect(throws: ProfileProblem("", "is not valid JSON (Invalid value around character 29.)")) {
+            try ProfileDecoding.decode(Data(#"{"name": "x", "rootElement": }"#.utf8))
         }
     }
 

@@ -172,9 +172,11 @@ public enum FieldSource: Sendable, Equatable, Codable {
     public init(from decoder: any Decoder) throws {
         if let single = try? decoder.singleValueContainer(), let column = try? single.decode(String.self) {
             self = .column(column)
-        } else {
-            let container = try decoder.container(keyedBy: CodingKeys.self)
+        } else if let container = try? decoder.container(keyedBy: CodingKeys.self) {
             self = .value(try container.decode(String.self, forKey: .value))
+        } else {
+            // Neither form: say both, rather than only the object form tried last.
+            throw DecodingError.typeMismatch(FieldSource.self, .init(codingPath: decoder.codingPath, debugDescription: "expected a column name or {\"value\": …}"))
         }
     }
 

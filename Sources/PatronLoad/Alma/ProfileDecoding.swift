@@ -27,7 +27,9 @@ enum ProfileDecoding {
             return ProfileProblem(path(context.codingPath), "expected \(expected(type)), found null")
         case .dataCorrupted(let context):
             if case .failure(let failure) = parsed {
-                return ProfileProblem("", "is not valid JSON (\((failure as NSError).localizedDescription))")
+                // The parser's own detail says where ("Invalid value around character 30.").
+                let failure = failure as NSError
+                return ProfileProblem("", "is not valid JSON (\(failure.userInfo["NSDebugDescription"] as? String ?? failure.localizedDescription))")
             }
             if context.codingPath.isEmpty, let tree, let culprit = numberNotAnInteger(in: tree) {
                 return ProfileProblem(path(culprit.path), "expected an integer, found \(culprit.value)")
@@ -55,6 +57,7 @@ enum ProfileDecoding {
         case is Double.Type: "a number"
         case is String.Type: "a string"
         case is Bool.Type: "true or false"
+        case is FieldSource.Type: "a column name or {\"value\": \"…\"}"
         default: String(describing: type).hasPrefix("Array") ? "a list" : "an object"
         }
     }

@@ -41,6 +41,10 @@ public struct SQLitePatronSource: PatronSource {
         guard !isFolder.boolValue else {
             throw WarehouseError(.invalidConfiguration, "The SQLite warehouse \(path) is a folder, not a database file; check DATA_WAREHOUSE_URL (sqlite:PATH names the file)")
         }
+        // SQLite takes an empty file for an empty database, and the first query then misses its table.
+        if let size = (try? FileManager.default.attributesOfItem(atPath: path))?[.size] as? NSNumber, size.intValue == 0 {
+            throw WarehouseError(.invalidConfiguration, "The SQLite warehouse \(path) is an empty file (0 bytes), not a database; check DATA_WAREHOUSE_URL")
+        }
         do {
             let connection = try SQLiteConnection(path: path, mode: .readOnly)
             connection.setBusyTimeout(milliseconds: 5_000)
