@@ -56,7 +56,7 @@ public enum EnvironmentVariable: String, CaseIterable, Sendable {
         case .logLevel: "trace ... critical (default: info)"
         case .sentryDSN: "Sentry DSN; unset or None: off"
         case .maxDropPercent: "safety stop: a type may shrink this % (20)"
-        case .lockFile: "an extra run lock file, taken only without history (the destination's lock is always taken)"
+        case .lockFile: "extra run lock file, only without history"
         case .lockStaleHours: "S3 run lock taken over after (12)"
         }
     }
