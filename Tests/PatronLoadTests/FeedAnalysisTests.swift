@@ -92,7 +92,8 @@ import Testing
     }
 
     @Test func codeSetsAndRequiredFields() throws {
-        let preflight = PatronProfile.Preflight(userGroups: ["12", "31"], requiredFields: [.email, .lastName])
+        // An empty group passes the code set; whether it may be written at all is its own rule.
+        let preflight = PatronProfile.Preflight(userGroups: ["12", "31"], requiredFields: [.email, .lastName], allowEmptyUserGroup: true)
         let (decisions, lines) = try Self.run([
             ("staff", [Row(id: "A@MIT.EDU", institution: "1"), Row(id: "B@MIT.EDU", institution: "2", userGroup: "99"),
                        Row(id: "C@MIT.EDU", institution: "3", email: ""), Row(id: "D@MIT.EDU", institution: "4", userGroup: "")]),
@@ -116,7 +117,7 @@ import Testing
     }
 
     @Test func statisticCategoriesAreChecked() throws {
-        let rules = PreflightRules(PatronProfile.Preflight(statisticCategories: ["LIBR"]))
+        let rules = PreflightRules(PatronProfile.Preflight(statisticCategories: ["LIBR"], allowEmptyUserGroup: true))
         var record = try Fixtures.record("staff", ["ORG_UNIT_ID": "10000600"])
         #expect(rules.violation(record) == nil)
         record.statistic = CodeValue("ZQ")

@@ -29,7 +29,7 @@ public struct LoadedProfile: Sendable, Equatable {
             throw .invalid(file: url.path, reason: "\(error)")
         }
         // Refused before the run starts: such a profile would write files Alma mis-reads.
-        let problems = ProfileRules.problems(in: profile)
+        let problems = ProfileKeys.unknown(in: data, decoded: profile) + ProfileRules.problems(in: profile)
         guard problems.isEmpty else {
             throw .invalid(file: url.path, reason: problems.map(\.description).joined(separator: "; "))
         }

@@ -31,12 +31,17 @@ public struct PatronProfile: Sendable, Codable, Equatable {
         /// Fields a patron must have: institutionalID, barcode, firstName, lastName, email,
         /// userGroup, statisticCategory, address, phone.
         public var requiredFields: [RequiredField]?
+        /// A patron written with an empty user group is left out unless this is true: Alma
+        /// files such a patron under no group, where no loan rule finds them.
+        public var allowEmptyUserGroup: Bool?
 
-        public init(maxLeftOutPercent: Double? = nil, userGroups: [String]? = nil, statisticCategories: [String]? = nil, requiredFields: [RequiredField]? = nil) {
+        public init(maxLeftOutPercent: Double? = nil, userGroups: [String]? = nil, statisticCategories: [String]? = nil,
+                    requiredFields: [RequiredField]? = nil, allowEmptyUserGroup: Bool? = nil) {
             self.maxLeftOutPercent = maxLeftOutPercent
             self.userGroups = userGroups
             self.statisticCategories = statisticCategories
             self.requiredFields = requiredFields
+            self.allowEmptyUserGroup = allowEmptyUserGroup
         }
     }
 

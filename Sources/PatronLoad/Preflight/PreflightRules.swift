@@ -8,7 +8,11 @@ public struct PreflightRules: Sendable {
     public init(_ preflight: PatronProfile.Preflight?) {
         userGroups = preflight?.userGroups.map(Set.init)
         statisticCategories = preflight?.statisticCategories.map(Set.init)
-        required = preflight?.requiredFields ?? []
+        var required = preflight?.requiredFields ?? []
+        if preflight?.allowEmptyUserGroup != true && !required.contains(.userGroup) {
+            required.append(.userGroup)
+        }
+        self.required = required
     }
 
     /// Why the record may not be loaded, or nil.
