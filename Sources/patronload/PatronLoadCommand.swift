@@ -25,8 +25,14 @@ struct PatronLoadCommand: AsyncParsableCommand {
 
         Exit codes:
         \(ExitStatus.allCases.map { "  \(String($0.rawValue).padding(toLength: 4, withPad: " ", startingAt: 0)) \($0.help)" }.joined(separator: "\n"))
-        """
+        """,
+        subcommands: [CheckProfileCommand.self]
     )
+
+    @OptionGroup var source: SourceOptions
+
+    @Option(name: .customLong("as-of"), help: "Run as if today were this date (YYYY-MM-DD, UTC): dates, expiry and purge, file names, and the history's comparisons. To reproduce a run.")
+    var asOf: String?
 
     @Flag(name: [.customShort("t"), .customLong("database-connection-test"), .customLong("database_connection_test", withSingleDash: false)],
           help: "Connect to the warehouse, print its product and version, and stop.")
@@ -37,9 +43,6 @@ struct PatronLoadCommand: AsyncParsableCommand {
 
     @Option(name: .customLong("dry-run-output"), help: "With --dry-run: keep the checked zips in this folder (never the destination). Without it a dry run leaves nothing behind.")
     var dryRunOutput: String?
-
-    @Option(help: "Warehouse: sqlite:PATH, postgres://USER:PASSWORD@HOST:PORT/DB?sslmode=…, or odbc:CONNECTION-STRING. (env: DATA_WAREHOUSE_URL; or the DATA_WAREHOUSE_USER/PASSWORD/HOST/PORT/SID set for Oracle)")
-    var warehouse: String?
 
     @Option(name: .customLong("s3-bucket"), help: "Deliver to this S3 bucket instead of a local folder. (env: S3_BUCKET_NAME)")
     var s3Bucket: String?
@@ -53,17 +56,11 @@ struct PatronLoadCommand: AsyncParsableCommand {
     @Option(name: .customLong("email-from"), help: "The SES-verified sender of the report. (env: SES_SEND_FROM_EMAIL)")
     var emailFrom: String?
 
-    @Option(help: "Profile JSON with the queries, columns, codes and lookups. (env: PATRONLOAD_PROFILE; default: the bundled reference profile)")
-    var profile: String?
-
     @Option(name: .customLong("output-dir"), help: "Local destination folder. (env: PATRONLOAD_OUTPUT_DIR; default: out)")
     var outputDirectory: String?
 
     @Option(help: "Environment name shown in the report subject. (env: WORKSPACE; default: local)")
     var workspace: String?
-
-    @Option(name: .customLong("log-level"), help: "trace, debug, info, notice, warning, error or critical. (env: LOG_LEVEL; default: info)")
-    var logLevel: String?
 
     @Option(name: .customLong("compression-level"), help: "Deflate level, 0 (store) to 9. (default: 6)")
     var compressionLevel: Int?
@@ -100,15 +97,16 @@ struct PatronLoadCommand: AsyncParsableCommand {
         var options = LoadOptions()
         options.connectionTest = databaseConnectionTest
         options.dryRun = dryRun
-        options.warehouse = warehouse
-        options.profile = profile
+        options.warehouse = source.warehouse
+        options.profile = source.profile
         options.outputDirectory = outputDirectory
         options.s3Bucket = s3Bucket
         options.s3Prefix = s3Prefix
         options.emailTo = emailTo
         options.emailFrom = emailFrom
         options.workspace = workspace
-        options.logLevel = logLevel
+        options.logLevel = source.logLevel
+        options.asOf = asOf
         options.compressionLevel = compressionLevel
         options.maxUsersPerXMLFile = maxUsersPerFile
         options.maxXMLFileBytes = maxXMLBytes
@@ -174,9 +172,5 @@ struct PatronLoadCommand: AsyncParsableCommand {
     private static func helpTable(_ rows: [(name: String, help: String)]) -> String {
         let width = max(34, rows.map(\.name.count).max() ?? 0)
         return rows.map { "  \($0.name.padding(toLength: width, withPad: " ", startingAt: 0)) \($0.help)" }.joined(separator: "\n")
-    }
-
-    private func printError(_ text: String) {
-        FileHandle.standardError.write(Data((text + "\n").utf8))
     }
 }

@@ -33,6 +33,11 @@ public struct LoadedProfile: Sendable, Equatable {
         guard problems.isEmpty else {
             throw .invalid(file: url.path, reason: problems.map(\.description).joined(separator: "; "))
         }
+        return LoadedProfile(profile: profile, lookups: try readLookups(of: profile, beside: url), source: url.path)
+    }
+
+    /// The lookup files a profile names, relative to its folder.
+    static func readLookups(of profile: PatronProfile, beside url: URL) throws(ProfileError) -> [String: DepartmentLookup] {
         var lookups: [String: DepartmentLookup] = [:]
         let folder = url.deletingLastPathComponent()
         for rule in profile.patronTypes.compactMap(\.statisticCategory) where lookups[rule.lookup] == nil {
@@ -45,15 +50,19 @@ public struct LoadedProfile: Sendable, Equatable {
             }
             lookups[rule.lookup] = try DepartmentLookup(csv: text, source: file.path)
         }
-        return LoadedProfile(profile: profile, lookups: lookups, source: url.path)
+        return lookups
     }
 
     /// The reference loader's rules, shipped with patronload.
     public static func reference() throws(ProfileError) -> LoadedProfile {
+        try load(from: try referenceURL())
+    }
+
+    static func referenceURL() throws(ProfileError) -> URL {
         guard let url = Bundle.module.url(forResource: "reference", withExtension: "json", subdirectory: "profiles") else {
             throw .unreadable(file: "profiles/reference.json", reason: "the bundled profile is missing from this installation")
         }
-        return try load(from: url)
+        return url
     }
 }
 

@@ -13,6 +13,7 @@ extension LoadConfiguration {
             return nil
         }
 
+        let now = try asOf(options.asOf, now: now)
         let levelText = value(options.logLevel, .logLevel)?.lowercased() ?? "info"
         guard let logLevel = Logger.Level(rawValue: levelText) else {
             throw ConfigurationError.invalid(EnvironmentVariable.logLevel.rawValue, levelText, "use trace, debug, info, notice, warning, error or critical")
@@ -161,6 +162,17 @@ extension LoadConfiguration {
             lockStaleAfter: lockStaleHours * 3600,
             dryRunOutput: dryRunOutput
         )
+    }
+
+    /// `--as-of YYYY-MM-DD`: that day at the clock's time of day (UTC), so that run IDs stay
+    /// distinct while every date the run writes or compares is that day's.
+    static func asOf(_ text: String?, now: Date) throws -> Date {
+        guard let text else { return now }
+        guard let day = AlmaDate(isoDay: text) else {
+            throw ConfigurationError.invalid("--as-of", text, "use a date as YYYY-MM-DD")
+        }
+        let secondsIntoDay = now.timeIntervalSince1970.truncatingRemainder(dividingBy: 86_400)
+        return Date(timeIntervalSince1970: Double(day.daysSinceEpoch) * 86_400 + secondsIntoDay)
     }
 
     /// DATA_WAREHOUSE_URL first; then the reference deployment's JSON secret; then the seed's

@@ -27,6 +27,8 @@ public struct LoadOptions: Sendable, Equatable {
     public var allowDrop = false
     /// Where a dry run keeps its checked zips (otherwise it removes them).
     public var dryRunOutput: String?
+    /// `YYYY-MM-DD`: the run as if today were that date (UTC).
+    public var asOf: String?
 
     public init() {}
 }

@@ -1,0 +1,13 @@
+import ArgumentParser
+
+/// The options every patronload command reads the warehouse and the profile with: declared once.
+struct SourceOptions: ParsableArguments {
+    @Option(help: "Warehouse: sqlite:PATH, postgres://USER:PASSWORD@HOST:PORT/DB?sslmode=…, or odbc:CONNECTION-STRING. (env: DATA_WAREHOUSE_URL; or the DATA_WAREHOUSE_USER/PASSWORD/HOST/PORT/SID set for Oracle)")
+    var warehouse: String?
+
+    @Option(help: "Profile JSON with the queries, columns, codes and lookups. (env: PATRONLOAD_PROFILE; default: the bundled reference profile)")
+    var profile: String?
+
+    @Option(name: .customLong("log-level"), help: "trace, debug, info, notice, warning, error or critical. (env: LOG_LEVEL; default: info)")
+    var logLevel: String?
+}
