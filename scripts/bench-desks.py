@@ -9,7 +9,7 @@ stop = threading.Event()
 signal.signal(signal.SIGTERM, lambda *_: stop.set())
 
 sim = http.client.HTTPConnection("127.0.0.1", sim_port)
-sim.request("GET", "/loan-storage/loans?" + urllib.parse.urlencode({"query": "status.name==Open sortBy id", "limit": 1000}),
+sim.request("GET", "/loan-storage/loans?" + urllib.parse.urlencode({"query": "status.name==Open sortBy id", "limit": 1000}, quote_via=urllib.parse.quote),
             headers={"X-Okapi-Tenant": tenant})
 users = sorted({loan["userId"] for loan in json.loads(sim.getresponse().read())["loans"]})
 

@@ -69,8 +69,8 @@ for backend in $BACKENDS; do
   end=$(date +%s.%N)
   acknowledged=0; refused=0
   if [ -n "$DESK_PID" ]; then
-    kill -TERM "$DESK_PID"; wait "$DESK_PID" || true; DESK_PID=""
-    read -r acknowledged refused _ < "$DATA/desks-$backend.txt"
+    kill -TERM "$DESK_PID" 2>/dev/null || true; wait "$DESK_PID" || true; DESK_PID=""
+    read -r acknowledged refused _ < "$DATA/desks-$backend.txt" || { echo "the desks stopped early: see $DATA/desks-$backend.txt" >&2; exit 1; }
   fi
   rss_kb=$(awk '/VmHWM/ {print $2}' "/proc/$PB_PID/status")
   kill "$PB_PID"; wait "$PB_PID" 2>/dev/null || true; PB_PID=""
