@@ -4,6 +4,9 @@
 #   BENCH_LOANS (1000000), BENCH_ACCOUNTS (200000), BENCH_USERS (200000), BENCH_PAGE_SIZE (500)
 #   BENCH_BACKENDS ("sqlite postgres"); PostgreSQL needs PATRONSYNC_TEST_POSTGRES_URL (bench.sh
 #   starts one) — without it only SQLite runs.
+#   BENCH_DESKS (0): that many circulation desks post check-outs throughout the sync
+#   (scripts/bench-desks.py); the row then says how many were acknowledged and how many got 5xx.
+#   BENCH_CONFIG (release): `debug` reuses the debug build (and says so in the row).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -13,10 +16,12 @@ USERS="${BENCH_USERS:-200000}"
 PAGE_SIZE="${BENCH_PAGE_SIZE:-500}"
 BACKENDS="${BENCH_BACKENDS:-sqlite postgres}"
 DATA="${BENCH_DATA:-bench-data}"
+DESKS="${BENCH_DESKS:-0}"
+CONFIG="${BENCH_CONFIG:-release}"
 mkdir -p "$DATA"
-swift build -c release --product patronblocks >/dev/null
-swift build -c release --product folio-simulator >/dev/null
-BIN="$(swift build -c release --show-bin-path)"
+swift build -c "$CONFIG" --product patronblocks >/dev/null
+swift build -c "$CONFIG" --product folio-simulator >/dev/null
+BIN="$(swift build -c "$CONFIG" --show-bin-path)"
 
 source scripts/services/postgres.sh   # free_port, wait_http, create_postgres_database
 
@@ -24,11 +29,17 @@ SIM_PORT="$(free_port)"
 "$BIN/folio-simulator" --port "$SIM_PORT" --users "$USERS" --loans "$LOANS" --accounts "$ACCOUNTS" > "$DATA/simulator.log" 2>&1 &
 SIM_PID=$!
 PB_PID=""
-trap 'kill $SIM_PID 2>/dev/null || true; [ -n "$PB_PID" ] && kill $PB_PID 2>/dev/null || true' EXIT
+DESK_PID=""
+trap 'kill $SIM_PID 2>/dev/null || true; [ -n "$PB_PID" ] && kill $PB_PID 2>/dev/null || true; [ -n "$DESK_PID" ] && kill $DESK_PID 2>/dev/null || true' EXIT
 wait_http "http://127.0.0.1:$SIM_PORT/users/00000000-0000-4000-8000-000000000000"
 
-echo "| storage | open loans | accounts | page size | sync wall (s) | loans/s | records/s | patronblocks peak RSS (MiB) |"
-echo "|---|---|---|---|---|---|---|---|"
+if [ "$DESKS" -gt 0 ]; then
+  echo "| storage | open loans | accounts | page size | desks | check-outs acknowledged | answered 5xx | sync wall (s) | loans/s | build |"
+  echo "|---|---|---|---|---|---|---|---|---|---|"
+else
+  echo "| storage | open loans | accounts | page size | sync wall (s) | loans/s | records/s | patronblocks peak RSS (MiB) |"
+  echo "|---|---|---|---|---|---|---|---|"
+fi
 for backend in $BACKENDS; do
   case "$backend" in
     sqlite) rm -f "$DATA/sync.sqlite"*; database="sqlite:$DATA/sync.sqlite" ;;
@@ -46,12 +57,21 @@ for backend in $BACKENDS; do
   id=$(curl -s -H 'X-Okapi-Tenant: bench' -H 'Content-Type: application/json' -d '{"scope":"full"}' "$api/job" | python3 -c 'import json,sys; print(json.load(sys.stdin)["id"])')
   start=$(date +%s.%N)
   curl -s -o /dev/null -X POST -H 'X-Okapi-Tenant: bench' "$api/start"
+  if [ "$DESKS" -gt 0 ]; then
+    python3 scripts/bench-desks.py "$PB_PORT" "$SIM_PORT" "$DESKS" bench > "$DATA/desks-$backend.txt" &
+    DESK_PID=$!
+  fi
   while :; do
     status=$(curl -s -H 'X-Okapi-Tenant: bench' "$api/job/$id" | python3 -c 'import json,sys; j=json.load(sys.stdin); print(j["status"], j["numberOfProcessedLoans"], j["numberOfProcessedFeesFines"], len(j["errors"]))')
     case "$status" in done*|failed*) break ;; esac
     sleep 0.5
   done
   end=$(date +%s.%N)
+  acknowledged=0; refused=0
+  if [ -n "$DESK_PID" ]; then
+    kill -TERM "$DESK_PID" 2>/dev/null || true; wait "$DESK_PID" || true; DESK_PID=""
+    read -r acknowledged refused _ < "$DATA/desks-$backend.txt" || { echo "the desks stopped early: see $DATA/desks-$backend.txt" >&2; exit 1; }
+  fi
   rss_kb=$(awk '/VmHWM/ {print $2}' "/proc/$PB_PID/status")
   kill "$PB_PID"; wait "$PB_PID" 2>/dev/null || true; PB_PID=""
   read -r state loans fees errors <<< "$status"
@@ -59,6 +79,9 @@ for backend in $BACKENDS; do
   python3 - <<PY
 wall = $end - $start
 name = {"sqlite": "SQLite file", "postgres": "PostgreSQL"}["$backend"]
-print(f"| {name} | {$loans:,} | {$fees:,} | $PAGE_SIZE | {wall:.1f} | {$loans / wall:,.0f} | {($loans + $fees) / wall:,.0f} | {$rss_kb / 1024:.0f} |")
+if $DESKS > 0:
+    print(f"| {name} | {$loans:,} | {$fees:,} | $PAGE_SIZE | $DESKS | {$acknowledged:,} | {$refused:,} | {wall:.1f} | {$loans / wall:,.0f} | $CONFIG |")
+else:
+  print(f"| {name} | {$loans:,} | {$fees:,} | $PAGE_SIZE | {wall:.1f} | {$loans / wall:,.0f} | {($loans + $fees) / wall:,.0f} | {$rss_kb / 1024:.0f} |")
 PY
 done

@@ -12,6 +12,17 @@ public struct FolioDataset: Sendable {
         public var itemStatus: String
         public var dueDateChangedByRecall: Bool
         public var createdDate: Date
+
+        public init(id: UUID, userId: UUID, dueDate: Date, open: Bool = true, itemStatus: String = "Checked out",
+                    dueDateChangedByRecall: Bool = false, createdDate: Date) {
+            self.id = id
+            self.userId = userId
+            self.dueDate = dueDate
+            self.open = open
+            self.itemStatus = itemStatus
+            self.dueDateChangedByRecall = dueDateChangedByRecall
+            self.createdDate = createdDate
+        }
     }
 
     public struct Account: Sendable, Equatable {

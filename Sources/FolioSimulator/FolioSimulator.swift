@@ -71,6 +71,14 @@ public actor FolioSimulator {
         accountsOpenBefore = Self.openBefore(dataset.accounts, open: \.open)
     }
 
+    /// Adds a loan as FOLIO's circulation does at a check-out, before it publishes the event: from
+    /// then on the loan is in every page that reaches its id.
+    public func addLoan(_ loan: FolioDataset.Loan) {
+        let index = dataset.loans.firstIndex { loan.id.precedes($0.id) } ?? dataset.loans.endIndex
+        dataset.loans.insert(loan, at: index)
+        loansOpenBefore = Self.openBefore(dataset.loans, open: \.open)
+    }
+
     /// Forgets the request log and the per-kind page counters that faults count from.
     public func resetRequests() {
         requests.removeAll()
@@ -232,8 +240,14 @@ public actor FolioSimulator {
         return String(text.dropLast(12)) + String(text.suffix(12).reversed())
     }
 
+    /// To the nearest millisecond, as FOLIO keeps them. The milliseconds are integers here because
+    /// the formatter truncates a Double just below them (`.999` would read `.998`).
     private static func date(_ date: Date) -> String {
-        Date.ISO8601FormatStyle(includingFractionalSeconds: true).format(date).replacingOccurrences(of: "Z", with: "+00:00")
+        let milliseconds = Int64((date.timeIntervalSince1970 * 1000).rounded())
+        let seconds = Int64((Double(milliseconds) / 1000).rounded(.down))
+        let fraction = String(milliseconds - seconds * 1000)
+        let stamp = Date.ISO8601FormatStyle().format(Date(timeIntervalSince1970: Double(seconds)))
+        return stamp.dropLast() + "." + String(repeating: "0", count: 3 - fraction.count) + fraction + "+00:00"
     }
 }
 

@@ -6,7 +6,13 @@ public enum FolioDate {
     private static let whole = Date.ISO8601FormatStyle()
     private static let fractional = Date.ISO8601FormatStyle(includingFractionalSeconds: true)
 
+    /// Dates are read to the millisecond (see `Date.epochMilliseconds`): the parsers' Double
+    /// arithmetic can land a hair below `.999`, which would print as `.998`.
     public static func parse(_ text: String) -> Date? {
+        lenient(text).map { Date(epochMilliseconds: $0.epochMilliseconds) }
+    }
+
+    private static func lenient(_ text: String) -> Date? {
         // FOLIO writes fractions; trying the right style first halves a synchronization's parsing.
         let styles = text.utf8.contains(UInt8(ascii: ".")) ? [fractional, whole] : [whole, fractional]
         for style in styles {
@@ -29,12 +35,23 @@ public enum FolioDate {
     public static func parseDateTime(_ text: String) -> Date? {
         let styles = text.utf8.contains(UInt8(ascii: ".")) ? [fractional, whole] : [whole, fractional]
         for style in styles {
-            if let date = try? style.parse(text) { return date }
+            if let date = try? style.parse(text) { return Date(epochMilliseconds: date.epochMilliseconds) }
         }
         return nil
     }
 
+    /// `2026-11-22T10:00:00.999+00:00`: the milliseconds are computed as integers, because the
+    /// formatter truncates a Double that sits just below them.
     public static func format(_ date: Date) -> String {
-        fractional.format(date).replacingOccurrences(of: "Z", with: "+00:00")
+        let milliseconds = date.epochMilliseconds
+        var seconds = milliseconds / 1000
+        var fraction = milliseconds % 1000
+        if fraction < 0 {
+            seconds -= 1
+            fraction += 1000
+        }
+        let text = String(fraction)
+        let stamp = whole.format(Date(timeIntervalSince1970: Double(seconds)))
+        return stamp.dropLast() + "." + String(repeating: "0", count: 3 - text.count) + text + "+00:00"
     }
 }

@@ -11,12 +11,12 @@ extension PatronEvent: Codable {
         let kind = try c.decode(Kind.self, forKey: .kind)
         func user() throws -> UUID { try c.decode(UUID.self, forKey: .userId) }
         func loan() throws -> UUID { try c.decode(UUID.self, forKey: .loanId) }
-        func date(_ key: CodingKeys) throws -> Date { Date(timeIntervalSince1970: try c.decode(Double.self, forKey: key)) }
+        func date(_ key: CodingKeys) throws -> Date { Date(storedSeconds: try c.decode(Double.self, forKey: key)) }
         switch kind {
         case .itemCheckedOut:
             self = .itemCheckedOut(userId: try user(), loanId: try loan(), dueDate: try date(.dueDate), gracePeriod: try c.decodeIfPresent(GracePeriod.self, forKey: .gracePeriod))
         case .itemCheckedIn:
-            self = .itemCheckedIn(userId: try user(), loanId: try loan(), returnDate: try c.decodeIfPresent(Double.self, forKey: .returnDate).map(Date.init(timeIntervalSince1970:)))
+            self = .itemCheckedIn(userId: try user(), loanId: try loan(), returnDate: try c.decodeIfPresent(Double.self, forKey: .returnDate).map(Date.init(storedSeconds:)))
         case .loanClosed: self = .loanClosed(userId: try user(), loanId: try loan())
         case .itemClaimedReturned: self = .itemClaimedReturned(userId: try user(), loanId: try loan())
         case .itemDeclaredLost: self = .itemDeclaredLost(userId: try user(), loanId: try loan())
@@ -40,15 +40,15 @@ extension PatronEvent: Codable {
         switch self {
         case .itemCheckedOut(let user, let loan, let due, let grace):
             try c.encode(user, forKey: .userId); try c.encode(loan, forKey: .loanId)
-            try c.encode(due.timeIntervalSince1970, forKey: .dueDate); try c.encodeIfPresent(grace, forKey: .gracePeriod)
+            try c.encode(due.storedSeconds, forKey: .dueDate); try c.encodeIfPresent(grace, forKey: .gracePeriod)
         case .itemCheckedIn(let user, let loan, let returned):
             try c.encode(user, forKey: .userId); try c.encode(loan, forKey: .loanId)
-            try c.encodeIfPresent(returned?.timeIntervalSince1970, forKey: .returnDate)
+            try c.encodeIfPresent(returned?.storedSeconds, forKey: .returnDate)
         case .loanClosed(let user, let loan), .itemClaimedReturned(let user, let loan), .itemDeclaredLost(let user, let loan), .itemAgedToLost(let user, let loan):
             try c.encode(user, forKey: .userId); try c.encode(loan, forKey: .loanId)
         case .loanDueDateChanged(let user, let loan, let due, let recall):
             try c.encode(user, forKey: .userId); try c.encode(loan, forKey: .loanId)
-            try c.encode(due.timeIntervalSince1970, forKey: .dueDate); try c.encode(recall, forKey: .dueDateChangedByRecall)
+            try c.encode(due.storedSeconds, forKey: .dueDate); try c.encode(recall, forKey: .dueDateChangedByRecall)
         case .feeFineBalanceChanged(let fee, let balance, let user, let type, let loan):
             try c.encode(fee, forKey: .feeFineId); try c.encode("\(balance)", forKey: .balance)
             try c.encodeIfPresent(user, forKey: .userId); try c.encodeIfPresent(type, forKey: .feeFineTypeId); try c.encodeIfPresent(loan, forKey: .loanId)

@@ -5,7 +5,8 @@ import Foundation
 /// back only by the synchronization itself.
 extension PatronEvent {
     public var compact: String {
-        func time(_ date: Date) -> String { String(date.timeIntervalSince1970) }
+        // Whole milliseconds: Double seconds lost FOLIO's `.021` (read back `.020999…`).
+        func time(_ date: Date) -> String { String(date.epochMilliseconds) }
         switch self {
         case .itemCheckedOut(let user, let loan, let due, let grace):
             return "O|\(user.folio)|\(loan.folio)|\(time(due))|\(grace.map { "\($0.duration)|\($0.intervalId.rawValue)" } ?? "|")"
@@ -26,7 +27,12 @@ extension PatronEvent {
         let fields = compact.split(separator: "|", omittingEmptySubsequences: false)
         guard fields.count >= 3 else { return nil }
         func uuid(_ index: Int) -> UUID? { index < fields.count && !fields[index].isEmpty ? UUID(folio: String(fields[index])) : nil }
-        func date(_ index: Int) -> Date? { index < fields.count ? Double(fields[index]).map(Date.init(timeIntervalSince1970:)) : nil }
+        func date(_ index: Int) -> Date? {
+            guard index < fields.count else { return nil }
+            if let milliseconds = Int64(fields[index]) { return Date(epochMilliseconds: milliseconds) }
+            // Staged by an earlier version (Double seconds), for a job resumed across an upgrade.
+            return Double(fields[index]).map { Date(epochMilliseconds: Int64(($0 * 1000).rounded())) }
+        }
         if fields[0] == "F" {
             guard let fee = uuid(1), let balance = Decimal(string: String(fields[2])) else { return nil }
             self = .feeFineBalanceChanged(feeFineId: fee, balance: balance, userId: uuid(3), feeFineTypeId: uuid(4), loanId: uuid(5))

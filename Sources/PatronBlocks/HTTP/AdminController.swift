@@ -33,8 +33,8 @@ struct AdminController {
             }
             return try JSONResponse.make(["status": "UP", "storage": storageDescription, "tenants": tenants.count])
         } catch {
-            context.logger.error("Not ready: the storage does not answer", metadata: ["error": "\(error)"])
-            return try JSONResponse.make(["status": "DOWN", "storage": storageDescription, "reason": "\(error)"], status: .serviceUnavailable)
+            context.logger.error("Not ready: the storage does not answer", metadata: ["error": "\(String(reflecting: error))"])
+            return try JSONResponse.make(["status": "DOWN", "storage": storageDescription, "reason": OperatorMessage.line(error)], status: .serviceUnavailable)
         }
     }
 

@@ -54,8 +54,8 @@ struct TenantController {
             }
             logger.notice("Tenant installed", metadata: ["tenant": "\(tenant)", "module": "\(moduleTo)", "from": "\(moduleFrom ?? "-")"])
         } catch {
-            job.error = "\(error)"
-            logger.error("Tenant install failed", metadata: ["tenant": "\(tenant)", "error": "\(error)"])
+            job.error = OperatorMessage.line(error)
+            logger.error("Tenant install failed: \(job.error ?? "")", metadata: ["tenant": "\(tenant)", "error": "\(String(reflecting: error))"])
         }
         job.complete = true
         try await tenants.saveTenantJob(job)

@@ -3,11 +3,11 @@ import PostgresNIO
 
 extension PostgresStorage: JobStore {
     static let jobColumns = "id, scope, user_id::text, status, total_loans, total_fees, processed_loans, processed_fees, errors, created_at, phase, last_loan_id::text, last_account_id::text, event_marker, runner, attempts"
-    typealias JobRow = (UUID, String, String?, String, Int, Int, Int, Int, String, Date, String, String?, String?, Int64?, String?, Int)
+    typealias JobRow = (UUID, String, String?, String, Int, Int, Int, Int, String, PostgresTimestamp, String, String?, String?, Int64?, String?, Int)
 
     static func decode(_ row: JobRow) -> (job: SyncJob, progress: SyncProgress, attempts: Int) {
         let scope: SyncJob.Scope = row.1 == "user" ? .user(row.2.flatMap(UUID.init(folio:)) ?? UUID()) : .full
-        var job = SyncJob(id: row.0, scope: scope, status: SyncJob.Status(rawValue: row.3) ?? .open, createdAt: row.9)
+        var job = SyncJob(id: row.0, scope: scope, status: SyncJob.Status(rawValue: row.3) ?? .open, createdAt: row.9.date)
         job.totalNumberOfLoans = row.4
         job.totalNumberOfFeesFines = row.5
         job.numberOfProcessedLoans = row.6
@@ -39,13 +39,13 @@ extension PostgresStorage: JobStore {
         return try await transaction { connection in
             // Claims for a tenant take turns, whichever instance makes them.
             try await connection.query("SELECT pg_advisory_xact_lock(hashtextextended(\("claim:" + tenant), 0))", logger: self.logger)
-            var running: [(UUID, Date?, Int, String)] = []
+            var running: [(UUID, PostgresTimestamp?, Int, String)] = []
             for try await row in try await connection.query(PostgresQuery(unsafeSQL: "SELECT id, heartbeat_at, attempts, errors FROM \(s).sync_jobs WHERE status = 'in-progress' FOR UPDATE"), logger: self.logger)
-                .decode((UUID, Date?, Int, String).self) {
+                .decode((UUID, PostgresTimestamp?, Int, String).self) {
                 running.append(row)
             }
             for (id, heartbeat, attempts, errorsText) in running {
-                let beat = heartbeat ?? Date(timeIntervalSince1970: 0)
+                let beat = heartbeat?.date ?? Date(timeIntervalSince1970: 0)
                 if now.timeIntervalSince(beat) < lease { return ClaimOutcome.busy }
                 if attempts >= maxAttempts {
                     let errors = SQLiteStorage.decodeErrors(errorsText) + [StaleJob.message(since: beat, attempts: attempts)]

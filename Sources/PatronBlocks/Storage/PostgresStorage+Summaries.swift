@@ -33,14 +33,14 @@ enum PostgresSummaries {
             ORDER BY part, position
             """, binds: try bindings(userId)), logger: logger)
         var summary: UserSummary?
-        for try await (part, a, b, c, due, recall, lost, claimed, grace, interval, balance, _) in rows.decode((Int, UUID, UUID?, UUID?, Date?, Bool?, Bool?, Bool?, Int?, String?, Decimal?, Int).self) {
+        for try await (part, a, b, c, due, recall, lost, claimed, grace, interval, balance, _) in rows.decode((Int, UUID, UUID?, UUID?, PostgresTimestamp?, Bool?, Bool?, Bool?, Int?, String?, Decimal?, Int).self) {
             switch part {
             case 0:
                 summary = UserSummary(id: a, userId: userId)
             case 1:
                 var period: GracePeriod?
                 if let grace, let interval = interval.flatMap(GracePeriod.Interval.init(rawValue:)) { period = GracePeriod(duration: grace, intervalId: interval) }
-                summary?.openLoans.append(OpenLoan(loanId: a, dueDate: due ?? Date(timeIntervalSince1970: 0), recall: recall ?? false,
+                summary?.openLoans.append(OpenLoan(loanId: a, dueDate: due?.date ?? Date(timeIntervalSince1970: 0), recall: recall ?? false,
                                                    itemLost: lost ?? false, itemClaimedReturned: claimed ?? false, gracePeriod: period))
             default:
                 summary?.openFeesFines.append(OpenFeeFine(feeFineId: a, feeFineTypeId: b, loanId: c, balance: balance ?? 0))
@@ -49,9 +49,16 @@ enum PostgresSummaries {
         return summary
     }
 
+    /// Dates (and arrays of them) are bound as `PostgresTimestamp`s, to the millisecond.
     static func bindings(_ values: any PostgresEncodable & Sendable...) throws -> PostgresBindings {
         var bindings = PostgresBindings()
-        for value in values { try bindings.append(value) }
+        for value in values {
+            switch value {
+            case let date as Date: bindings.append(PostgresTimestamp(date))
+            case let dates as [Date]: bindings.append(dates.map(PostgresTimestamp.init))
+            default: try bindings.append(value)
+            }
+        }
         return bindings
     }
 
@@ -101,7 +108,8 @@ enum PostgresSummaries {
     }
 
     /// Stores the event and applies it. A transaction-scoped advisory lock on the patron makes
-    /// concurrent events for one patron (even a new one, with no row to lock yet) wait in turn.
+    /// concurrent events for one patron (even a new one, with no row to lock yet) wait in turn;
+    /// it is taken in the order every writer takes its locks (see `PostgresStorage`).
     @discardableResult
     static func apply(_ event: PatronEvent, _ connection: PostgresConnection, schema s: String, tenant: String, at date: Date,
                       storeEvent: Bool = true, logger: Logger) async throws -> UserSummary? {
@@ -111,9 +119,7 @@ enum PostgresSummaries {
                 userId = owner
             }
         }
-        if let userId {
-            try await connection.query("SELECT pg_advisory_xact_lock(hashtextextended(\(tenant + ":" + userId.folio), 0))", logger: logger)
-        }
+        try await PostgresStorage.lockSummaries(for: .patron(userId), tenant: tenant, connection, logger: logger)
         if storeEvent {
             let payload = String(decoding: try JSONEncoder().encode(event), as: UTF8.self)
             try await connection.query(PostgresQuery(unsafeSQL: "INSERT INTO \(s).events (user_id, kind, payload, created_at) VALUES (NULLIF($1, '')::uuid, $2, $3, $4)",

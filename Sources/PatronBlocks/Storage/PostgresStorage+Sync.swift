@@ -5,6 +5,9 @@ extension PostgresStorage: SyncStore {
     public func beginSync(tenant: String, jobId: UUID, scope: SyncJob.Scope) async throws -> Int64 {
         let s = Self.schema(tenant)
         return try await transaction { connection in
+            // The marker and the grace periods are read while no event of the scope is half-way
+            // through: an event is either before the marker and in the copy, or after it and replayed.
+            try await Self.lockSummaries(for: Self.writer(of: scope), tenant: tenant, connection, logger: self.logger)
             try await Self.dropStaging(connection, schema: s, jobId: jobId, logger: self.logger)
             var sql = "INSERT INTO \(s).sync_graces (job_id, loan_id, duration, interval) SELECT $1, loan_id, grace_duration, grace_interval FROM \(s).summary_loans WHERE grace_duration IS NOT NULL"
             var bindings = try PostgresSummaries.bindings(jobId)
@@ -43,14 +46,16 @@ extension PostgresStorage: SyncStore {
     public func finishSync(tenant: String, job: SyncJob, eventMarker: Int64, runner: String, now: Date) async throws -> Bool {
         let s = Self.schema(tenant)
         return try await transaction { connection in
+            // Locks first, in every writer's order: live events of the scope wait while the
+            // summaries are switched, and none is lost: those committed before are replayed
+            // below, the others apply after. No table lock, so no event can hold one the switch
+            // waits for.
+            try await Self.lockSummaries(for: Self.writer(of: job.scope), tenant: tenant, connection, logger: self.logger)
             let owned = try await connection.query(PostgresQuery(unsafeSQL: "SELECT 1 FROM \(s).sync_jobs WHERE id = $1 AND runner = $2 AND status = 'in-progress' FOR UPDATE",
                                                                  binds: try PostgresSummaries.bindings(job.id, runner)), logger: self.logger)
             var mine = false
             for try await _ in owned { mine = true }
             guard mine else { return false }
-            // Live event writers wait while the summaries are switched; none is lost: those
-            // committed before the lock are replayed below, the others apply after.
-            try await connection.query(PostgresQuery(unsafeSQL: "LOCK TABLE \(s).summaries, \(s).summary_loans, \(s).summary_fees IN SHARE ROW EXCLUSIVE MODE"), logger: self.logger)
             var filter = ""
             var userBind: UUID?
             if case .user(let user) = job.scope {
@@ -63,7 +68,7 @@ extension PostgresStorage: SyncStore {
             // Rebuild from the staged events in chunks (one connection cannot stream and write at
             // once), patron by patron, in creation order, each loan with its grace period.
             let decoder = JSONDecoder()
-            var after: (UUID, Date, Int64)?
+            var after: (UUID, PostgresTimestamp, Int64)?
             var current: UserSummary?
             var currentUser: UUID?
             var built: [UserSummary] = []
@@ -86,8 +91,8 @@ extension PostgresStorage: SyncStore {
                     bindings.append(after.0); bindings.append(after.1); bindings.append(after.2)
                 }
                 sql += " ORDER BY e.user_id, e.created_at, e.seq LIMIT 5000"
-                var rows: [(UUID, Date, Int64, String, Int?, String?)] = []
-                for try await row in try await connection.query(PostgresQuery(unsafeSQL: sql, binds: bindings), logger: self.logger).decode((UUID, Date, Int64, String, Int?, String?).self) {
+                var rows: [(UUID, PostgresTimestamp, Int64, String, Int?, String?)] = []
+                for try await row in try await connection.query(PostgresQuery(unsafeSQL: sql, binds: bindings), logger: self.logger).decode((UUID, PostgresTimestamp, Int64, String, Int?, String?).self) {
                     rows.append(row)
                 }
                 for (user, created, seq, payload, duration, interval) in rows {
@@ -135,6 +140,14 @@ extension PostgresStorage: SyncStore {
                                                            job.totalNumberOfFeesFines, SQLiteStorage.encodeErrors(job.errors), job.id)), logger: self.logger)
             try await Self.dropStaging(connection, schema: s, jobId: job.id, logger: self.logger)
             return true
+        }
+    }
+
+    /// Whose locks a synchronization of `scope` takes.
+    static func writer(of scope: SyncJob.Scope) -> SummaryWriter {
+        switch scope {
+        case .full: .wholeTenant
+        case .user(let user): .patron(user)
         }
     }
 

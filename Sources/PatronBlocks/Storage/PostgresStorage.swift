@@ -4,8 +4,14 @@ import PostgresNIO
 import PostgresURL
 
 /// PostgreSQL: a schema per tenant (`<tenant>_mod_patron_blocks`, as FOLIO names them), shared by
-/// any number of instances. Per-patron updates are serialized with transaction-scoped advisory
-/// locks; jobs are claimed with `FOR UPDATE SKIP LOCKED`.
+/// any number of instances. Jobs are claimed with `FOR UPDATE SKIP LOCKED`.
+///
+/// Every writer of a tenant's summaries takes its locks in one order, so that no two can wait on
+/// each other: first the tenant's summaries lock (an event shares it, a full synchronization's
+/// switch holds it alone), then the patron's lock, and only then any table row. An event
+/// therefore never waits on the switch while holding what the switch needs, and the switch needs
+/// no table locks at all. A deadlock or serialization failure that happens anyway is retried as
+/// a whole transaction (`PostgresConflicts`).
 public final class PostgresStorage: Sendable {
     public let client: PostgresClient
     let settings: PostgresSettings
@@ -29,8 +35,42 @@ public final class PostgresStorage: Sendable {
         "\"\(tenant)_mod_patron_blocks\""
     }
 
+    /// One transaction, run again from the start after a deadlock or a serialization failure:
+    /// `body` must compute everything it returns inside (it does, as a transaction's body).
     func transaction<R: Sendable>(_ body: @escaping @Sendable (PostgresConnection) async throws -> R) async throws -> R {
-        try await client.withTransaction(logger: logger) { connection in try await body(connection) }
+        try await PostgresConflicts.retrying(logger: logger) {
+            try await client.withTransaction(logger: logger) { connection in try await body(connection) }
+        }
+    }
+
+    /// Who writes a tenant's summaries, and how the lock order above is taken.
+    enum SummaryWriter {
+        /// A live event (or a patron's own synchronization): the tenant lock shared, then the
+        /// patron's (none for a fee of nobody known).
+        case patron(UUID?)
+        /// A full synchronization's switch: the tenant lock alone, so no event is half-way through.
+        case wholeTenant
+    }
+
+    /// Takes the locks for `writer`, held until the transaction ends.
+    static func lockSummaries(for writer: SummaryWriter, tenant: String, _ connection: PostgresConnection, logger: Logger) async throws {
+        let tenantKey = "summaries:" + tenant
+        switch writer {
+        case .wholeTenant:
+            try await wait(connection.query("SELECT pg_advisory_xact_lock(hashtextextended(\(tenantKey), 0))", logger: logger))
+        case .patron(let userId):
+            try await wait(connection.query("SELECT pg_advisory_xact_lock_shared(hashtextextended(\(tenantKey), 0))", logger: logger))
+            if let userId {
+                try await wait(connection.query("SELECT pg_advisory_xact_lock(hashtextextended(\(tenant + ":" + userId.folio), 0))", logger: logger))
+            }
+        }
+    }
+
+    /// Reads a lock query to its end. The query returns once its columns are described, before
+    /// the lock is granted: unread, a deadlock found while waiting surfaced only as the next
+    /// statement's `25P02 current transaction is aborted`.
+    private static func wait(_ rows: PostgresRowSequence) async throws {
+        for try await _ in rows {}
     }
 }
 
@@ -171,15 +211,15 @@ extension PostgresStorage: TenantStore {
     public func saveTenantJob(_ job: TenantJob) async throws {
         try await client.query("""
             INSERT INTO public.patronblocks_tenant_jobs (id, tenant, module_from, module_to, complete, error, created_at)
-            VALUES (\(job.id), \(job.tenant), \(job.moduleFrom), \(job.moduleTo), \(job.complete), \(job.error), \(job.createdAt))
+            VALUES (\(job.id), \(job.tenant), \(job.moduleFrom), \(job.moduleTo), \(job.complete), \(job.error), \(PostgresTimestamp(job.createdAt)))
             ON CONFLICT (id) DO UPDATE SET complete = excluded.complete, error = excluded.error
             """, logger: logger)
     }
 
     public func tenantJob(id: UUID) async throws -> TenantJob? {
         let rows = try await client.query("SELECT tenant, module_from, module_to, complete, error, created_at FROM public.patronblocks_tenant_jobs WHERE id = \(id)", logger: logger)
-        for try await (tenant, from, to, complete, error, created) in rows.decode((String, String?, String?, Bool, String?, Date).self) {
-            return TenantJob(id: id, tenant: tenant, moduleFrom: from, moduleTo: to, complete: complete, error: error, createdAt: created)
+        for try await (tenant, from, to, complete, error, created) in rows.decode((String, String?, String?, Bool, String?, PostgresTimestamp).self) {
+            return TenantJob(id: id, tenant: tenant, moduleFrom: from, moduleTo: to, complete: complete, error: error, createdAt: created.date)
         }
         return nil
     }

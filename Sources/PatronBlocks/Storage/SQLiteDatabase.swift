@@ -1,3 +1,4 @@
+import Backoff
 import Foundation
 import SQLite
 import Synchronization
@@ -18,9 +19,18 @@ public final class SQLiteDatabase: Sendable {
         writer = Writer(Pooled(connection))
     }
 
-    /// Runs `body` as the only writer.
+    /// Several processes on one file (instances sharing it) take turns through SQLite's busy
+    /// timeout; one that still finds the file busy after it tries again a few times.
+    static let busyRetry = RetryPolicy(maxAttempts: 3, baseDelay: .milliseconds(100), maxDelay: .seconds(1))
+
+    /// Runs `body` as the only writer. A body is one transaction (or one statement), which SQLite
+    /// rolled back when it found the file busy, so it is run again whole.
     public func write<R: Sendable>(_ body: @Sendable (SQLiteConnection) throws -> R) async throws -> R {
-        try await writer.run(body)
+        do {
+            return try await Self.busyRetry.run(retryable: { ($0 as? SQLiteError)?.isBusy == true }) { _ in try await writer.run(body) }
+        } catch let error as SQLiteError where error.isBusy {
+            throw StorageConflict(kind: .busy, attempts: Self.busyRetry.maxAttempts - 1, underlying: error)
+        }
     }
 
     /// Runs `body` on a reader connection (several can read at once, beside the writer).

@@ -8,7 +8,7 @@ extension SQLiteStorage: JobStore {
         try await database.write { connection in
             let (scope, user) = Self.scopeColumns(job.scope)
             try connection.run("INSERT INTO sync_jobs (tenant, id, scope, user_id, status, created_at) VALUES (?, ?, ?, ?, ?, ?)",
-                               [.text(tenant), .text(job.id.folio), .text(scope), SQLiteValue(user), .text(job.status.rawValue), .real(job.createdAt.timeIntervalSince1970)])
+                               [.text(tenant), .text(job.id.folio), .text(scope), SQLiteValue(user), .text(job.status.rawValue), .real(job.createdAt.storedSeconds)])
         }
     }
 
@@ -31,7 +31,7 @@ extension SQLiteStorage: JobStore {
                     let attempts = Int(row[2].integer ?? 0)
                     if attempts >= maxAttempts {
                         var errors = Self.decodeErrors(row[3].text)
-                        errors.append(StaleJob.message(since: Date(timeIntervalSince1970: heartbeat), attempts: attempts))
+                        errors.append(StaleJob.message(since: Date(storedSeconds: heartbeat), attempts: attempts))
                         try connection.run("UPDATE sync_jobs SET status = 'failed', runner = NULL, errors = ? WHERE tenant = ? AND id = ?",
                                            [.text(Self.encodeErrors(errors)), .text(tenant), .text(id)])
                         try Self.dropStaging(connection, tenant: tenant, jobId: id)
@@ -45,7 +45,7 @@ extension SQLiteStorage: JobStore {
                 var (job, progress, _, attempts) = Self.decodeJob(row)
                 job.status = .inProgress
                 try connection.run("UPDATE sync_jobs SET status = 'in-progress', runner = ?, heartbeat_at = ?, attempts = attempts + 1 WHERE tenant = ? AND id = ?",
-                                   [.text(runner), .real(now.timeIntervalSince1970), .text(tenant), .text(job.id.folio)])
+                                   [.text(runner), .real(now.storedSeconds), .text(tenant), .text(job.id.folio)])
                 return .claimed(ClaimedJob(job: job, progress: progress, runner: runner, attempt: attempts + 1))
             }
         }
@@ -54,7 +54,7 @@ extension SQLiteStorage: JobStore {
     public func heartbeat(tenant: String, jobId: UUID, runner: String, now: Date) async throws -> Bool {
         try await database.write { connection in
             try connection.run("UPDATE sync_jobs SET heartbeat_at = ? WHERE tenant = ? AND id = ? AND runner = ? AND status = 'in-progress'",
-                               [.real(now.timeIntervalSince1970), .text(tenant), .text(jobId.folio), .text(runner)]) == 1
+                               [.real(now.storedSeconds), .text(tenant), .text(jobId.folio), .text(runner)]) == 1
         }
     }
 
@@ -78,7 +78,7 @@ extension SQLiteStorage: JobStore {
             WHERE tenant = ? AND id = ? AND runner = ? AND status = 'in-progress'
             """, [
                 .integer(Int64(job.totalNumberOfLoans)), .integer(Int64(job.totalNumberOfFeesFines)), .integer(Int64(job.numberOfProcessedLoans)),
-                .integer(Int64(job.numberOfProcessedFeesFines)), .text(encodeErrors(job.errors)), .real(now.timeIntervalSince1970),
+                .integer(Int64(job.numberOfProcessedFeesFines)), .text(encodeErrors(job.errors)), .real(now.storedSeconds),
                 .text(progress.phase.rawValue), SQLiteValue(progress.lastLoanId?.folio), SQLiteValue(progress.lastAccountId?.folio),
                 SQLiteValue(progress.eventMarker.map(Int.init)), .text(tenant), .text(job.id.folio), .text(runner),
             ]) == 1
@@ -100,7 +100,7 @@ extension SQLiteStorage: JobStore {
         let id = row[0].text.flatMap(UUID.init(folio:)) ?? UUID()
         let scope: SyncJob.Scope = row[1].text == "user" ? .user(row[2].text.flatMap(UUID.init(folio:)) ?? UUID()) : .full
         var job = SyncJob(id: id, scope: scope, status: row[3].text.flatMap(SyncJob.Status.init(rawValue:)) ?? .open,
-                          createdAt: Date(timeIntervalSince1970: row[9].real ?? 0))
+                          createdAt: Date(storedSeconds: row[9].real ?? 0))
         job.totalNumberOfLoans = Int(row[4].integer ?? 0)
         job.totalNumberOfFeesFines = Int(row[5].integer ?? 0)
         job.numberOfProcessedLoans = Int(row[6].integer ?? 0)

@@ -30,7 +30,7 @@ enum SQLiteSummaries {
             if let duration = row[5].integer, let interval = row[6].text.flatMap(GracePeriod.Interval.init(rawValue:)) {
                 grace = GracePeriod(duration: Int(duration), intervalId: interval)
             }
-            return OpenLoan(loanId: loan, dueDate: Date(timeIntervalSince1970: due), recall: row[2].integer == 1,
+            return OpenLoan(loanId: loan, dueDate: Date(storedSeconds: due), recall: row[2].integer == 1,
                             itemLost: row[3].integer == 1, itemClaimedReturned: row[4].integer == 1, gracePeriod: grace)
         }
         let fees = try connection.rows(
@@ -53,7 +53,7 @@ enum SQLiteSummaries {
             return
         }
         try connection.run("INSERT INTO summaries (tenant, user_id, id, updated_at) VALUES (?, ?, ?, ?) ON CONFLICT (tenant, user_id) DO UPDATE SET updated_at = excluded.updated_at",
-                           [.text(tenant), .text(user), .text(summary.id.folio), .real(date.timeIntervalSince1970)])
+                           [.text(tenant), .text(user), .text(summary.id.folio), .real(date.storedSeconds)])
         try insertRows(summary, connection, tenant: tenant)
     }
 
@@ -62,7 +62,7 @@ enum SQLiteSummaries {
         if !summary.openLoans.isEmpty {
             let insert = try connection.prepare("INSERT INTO summary_loans (tenant, user_id, loan_id, position, due_date, recall, item_lost, claimed_returned, grace_duration, grace_interval) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")
             for (position, loan) in summary.openLoans.enumerated() {
-                try insert.bind([.text(tenant), .text(user), .text(loan.loanId.folio), .integer(Int64(position)), .real(loan.dueDate.timeIntervalSince1970),
+                try insert.bind([.text(tenant), .text(user), .text(loan.loanId.folio), .integer(Int64(position)), .real(loan.dueDate.storedSeconds),
                                  SQLiteValue(loan.recall), SQLiteValue(loan.itemLost), SQLiteValue(loan.itemClaimedReturned),
                                  SQLiteValue(loan.gracePeriod?.duration), SQLiteValue(loan.gracePeriod?.intervalId.rawValue)])
                 _ = try insert.step()
@@ -90,7 +90,7 @@ enum SQLiteSummaries {
         if storeEvent {
             let payload = String(decoding: try JSONEncoder().encode(event), as: UTF8.self)
             try connection.run("INSERT INTO events (tenant, user_id, kind, payload, created_at) VALUES (?, ?, ?, ?, ?)",
-                               [.text(tenant), SQLiteValue(userId?.folio), .text(event.kind.rawValue), .text(payload), .real(date.timeIntervalSince1970)])
+                               [.text(tenant), SQLiteValue(userId?.folio), .text(event.kind.rawValue), .text(payload), .real(date.storedSeconds)])
         }
         guard let userId else { return nil }
         let before = try load(connection, tenant: tenant, userId: userId)

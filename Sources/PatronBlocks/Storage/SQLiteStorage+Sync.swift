@@ -28,7 +28,7 @@ extension SQLiteStorage: SyncStore {
                 let insert = try connection.prepare("INSERT INTO sync_events (tenant, job_id, seq, user_id, created_at, loan_id, payload) VALUES (?, ?, ?, ?, ?, ?, ?)")
                 for (event, payload) in zip(events, payloads) {
                     seq += 1
-                    try insert.bind([.text(tenant), .text(jobId.folio), .integer(seq), .text(event.userId.folio), .real(event.createdAt.timeIntervalSince1970),
+                    try insert.bind([.text(tenant), .text(jobId.folio), .integer(seq), .text(event.userId.folio), .real(event.createdAt.storedSeconds),
                                      SQLiteValue(event.event.loanId?.folio), .text(payload)])
                     _ = try insert.step()
                 }
@@ -69,7 +69,7 @@ extension SQLiteStorage: SyncStore {
                 func flush() throws {
                     if let summary, !summary.isEmpty {
                         try connection.run("INSERT INTO summaries (tenant, user_id, id, updated_at) VALUES (?, ?, ?, ?)",
-                                           [.text(tenant), .text(summary.userId.folio), .text(summary.id.folio), .real(now.timeIntervalSince1970)])
+                                           [.text(tenant), .text(summary.userId.folio), .text(summary.id.folio), .real(now.storedSeconds)])
                         try SQLiteSummaries.insertRows(summary, connection, tenant: tenant)
                     }
                 }

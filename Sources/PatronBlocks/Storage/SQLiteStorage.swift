@@ -84,7 +84,7 @@ extension SQLiteStorage: TenantStore {
         try await database.write { connection in
             try connection.transaction {
                 try connection.run("INSERT INTO tenants (tenant, installed_at, enabled) VALUES (?, ?, 1) ON CONFLICT (tenant) DO UPDATE SET enabled = 1",
-                                   [.text(tenant), .real(Date().timeIntervalSince1970)])
+                                   [.text(tenant), .real(Date().storedSeconds)])
                 // The six conditions; an upgrade keeps what the library set.
                 for (position, condition) in BlockCondition.defaults.enumerated() {
                     try connection.run("""
@@ -130,7 +130,7 @@ extension SQLiteStorage: TenantStore {
                 INSERT INTO tenant_jobs (id, tenant, module_from, module_to, complete, error, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)
                 ON CONFLICT (id) DO UPDATE SET complete = excluded.complete, error = excluded.error
                 """, [.text(job.id.folio), .text(job.tenant), SQLiteValue(job.moduleFrom), SQLiteValue(job.moduleTo), .integer(job.complete ? 1 : 0),
-                      SQLiteValue(job.error), .real(job.createdAt.timeIntervalSince1970)])
+                      SQLiteValue(job.error), .real(job.createdAt.storedSeconds)])
         }
     }
 
@@ -138,7 +138,7 @@ extension SQLiteStorage: TenantStore {
         try database.read { connection in
             try connection.rows("SELECT tenant, module_from, module_to, complete, error, created_at FROM tenant_jobs WHERE id = ?", [.text(id.folio)]).first.map { row in
                 TenantJob(id: id, tenant: row[0].text ?? "", moduleFrom: row[1].text, moduleTo: row[2].text, complete: row[3].integer == 1,
-                          error: row[4].text, createdAt: Date(timeIntervalSince1970: row[5].real ?? 0))
+                          error: row[4].text, createdAt: Date(storedSeconds: row[5].real ?? 0))
             }
         }
     }

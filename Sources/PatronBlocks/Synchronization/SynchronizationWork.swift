@@ -30,7 +30,9 @@ struct SynchronizationWork {
             let userId: UUID? = if case .user(let id) = job.scope { id } else { nil }
 
             if progress.phase == .starting {
-                progress.eventMarker = try await storage.beginSync(tenant: tenant, jobId: job.id, scope: job.scope)
+                progress.eventMarker = try await step("Starting the synchronization") {
+                    try await storage.beginSync(tenant: tenant, jobId: job.id, scope: job.scope)
+                }
                 // Real totals before any processing: a page of none counts them.
                 job.totalNumberOfLoans = try await client.loans(after: nil, userId: userId, limit: 0).totalRecords ?? 0
                 job.totalNumberOfFeesFines = try await client.accounts(after: nil, userId: userId, limit: 0).totalRecords ?? 0
@@ -47,7 +49,10 @@ struct SynchronizationWork {
                 progress.phase = .rebuilding
                 try await save(job, progress)
             }
-            guard try await storage.finishSync(tenant: tenant, job: job, eventMarker: progress.eventMarker ?? 0, runner: settings.runnerID, now: Date()) else {
+            let finished = job, marker = progress.eventMarker ?? 0
+            guard try await step("Switching the rebuilt summaries", {
+                try await storage.finishSync(tenant: tenant, job: finished, eventMarker: marker, runner: settings.runnerID, now: Date())
+            }) else {
                 throw Stop.claimLost
             }
             logger.info("Synchronization done: \(job.numberOfProcessedLoans) loans, \(job.numberOfProcessedFeesFines) fees/fines")
@@ -62,10 +67,29 @@ struct SynchronizationWork {
             logger.warning("Another runner took the synchronization over; this one stops")
         } catch {
             // The upstream could not be read completely, or storage failed: the summaries stay
-            // as they were.
-            job.errors.append("\(error)")
-            logger.error("Synchronization failed: \(error)")
+            // as they were. The operator reads one line in the job; the log has the whole error.
+            let line = OperatorMessage.line(error)
+            job.errors.append(line)
+            logger.error("Synchronization failed: \(line)", metadata: ["error": "\(String(reflecting: (error as? StepFailure)?.underlying ?? error))"])
             try? await storage.failSync(tenant: tenant, job: job, runner: settings.runnerID, now: Date())
+        }
+    }
+
+    /// A storage step that failed, named for the operator.
+    struct StepFailure: Error, CustomStringConvertible {
+        var step: String
+        var underlying: any Error
+        var description: String { "\(step) failed: \(OperatorMessage.line(underlying))" }
+    }
+
+    /// Runs one storage step; its failure (not a stop or a cancellation) says which step it was.
+    private func step<R>(_ name: String, _ body: () async throws -> R) async throws -> R {
+        do {
+            return try await body()
+        } catch let error where error is CancellationError || error is Stop {
+            throw error
+        } catch {
+            throw StepFailure(step: name, underlying: error)
         }
     }
 
@@ -123,7 +147,9 @@ struct SynchronizationWork {
     }
 
     private func stage(_ events: [StagedEvent], _ job: SyncJob, _ progress: SyncProgress) async throws {
-        guard try await storage.stagePage(tenant: tenant, jobId: job.id, events: events, job: job, progress: progress, runner: settings.runnerID, now: Date()) else {
+        guard try await step("Storing a page", {
+            try await storage.stagePage(tenant: tenant, jobId: job.id, events: events, job: job, progress: progress, runner: settings.runnerID, now: Date())
+        }) else {
             throw Stop.claimLost
         }
     }

@@ -62,11 +62,8 @@ struct ExpectedSummary: Equatable, CustomStringConvertible {
 
     static func milliseconds(_ date: Date) -> Int64 { Int64((date.timeIntervalSince1970 * 1000).rounded()) }
 
-    /// A date as it reaches the service: through the simulator's JSON, at millisecond precision.
-    static func upstreamMilliseconds(_ date: Date) -> Int64 {
-        let text = Date.ISO8601FormatStyle(includingFractionalSeconds: true).format(date)
-        return milliseconds((try? Date(text, strategy: Date.ISO8601FormatStyle(includingFractionalSeconds: true))) ?? date)
-    }
+    /// A date as it reaches the service: through the simulator's JSON, to the nearest millisecond.
+    static func upstreamMilliseconds(_ date: Date) -> Int64 { milliseconds(date) }
 
     init(loans: [Loan], fees: [Fee]) {
         self.loans = loans.sorted()
