@@ -26,7 +26,7 @@ struct PatronLoadCommand: AsyncParsableCommand {
         Exit codes:
         \(ExitStatus.allCases.map { "  \(String($0.rawValue).padding(toLength: 4, withPad: " ", startingAt: 0)) \($0.help)" }.joined(separator: "\n"))
         """,
-        subcommands: [CheckProfileCommand.self]
+        subcommands: [CheckProfileCommand.self, ExplainCommand.self]
     )
 
     @OptionGroup var source: SourceOptions
