@@ -19,12 +19,9 @@ struct CheckProfileCommand: AsyncParsableCommand {
     @OptionGroup var source: SourceOptions
 
     func run() async throws {
-        var options = LoadOptions()
-        options.warehouse = source.warehouse
-        options.profile = source.profile
         let check: ProfileCheck
         do {
-            check = try ProfileCheck.resolve(options: options, environment: ProcessInfo.processInfo.environment)
+            check = try ProfileCheck.resolve(options: source.loadOptions, environment: ProcessInfo.processInfo.environment)
         } catch {
             printError("patronload: \(error)")
             throw ExitCode(ExitStatus.configuration.rawValue)

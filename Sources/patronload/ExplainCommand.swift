@@ -26,10 +26,7 @@ struct ExplainCommand: AsyncParsableCommand {
     var asOf: String?
 
     func run() async throws {
-        var options = LoadOptions()
-        options.warehouse = source.warehouse
-        options.profile = source.profile
-        options.logLevel = source.logLevel
+        var options = source.loadOptions
         options.asOf = asOf
         let configuration: LoadConfiguration
         do {

@@ -94,18 +94,15 @@ struct PatronLoadCommand: AsyncParsableCommand {
 
     func run() async throws {
         OracleLibraryPath.apply(environment: ProcessInfo.processInfo.environment)
-        var options = LoadOptions()
+        var options = source.loadOptions
         options.connectionTest = databaseConnectionTest
         options.dryRun = dryRun
-        options.warehouse = source.warehouse
-        options.profile = source.profile
         options.outputDirectory = outputDirectory
         options.s3Bucket = s3Bucket
         options.s3Prefix = s3Prefix
         options.emailTo = emailTo
         options.emailFrom = emailFrom
         options.workspace = workspace
-        options.logLevel = source.logLevel
         options.asOf = asOf
         options.compressionLevel = compressionLevel
         options.maxUsersPerXMLFile = maxUsersPerFile

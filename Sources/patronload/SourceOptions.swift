@@ -1,4 +1,5 @@
 import ArgumentParser
+import PatronLoad
 
 /// The options every patronload command reads the warehouse and the profile with: declared once.
 struct SourceOptions: ParsableArguments {
@@ -10,4 +11,13 @@ struct SourceOptions: ParsableArguments {
 
     @Option(name: .customLong("log-level"), help: "trace, debug, info, notice, warning, error or critical. (env: LOG_LEVEL; default: info)")
     var logLevel: String?
+
+    /// The settings these options give; a command adds its own.
+    var loadOptions: LoadOptions {
+        var options = LoadOptions()
+        options.warehouse = warehouse
+        options.profile = profile
+        options.logLevel = logLevel
+        return options
+    }
 }
