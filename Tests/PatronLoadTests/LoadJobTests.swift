@@ -239,10 +239,13 @@ import Testing
         let warehouse = try Self.generate(staff: 20, students: 20, in: directory)
         var profile = Fixtures.profile
         profile.profile.patronTypes[0].columns.email = "WORK_EMAIL"
+        profile.profile.patronTypes[0].userGroup.descColumn = "GROUP_NAME"
         let (summary, _) = await Self.run(Self.configuration(warehouse: warehouse, output: directory.appending("out"), profile: profile))
         guard case .failed(let stage, let message) = summary.outcome else { Issue.record("expected a failure"); return }
         #expect(stage == .configuration)
-        #expect(message.contains("The staff query returns no column WORK_EMAIL"))
+        // Every missing column, each with its JSON path, as `check-profile` names them.
+        #expect(message.hasPrefix("The profile names columns its queries do not return: patronTypes[0].columns.email: the staff query returns no column WORK_EMAIL (it returns: MIT_ID,"))
+        #expect(message.contains("; patronTypes[0].userGroup.descColumn: the staff query returns no column GROUP_NAME"))
     }
 
     @Test func aRunThatCannotFitAlmasLimitsDeliversNothing() async throws {

@@ -5,6 +5,8 @@ public enum ProfileError: Error, Equatable, CustomStringConvertible {
     case invalidLookup(file: String, line: Int, reason: String)
     case missingColumn(patronType: String, column: String, available: [String])
     case invalidPattern(patronType: String, pattern: String)
+    /// Lines with JSON paths, as `check-profile` prints them.
+    case missingColumns([String])
 
     public var description: String {
         switch self {
@@ -17,6 +19,8 @@ public enum ProfileError: Error, Equatable, CustomStringConvertible {
         case .missingColumn(let patronType, let column, let available):
             "The \(patronType) query returns no column \(column) (it returns: \(available.joined(separator: ", "))); "
                 + "fix the query or the column name in the profile"
+        case .missingColumns(let lines):
+            "The profile names columns its queries do not return: " + lines.joined(separator: "; ") + "; fix the queries or the column names (`patronload check-profile` lists them)"
         case .invalidPattern(let patronType, let pattern):
             "The \(patronType) profile has an invalid regular expression: \(pattern)"
         }

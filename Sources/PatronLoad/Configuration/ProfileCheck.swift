@@ -89,10 +89,14 @@ public struct ProfileCheck: Sendable {
         guard !columns.isEmpty else {
             return (["\(path).query: returned no rows, so its columns cannot be checked here; check them against a warehouse with data"], nil)
         }
+        return (missingColumns(type, at: path, in: columns), columns.count)
+    }
+
+    /// One line per column the type names that `columns` (a query's, any letter case) lacks.
+    static func missingColumns(_ type: PatronProfile.PatronType, at path: String, in columns: [String]) -> [String] {
         let available = Set(columns.map { $0.uppercased() })
-        let problems = type.columnReferences.filter { !available.contains($0.column.uppercased()) }.map {
+        return type.columnReferences.filter { !available.contains($0.column.uppercased()) }.map {
             "\(path).\($0.path): the \(type.name) query returns no column \($0.column) (it returns: \(columns.joined(separator: ", ")))"
         }
-        return (problems, columns.count)
     }
 }

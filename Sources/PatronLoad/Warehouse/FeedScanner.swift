@@ -38,6 +38,10 @@ struct FeedScanner {
                 let writer = try RecordFileWriter(path: path)
                 // A backend that learns its columns from the first row reports none for an empty result.
                 if !cursor.columns.isEmpty {
+                    // Every column the profile names that the query lacks, before a row is mapped:
+                    // the same check as `check-profile`.
+                    let missing = ProfileCheck.missingColumns(type, at: "patronTypes[\(index)]", in: cursor.columns)
+                    guard missing.isEmpty else { throw ProfileError.missingColumns(missing) }
                     let mapper = try PatronMapper(profile: profile, patronType: type, columns: cursor.columns)
                     while let row = try await cursor.next() {
                         scanned.counts.read += 1
