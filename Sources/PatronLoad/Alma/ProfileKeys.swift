@@ -23,7 +23,9 @@ enum ProfileKeys {
             }
             for key in object.keys.sorted() {
                 let place = path.isEmpty ? key : "\(path).\(key)"
-                if let value = children[key] {
+                if path.isEmpty && key == "$schema" {
+                    continue   // the JSON Schema an editor completes the profile with
+                } else if let value = children[key] {
                     walk(object[key]!, value, path: place, into: &problems)
                 } else if !(object[key] is NSNull) {
                     // An explicit null is what an absent optional decodes from: harmless.
