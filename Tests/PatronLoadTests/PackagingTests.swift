@@ -151,4 +151,73 @@ import Testing
         for byte in text { [byte].withUnsafeBytes { counter.scan($0) } }
         #expect(counter.count == 2)
     }
+
+    /// The counter skips ahead 16 bytes at a time; whatever the chunking, it must count what a
+    /// byte-by-byte reading counts, tags on window and chunk edges included.
+    @Test(arguments: [1, 5, 16, 21, 22, 37, 100, 1 << 20])
+    func userTagCounterCountsTheSameInAnyChunks(chunk: Int) throws {
+        var text: [UInt8] = []
+        for index in 0..<300 {
+            text += Array(String(repeating: "x", count: index % 23).utf8)
+            text += Array((index % 3 == 0 ? "<<user>" : index % 3 == 1 ? "<user_role><use" : "<user>").utf8)
+        }
+        var counter = UserTagCounter()
+        var start = 0
+        while start < text.count {
+            let end = min(start + chunk, text.count)
+            text[start..<end].withUnsafeBytes { counter.scan($0) }
+            start = end
+        }
+        #expect(counter.count == 200)
+    }
+
+    /// Packs a small zip, puts each damaged version of it in its place in turn, and returns the
+    /// keys of the versions `integrity` let through, and the intact zip's size.
+    private func damageMissed(_ damage: (Int, [UInt8]) -> [UInt8]) throws -> (missed: [Int], size: Int) {
+        let directory = TemporaryDirectory()
+        let zip = try pack(3, limits: PackagingLimits(), in: directory)[0]
+        let url = URL(fileURLWithPath: zip.path)
+        let original = try [UInt8](Data(contentsOf: url))
+        let verifier = ZipVerifier(level: .integrity, rootElement: "userRecords", schemaPath: nil)
+        let missed = try original.indices.filter { key in
+            try Data(damage(key, original)).write(to: url)
+            return (try? verifier.verify(zip)) != nil
+        }
+        try Data(original).write(to: url)
+        try verifier.verify(zip)
+        return (missed, original.count)
+    }
+
+    /// `integrity` proves the file on disk is the one written without inflating it: damage of
+    /// any single byte, in deflate data, a header or the directory, must fail the check.
+    @Test func verifierCatchesAFlippedBitAnywhere() throws {
+        let (missed, size) = try damageMissed { offset, bytes in
+            var damaged = bytes
+            damaged[offset] ^= 0x01
+            return damaged
+        }
+        #expect(missed.isEmpty, "not caught: a flipped bit at offsets \(missed) of \(size)")
+    }
+
+    @Test func verifierCatchesAZipCutAnywhere() throws {
+        let (missed, size) = try damageMissed { length, bytes in Array(bytes[0..<length]) }
+        #expect(missed.isEmpty, "not caught: the zip cut to \(missed) of \(size) bytes")
+    }
+
+    /// The users a file holds are counted in its bytes, not taken from how many were handed over.
+    @Test(arguments: VerificationLevel.allCases)
+    func verifierCountsTheUsersInTheBytes(level: VerificationLevel) throws {
+        let directory = TemporaryDirectory()
+        let packager = TypePackager(patronType: "staff", stamp: "2026-11-22_02.00.00", directory: directory.path, rootElement: "userRecords",
+                                    limits: PackagingLimits(), compressionLevel: 6, modified: Fixtures.now)
+        var twoAsOne = try userBytes(0)
+        twoAsOne.raw(try userBytes(1))
+        try packager.add(twoAsOne)
+        let zip = try #require(try packager.finish().first)
+        #expect(zip.users == 1)
+        let error = #expect(throws: PackagingError.self) {
+            try ZipVerifier(level: level, rootElement: "userRecords", schemaPath: LoadConfiguration.bundledSchemaPath).verify(zip)
+        }
+        #expect(error.map { "\($0)" }?.contains("holds 2 users, 1 were written") == true)
+    }
 }

@@ -54,4 +54,17 @@ import Testing
         #expect(String(decoding: out.bytes, as: UTF8.self) ==
             "<middle_name/><first_name>Zoë &amp; Co</first_name><user_group>31</user_group><gender/><status desc=\"Active &quot;now&quot;\">ACTIVE</status>")
     }
+
+    /// Dates are written digit by digit; they must read as `almaString` does, padding included.
+    @Test(arguments: [
+        (AlmaDate(year: 2027, month: 5, day: 22), "<expiry_date>2027-05-22Z</expiry_date>"),
+        (AlmaDate(year: 999, month: 12, day: 1), "<expiry_date>0999-12-01Z</expiry_date>"),
+        (AlmaDate(year: 10_000, month: 1, day: 31), "<expiry_date>10000-01-31Z</expiry_date>"),
+    ])
+    func datesReadAsAlmaStrings(date: AlmaDate, expected: String) {
+        var out = XMLBytes()
+        out.date("expiry_date", date)
+        #expect(String(decoding: out.bytes, as: UTF8.self) == expected)
+        #expect(expected == "<expiry_date>\(date.almaString)</expiry_date>")
+    }
 }

@@ -25,8 +25,8 @@ public enum AlmaUserXMLWriter {
         out.code("user_group", user.userGroup)
         if let level = user.catalogerLevel { out.code("cataloger_level", level) }
         if let language = user.preferredLanguage { out.code("preferred_language", language) }
-        out.element("expiry_date", user.expiryDate.almaString)
-        out.element("purge_date", user.purgeDate.almaString)
+        out.date("expiry_date", user.expiryDate)
+        out.date("purge_date", user.purgeDate)
         out.code("account_type", user.accountType)
         if !user.externalID.isEmpty { out.element("external_id", user.externalID) }
         out.code("status", user.status)

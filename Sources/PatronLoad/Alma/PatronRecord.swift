@@ -86,6 +86,10 @@ extension PatronRecord {
             if index > 0 { bytes.append(0x09) }
             let start = bytes.count
             field.withUTF8 { utf8 in
+                // Almost no value holds a byte to escape: copy those whole.
+                guard utf8.contains(where: { $0 == 0x5C || $0 == 0x09 || $0 == 0x0A || $0 == 0x0D }) else {
+                    return bytes.append(contentsOf: utf8)
+                }
                 for byte in utf8 {
                     switch byte {
                     case 0x5C: bytes.append(0x5C); bytes.append(0x5C)
@@ -140,30 +144,51 @@ extension PatronRecord {
     }
 
     /// Calls `body` with each field's index and unescaped bytes, in order, until it returns
-    /// false. Tabs inside values are escaped (`\\t`), so a raw tab always ends a field.
-    private static func forEachField(of line: ArraySlice<UInt8>, _ body: (Int, [UInt8]) -> Bool) {
-        var index = 0
-        var current: [UInt8] = []
-        var escaping = false
-        for byte in line {
-            if escaping {
-                switch byte {
-                case UInt8(ascii: "t"): current.append(0x09)
-                case UInt8(ascii: "n"): current.append(0x0A)
-                case UInt8(ascii: "r"): current.append(0x0D)
-                default: current.append(byte)
+    /// false. Tabs inside values are escaped (`\\t`), so a raw tab always ends a field. A field
+    /// without a backslash (almost all) is handed over in place, not copied.
+    private static func forEachField(of line: ArraySlice<UInt8>, _ body: (Int, UnsafeBufferPointer<UInt8>) -> Bool) {
+        line.withUnsafeBufferPointer { bytes in
+            var index = 0
+            var start = 0
+            var escaped = false
+            var unescaped: [UInt8] = []
+            func field(until end: Int) -> Bool {
+                guard escaped else { return body(index, UnsafeBufferPointer(rebasing: bytes[start..<end])) }
+                unescaped.removeAll(keepingCapacity: true)
+                var position = start
+                while position < end {
+                    let byte = bytes[position]
+                    position += 1
+                    guard byte == 0x5C else { unescaped.append(byte); continue }
+                    // A backslash that ends the line escapes nothing and is dropped.
+                    guard position < end else { break }
+                    switch bytes[position] {
+                    case UInt8(ascii: "t"): unescaped.append(0x09)
+                    case UInt8(ascii: "n"): unescaped.append(0x0A)
+                    case UInt8(ascii: "r"): unescaped.append(0x0D)
+                    default: unescaped.append(bytes[position])
+                    }
+                    position += 1
                 }
-                escaping = false
-            } else if byte == 0x5C {
-                escaping = true
-            } else if byte == 0x09 {
-                guard body(index, current) else { return }
-                index += 1
-                current.removeAll(keepingCapacity: true)
-            } else {
-                current.append(byte)
+                return unescaped.withUnsafeBufferPointer { body(index, $0) }
             }
+            var position = 0
+            while position < bytes.count {
+                switch bytes[position] {
+                case 0x5C:
+                    escaped = true
+                    position += 2
+                case 0x09:
+                    guard field(until: position) else { return }
+                    index += 1
+                    position += 1
+                    start = position
+                    escaped = false
+                default:
+                    position += 1
+                }
+            }
+            _ = field(until: bytes.count)
         }
-        _ = body(index, current)
     }
 }

@@ -18,6 +18,9 @@ public struct XMLBytes: Sendable {
         markup.withUTF8Buffer { bytes.append(contentsOf: $0) }
     }
 
+    /// Disfavoured so that literals take the `StaticString` path: the writer's hundred-odd tags
+    /// a user then copy straight from the binary, with no String to check or copy.
+    @_disfavoredOverload
     public mutating func raw(_ markup: String) {
         var copy = markup
         copy.withUTF8 { bytes.append(contentsOf: $0) }
@@ -93,6 +96,23 @@ public struct XMLBytes: Sendable {
             raw(">"); text(value); raw("</"); raw(name); raw(">")
         }
     }
+
+    /// `<name>YYYY-MM-DDZ</name>`, written digit by digit: `AlmaDate.almaString` builds four
+    /// Strings, and every user has two dates.
+    public mutating func date(_ name: StaticString, _ value: AlmaDate) {
+        guard (0...9999).contains(value.year) else { return element(name, value.almaString) }
+        raw("<"); raw(name); raw(">")
+        let year = value.year
+        let digits: [UInt8] = [
+            Self.digit(year / 1000), Self.digit(year / 100 % 10), Self.digit(year / 10 % 10), Self.digit(year % 10), UInt8(ascii: "-"),
+            Self.digit(value.month / 10), Self.digit(value.month % 10), UInt8(ascii: "-"),
+            Self.digit(value.day / 10), Self.digit(value.day % 10), UInt8(ascii: "Z"),
+        ]
+        bytes.append(contentsOf: digits)
+        raw("</"); raw(name); raw(">")
+    }
+
+    private static func digit(_ value: Int) -> UInt8 { UInt8(ascii: "0") + UInt8(value) }
 
     /// `<name desc="…">code</name>`; the desc attribute only when there is one.
     public mutating func code(_ name: StaticString, _ value: CodeValue) {

@@ -21,6 +21,7 @@ final class TypePackager {
     private var built: [BuiltZip] = []
     private var file: (name: String, users: Int, bytes: UInt64)?
     private var pending = XMLBytes(capacity: 1 << 20)
+    private var userElements = UserTagCounter()
 
     private static let flushThreshold = 512 * 1024
 
@@ -92,7 +93,11 @@ final class TypePackager {
         file!.bytes += UInt64(footer.count)
         try flush()
         let entry = try zip.endEntry()
-        zipFiles.append(BuiltXMLFile(name: current.name, users: current.users, bytes: entry.uncompressedSize, compressedBytes: entry.compressedSize, crc32: entry.crc32))
+        zipFiles.append(BuiltXMLFile(
+            name: current.name, users: current.users, bytes: entry.uncompressedSize, compressedBytes: entry.compressedSize,
+            crc32: entry.crc32, userElements: userElements.count
+        ))
+        userElements = UserTagCounter()
         file = nil
     }
 
@@ -100,14 +105,17 @@ final class TypePackager {
         guard let zip else { return }
         let size = try zip.finish()
         let path = zip.path
-        built.append(BuiltZip(patronType: patronType, fileName: URL(fileURLWithPath: path).lastPathComponent, path: path, bytes: size, xmlFiles: zipFiles))
+        built.append(BuiltZip(patronType: patronType, fileName: URL(fileURLWithPath: path).lastPathComponent, path: path, bytes: size, crc32: zip.crc32, xmlFiles: zipFiles))
         zipFiles = []
         self.zip = nil
     }
 
     private func flush() throws {
         guard let zip, pending.count > 0 else { return }
-        try pending.bytes.withUnsafeBytes { (raw) throws in try zip.write(raw) }
+        try pending.bytes.withUnsafeBytes { (raw) throws in
+            userElements.scan(raw)
+            try zip.write(raw)
+        }
         pending.removeAll()
     }
 }

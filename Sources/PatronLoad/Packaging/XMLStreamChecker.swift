@@ -96,26 +96,3 @@ enum XMLStreamChecker {
         context.firstError = "line \(error.pointee.line): \(message)"
     }
 }
-
-/// Counts `<user>` start tags in a byte stream without parsing it: our writer escapes every `<`
-/// in character data, so the tag can only be markup. Tracks a match across chunk boundaries.
-struct UserTagCounter {
-    private static let pattern = Array("<user>".utf8)
-    private var matched = 0
-    private(set) var count = 0
-
-    mutating func scan(_ bytes: UnsafeRawBufferPointer) {
-        let pattern = Self.pattern
-        for byte in bytes {
-            if byte == pattern[matched] {
-                matched += 1
-                if matched == pattern.count {
-                    count += 1
-                    matched = 0
-                }
-            } else {
-                matched = byte == pattern[0] ? 1 : 0
-            }
-        }
-    }
-}

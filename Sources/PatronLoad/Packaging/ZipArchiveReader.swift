@@ -76,6 +76,41 @@ public struct ZipArchiveReader: Sendable {
         try ZipEntryReader(path: path, entry: entry)
     }
 
+    /// Checks, without inflating, that `entry`'s local header sits at its offset under its name
+    /// and that a data descriptor with the directory's CRC and sizes follows its compressed bytes.
+    public func checkLocalHeader(of entry: Entry) throws {
+        do {
+            let handle = try FileHandle(forReadingFrom: URL(fileURLWithPath: path))
+            defer { try? handle.close() }
+            let header = try Self.localHeader(of: entry, in: handle, path: path)
+            guard header.name == Array(entry.name.utf8) else {
+                throw PackagingError.verificationFailed(file: path, reason: "\(entry.name): the local header names \(String(decoding: header.name, as: UTF8.self))")
+            }
+            try handle.seek(toOffset: header.dataOffset + entry.compressedSize)
+            let descriptor = [UInt8](try handle.read(upToCount: 16) ?? Data())
+            guard descriptor.count == 16, descriptor.u32(at: 0) == 0x0807_4B50, descriptor.u32(at: 4) == entry.crc32,
+                  UInt64(descriptor.u32(at: 8)) == entry.compressedSize, UInt64(descriptor.u32(at: 12)) == entry.uncompressedSize else {
+                throw PackagingError.verificationFailed(file: path, reason: "\(entry.name): its data descriptor disagrees with the directory")
+            }
+        } catch let error as PackagingError {
+            throw error
+        } catch {
+            throw PackagingError.verificationFailed(file: path, reason: "\(entry.name): \(error.localizedDescription)")
+        }
+    }
+
+    /// Reads `entry`'s local header: its name, and where its compressed bytes start.
+    static func localHeader(of entry: Entry, in handle: FileHandle, path: String) throws -> (name: [UInt8], dataOffset: UInt64) {
+        try handle.seek(toOffset: entry.localHeaderOffset)
+        let header = [UInt8](try handle.read(upToCount: 30) ?? Data())
+        guard header.count == 30, header.u32(at: 0) == 0x0403_4B50 else {
+            throw PackagingError.verificationFailed(file: path, reason: "\(entry.name): no local header at its offset")
+        }
+        let nameLength = Int(header.u16(at: 26))
+        let name = [UInt8](try handle.read(upToCount: nameLength) ?? Data())
+        return (name, entry.localHeaderOffset + 30 + UInt64(nameLength) + UInt64(header.u16(at: 28)))
+    }
+
     /// The whole uncompressed entry. For tests and small entries only.
     public func data(of entry: Entry) throws -> [UInt8] {
         let reader = try open(entry)
@@ -120,13 +155,7 @@ public final class ZipEntryReader {
         self.remaining = entry.compressedSize
         do {
             handle = try FileHandle(forReadingFrom: URL(fileURLWithPath: path))
-            try handle.seek(toOffset: entry.localHeaderOffset)
-            let header = [UInt8](try handle.read(upToCount: 30) ?? Data())
-            guard header.count == 30, header.u32(at: 0) == 0x0403_4B50 else {
-                throw PackagingError.verificationFailed(file: path, reason: "\(entry.name): no local header at its offset")
-            }
-            let skip = UInt64(header.u16(at: 26)) + UInt64(header.u16(at: 28))
-            try handle.seek(toOffset: entry.localHeaderOffset + 30 + skip)
+            try handle.seek(toOffset: ZipArchiveReader.localHeader(of: entry, in: handle, path: path).dataOffset)
         } catch let error as PackagingError {
             throw error
         } catch {

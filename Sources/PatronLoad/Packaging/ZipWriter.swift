@@ -17,6 +17,9 @@ final class ZipWriter {
     private let dosTime: UInt16
     private let dosDate: UInt16
     private(set) var entries: [Entry] = []
+    /// CRC-32 of every byte written to the file, so that a re-read can prove the file on disk is
+    /// the one written without inflating it.
+    private var fileCRC = CRC32()
     private var current: (name: String, offset: UInt64, crc: CRC32, size: UInt64, start: UInt64)?
 
     static let maximumOffset: UInt64 = 0xFFFF_FFFF
@@ -25,6 +28,9 @@ final class ZipWriter {
 
     /// Bytes written so far, the local headers and compressed data included.
     var bytesWritten: UInt64 { file.offset }
+
+    /// CRC-32 of the whole file as written so far.
+    var crc32: UInt32 { fileCRC.value }
 
     init(path: String, compressionLevel: Int32, modified: Date) throws {
         file = try OutputFile(path: path)
@@ -49,7 +55,7 @@ final class ZipWriter {
         header.u16(UInt16(nameBytes.count))
         header.u16(0)
         header.bytes.append(contentsOf: nameBytes)
-        try file.write(header.bytes)
+        try emit(header.bytes)
         current = (name, offset, CRC32(), 0, file.offset)
     }
 
@@ -57,13 +63,13 @@ final class ZipWriter {
         guard current != nil else { preconditionFailure("no open entry") }
         current!.crc.update(bytes)
         current!.size += UInt64(bytes.count)
-        try deflater.compress(bytes, finish: false) { (chunk) throws in try file.write(chunk) }
+        try deflater.compress(bytes, finish: false) { (chunk) throws in try emit(chunk) }
     }
 
     @discardableResult
     func endEntry() throws -> Entry {
         guard let open = current else { preconditionFailure("no open entry") }
-        try deflater.compress(UnsafeRawBufferPointer(start: nil, count: 0), finish: true) { (chunk) throws in try file.write(chunk) }
+        try deflater.compress(UnsafeRawBufferPointer(start: nil, count: 0), finish: true) { (chunk) throws in try emit(chunk) }
         let compressed = file.offset - open.start
         guard open.size <= Self.maximumOffset, file.offset <= Self.maximumOffset else {
             throw PackagingError.invalidLimits("\(open.name) grew past 4 GiB; lower the XML file size limit")
@@ -73,7 +79,7 @@ final class ZipWriter {
         descriptor.u32(open.crc.value)
         descriptor.u32(UInt32(compressed))
         descriptor.u32(UInt32(open.size))
-        try file.write(descriptor.bytes)
+        try emit(descriptor.bytes)
         let entry = Entry(name: open.name, crc32: open.crc.value, compressedSize: compressed, uncompressedSize: open.size, localHeaderOffset: open.offset)
         entries.append(entry)
         current = nil
@@ -115,12 +121,21 @@ final class ZipWriter {
         directory.u32(UInt32(directorySize))
         directory.u32(UInt32(directoryStart))
         directory.u16(0)
-        try file.write(directory.bytes)
+        try emit(directory.bytes)
         guard file.offset <= Self.maximumOffset else {
             throw PackagingError.invalidLimits("\(file.path) grew past 4 GiB")
         }
         try file.finish()
         return file.offset
+    }
+
+    private func emit(_ bytes: UnsafeRawBufferPointer) throws {
+        fileCRC.update(bytes)
+        try file.write(bytes)
+    }
+
+    private func emit(_ bytes: [UInt8]) throws {
+        try bytes.withUnsafeBytes { (raw) throws in try emit(raw) }
     }
 
     /// Bytes the central directory and end record will add for `entries` entries named like `name`.
