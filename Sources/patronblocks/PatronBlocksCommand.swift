@@ -62,6 +62,12 @@ struct PatronBlocksCommand: AsyncParsableCommand {
     @Flag(name: .customLong("no-sync-runner"), help: "Run no synchronization jobs in this instance.")
     var noSyncRunner = false
 
+    @Option(name: .customLong("audit-every"), help: "Schedule a full drift audit this often: 90m, 12h, 1d. (env: PATRONBLOCKS_AUDIT_EVERY; default never)")
+    var auditEvery: String?
+
+    @Flag(name: .customLong("audit-repair"), help: "Scheduled drift audits repair the summaries that drifted. (env: PATRONBLOCKS_AUDIT_REPAIR=on)")
+    var auditRepair = false
+
     @Option(name: .customLong("log-level"), help: "trace … critical. (env: LOG_LEVEL; default info)")
     var logLevel: String?
 
@@ -85,6 +91,8 @@ struct PatronBlocksCommand: AsyncParsableCommand {
         options.jwtSecretFile = jwtSecretFile
         options.jwksFile = jwksFile
         options.noSyncRunner = noSyncRunner
+        options.auditEvery = auditEvery
+        options.auditRepair = auditRepair
         options.logLevel = logLevel
         options.logFormat = logFormat
         let configuration: PatronBlocksConfiguration

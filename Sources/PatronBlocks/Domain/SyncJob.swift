@@ -23,8 +23,11 @@ public struct SyncJob: Sendable, Equatable {
     public var numberOfProcessedFeesFines: Int
     public var errors: [String]
     public var createdAt: Date
+    /// Set for a drift audit: a job that pages FOLIO as a synchronization does, then compares
+    /// instead of switching.
+    public var audit: DriftAudit?
 
-    public init(id: UUID = UUID(), scope: Scope, status: Status = .open, createdAt: Date) {
+    public init(id: UUID = UUID(), scope: Scope, status: Status = .open, createdAt: Date, audit: DriftAudit? = nil) {
         self.id = id
         self.scope = scope
         self.status = status
@@ -34,7 +37,11 @@ public struct SyncJob: Sendable, Equatable {
         self.numberOfProcessedFeesFines = 0
         self.errors = []
         self.createdAt = createdAt
+        self.audit = audit
     }
+
+    /// How logs and messages name the job.
+    public var name: String { audit == nil ? "synchronization" : "drift audit" }
 }
 
 /// Where a running synchronization is: what it has paged through, so a runner that stops (or

@@ -69,6 +69,7 @@ public struct PatronBlocksService: Sendable {
         TenantController(tenants: storage, logger: logger).addRoutes(to: protected)
         let api = protected.group().add(middleware: TenantMiddleware(tenants: storage))
         SynchronizationController(jobs: storage, runner: runner, clock: { Date() }).addRoutes(to: api)
+        DriftAuditController(jobs: storage, runner: runner, clock: { Date() }).addRoutes(to: api)
         UserSummaryController(summaries: storage).addRoutes(to: api)
         EventHandlerController(summaries: storage, metrics: metrics).addRoutes(to: api)
         ConditionsController(rules: storage, checker: checker).addRoutes(to: api)

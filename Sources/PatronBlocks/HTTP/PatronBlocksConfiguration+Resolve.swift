@@ -18,6 +18,8 @@ public struct PatronBlocksOptions: Sendable {
     public var jwtSecretFile: String?
     public var jwksFile: String?
     public var noSyncRunner = false
+    public var auditEvery: String?
+    public var auditRepair = false
     public var logLevel: String?
     public var logFormat: String?
 
@@ -38,6 +40,8 @@ extension PatronBlocksConfiguration {
         ("PATRONBLOCKS_SYNC_LEASE_SECONDS", "a job without heartbeat this long is taken back (120)"),
         ("PATRONBLOCKS_SYNC_POLL_SECONDS", "how often to look for open jobs (30)"),
         ("PATRONBLOCKS_SYNC_RUNNER", "off: this instance runs no synchronization jobs"),
+        ("PATRONBLOCKS_AUDIT_EVERY", "schedule a full drift audit this often: 90m, 12h, 1d (default: never)"),
+        ("PATRONBLOCKS_AUDIT_REPAIR", "on: scheduled audits repair the summaries that drifted (default: report only)"),
         ("PATRONBLOCKS_MAX_BODY_BYTES", "largest request body accepted (1048576)"),
         ("PATRONBLOCKS_API_TOKENS", "bearer tokens the API requires, comma-separated (or _FILE: one per line)"),
         ("PATRONBLOCKS_JWT_SECRET", "HS256 secret of accepted JWTs (or PATRONBLOCKS_JWT_SECRET_FILE)"),
@@ -81,6 +85,16 @@ extension PatronBlocksConfiguration {
         configuration.access = try resolveAccess(options, env: env)
         // The heartbeat beats several times within a lease.
         configuration.synchronization.heartbeatInterval = .seconds(max(1, Int(configuration.synchronization.lease) / 6))
+        if let every = options.auditEvery ?? env("PATRONBLOCKS_AUDIT_EVERY") {
+            guard let duration = AuditInterval.parse(every) else {
+                throw ConfigurationProblem("PATRONBLOCKS_AUDIT_EVERY must be a duration of at least 1m, like 90m, 12h or 1d, not \(every)")
+            }
+            configuration.synchronization.auditEvery = duration
+        }
+        configuration.synchronization.auditRepair = options.auditRepair || env("PATRONBLOCKS_AUDIT_REPAIR") == "on"
+        if configuration.synchronization.auditRepair && configuration.synchronization.auditEvery == nil {
+            throw ConfigurationProblem("--audit-repair (PATRONBLOCKS_AUDIT_REPAIR) needs --audit-every (PATRONBLOCKS_AUDIT_EVERY)")
+        }
         configuration.runsSynchronization = !(options.noSyncRunner || env("PATRONBLOCKS_SYNC_RUNNER") == "off")
         let level = (options.logLevel ?? env("LOG_LEVEL") ?? "info").lowercased()
         guard let logLevel = Logger.Level(rawValue: level) else { throw ConfigurationProblem("LOG_LEVEL must be trace, debug, info, notice, warning, error or critical") }
@@ -123,6 +137,17 @@ func resolveAccess(_ options: PatronBlocksOptions, env: (String) -> String?) thr
     access.issuer = env("PATRONBLOCKS_JWT_ISSUER")
     access.audience = env("PATRONBLOCKS_JWT_AUDIENCE")
     return access
+}
+
+/// A scheduling interval: a whole number with a unit (s, m, h, d), a minute at least (audits read
+/// every open loan and fee upstream).
+enum AuditInterval {
+    static func parse(_ text: String) -> Duration? {
+        let units: [Character: Int64] = ["s": 1, "m": 60, "h": 3_600, "d": 86_400]
+        guard let unit = text.last.flatMap({ units[$0] }), let count = Int64(text.dropLast()), count > 0, count <= 366 * 86_400 / unit else { return nil }
+        let seconds = count * unit
+        return seconds >= 60 ? .seconds(seconds) : nil
+    }
 }
 
 /// FOLIO's deployment convention: every module gets DB_HOST, DB_PORT, DB_USERNAME, DB_PASSWORD

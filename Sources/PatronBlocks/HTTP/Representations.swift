@@ -48,16 +48,37 @@ enum Representation {
         }
     }
 
-    /// FOLIO's job form: scope `full` or `user`, with `userId`.
-    static func job(_ job: SyncJob) -> [String: Any] {
-        var json = counters(job)
-        switch job.scope {
+    /// A drift audit: its request, status, counters and the first drifted users.
+    static func audit(_ job: SyncJob) -> [String: Any] {
+        let audit = job.audit ?? DriftAudit(repair: false)
+        let report = audit.report
+        var json: [String: Any] = [
+            "id": job.id.folio, "repair": audit.repair, "status": job.status.rawValue,
+            "usersChecked": report.usersChecked, "usersWithDrift": report.usersWithDrift,
+            "loansMissing": report.loansMissing, "loansUnexpected": report.loansUnexpected, "loansDiffering": report.loansDiffering,
+            "feesMissing": report.feesMissing, "feesUnexpected": report.feesUnexpected, "feesDiffering": report.feesDiffering,
+            "usersRepaired": report.usersRepaired, "errors": job.errors,
+            "drift": report.drift.map { ["userId": $0.userId.folio, "differences": $0.differences] as [String: Any] },
+        ]
+        addScope(job.scope, to: &json)
+        return json
+    }
+
+    /// `scope` `full` or `user`, with `userId`.
+    private static func addScope(_ scope: SyncJob.Scope, to json: inout [String: Any]) {
+        switch scope {
         case .full:
             json["scope"] = "full"
         case .user(let id):
             json["scope"] = "user"
             json["userId"] = id.folio
         }
+    }
+
+    /// FOLIO's job form: scope `full` or `user`, with `userId`.
+    static func job(_ job: SyncJob) -> [String: Any] {
+        var json = counters(job)
+        addScope(job.scope, to: &json)
         return json
     }
 

@@ -80,7 +80,8 @@ struct SynchronizationController {
         guard let id = FolioUUID.parse(text) else {
             throw APIError(.badRequest, "Invalid synchronization request ID: \"\(text)\"")
         }
-        guard let job = try await jobs.job(tenant: context.tenant, id: id) else {
+        // A drift audit's id is not a synchronization's.
+        guard let job = try await jobs.job(tenant: context.tenant, id: id), job.audit == nil else {
             throw APIError(.notFound, "This synchronization request does not exist")
         }
         return job

@@ -92,6 +92,16 @@ public final class PatronBlocksMetrics: Sendable {
 
     private let inProgressCount = Mutex(0)
 
+    /// One user compared by a drift audit: checked, drifted by kind (a user counts once per kind
+    /// it shows), repaired.
+    func driftChecked(_ differences: [DriftDifference], repaired: Bool) {
+        Metrics.Counter(label: "patronblocks_drift_users_checked_total", factory: factory).increment()
+        for kind in Set(differences.map(\.kind)) {
+            Metrics.Counter(label: "patronblocks_drift_users_total", dimensions: [("kind", kind.rawValue)], factory: factory).increment()
+        }
+        if repaired { Metrics.Counter(label: "patronblocks_drift_users_repaired_total", factory: factory).increment() }
+    }
+
     /// Prometheus' text exposition format (version 0.0.4).
     public func exposition() -> [UInt8] {
         var buffer: [UInt8] = []

@@ -2,8 +2,8 @@ import Foundation
 import PostgresNIO
 
 extension PostgresStorage: JobStore {
-    static let jobColumns = "id, scope, user_id::text, status, total_loans, total_fees, processed_loans, processed_fees, errors, created_at, phase, last_loan_id::text, last_account_id::text, event_marker, runner, attempts"
-    typealias JobRow = (UUID, String, String?, String, Int, Int, Int, Int, String, PostgresTimestamp, String, String?, String?, Int64?, String?, Int)
+    static let jobColumns = "id, scope, user_id::text, status, total_loans, total_fees, processed_loans, processed_fees, errors, created_at, phase, last_loan_id::text, last_account_id::text, event_marker, runner, attempts, audit_repair, audit_report"
+    typealias JobRow = (UUID, String, String?, String, Int, Int, Int, Int, String, PostgresTimestamp, String, String?, String?, Int64?, String?, Int, Bool?, String?)
 
     static func decode(_ row: JobRow) -> (job: SyncJob, progress: SyncProgress, attempts: Int) {
         let scope: SyncJob.Scope = row.1 == "user" ? .user(row.2.flatMap(UUID.init(folio:)) ?? UUID()) : .full
@@ -18,14 +18,25 @@ extension PostgresStorage: JobStore {
         progress.lastLoanId = row.11.flatMap(UUID.init(folio:))
         progress.lastAccountId = row.12.flatMap(UUID.init(folio:))
         progress.eventMarker = row.13
+        if let repair = row.16 {
+            job.audit = SQLiteStorage.decodeAudit(repair: repair, report: row.17)
+        }
         return (job, progress, row.15)
     }
 
     public func createJob(_ job: SyncJob, tenant: String) async throws {
-        let s = Self.schema(tenant)
+        try await client.withConnection { connection in
+            try await Self.insertJob(connection, job, schema: Self.schema(tenant), logger: self.logger)
+        }
+    }
+
+    static func insertJob(_ connection: PostgresConnection, _ job: SyncJob, schema s: String, logger: Logger) async throws {
         let (scope, user) = SQLiteStorage.scopeColumns(job.scope)
-        try await client.query(PostgresQuery(unsafeSQL: "INSERT INTO \(s).sync_jobs (id, scope, user_id, status, created_at) VALUES ($1, $2, NULLIF($3, '')::uuid, $4, $5)",
-                                             binds: try PostgresSummaries.bindings(job.id, scope, user ?? "", job.status.rawValue, job.createdAt)), logger: logger)
+        var bindings = try PostgresSummaries.bindings(job.id, scope, user ?? "", job.status.rawValue, job.createdAt)
+        try bindings.append(job.audit?.repair)
+        try bindings.append(SQLiteStorage.encodeReport(job.audit))
+        try await connection.query(PostgresQuery(unsafeSQL: "INSERT INTO \(s).sync_jobs (id, scope, user_id, status, created_at, audit_repair, audit_report) VALUES ($1, $2, NULLIF($3, '')::uuid, $4, $5, $6, $7)",
+                                                 binds: bindings), logger: logger)
     }
 
     public func job(tenant: String, id: UUID) async throws -> SyncJob? {
@@ -87,12 +98,13 @@ extension PostgresStorage: JobStore {
     static func saveProgress(_ connection: PostgresConnection, schema s: String, job: SyncJob, progress: SyncProgress, runner: String, now: Date, logger: Logger) async throws -> Bool {
         let rows = try await connection.query(PostgresQuery(unsafeSQL: """
             UPDATE \(s).sync_jobs SET total_loans = $1, total_fees = $2, processed_loans = $3, processed_fees = $4, errors = $5, heartbeat_at = $6,
-                phase = $7, last_loan_id = NULLIF($8, '')::uuid, last_account_id = NULLIF($9, '')::uuid, event_marker = NULLIF($10, -1)
+                phase = $7, last_loan_id = NULLIF($8, '')::uuid, last_account_id = NULLIF($9, '')::uuid, event_marker = NULLIF($10, -1),
+                audit_report = NULLIF($13, '')
             WHERE id = $11 AND runner = $12 AND status = 'in-progress' RETURNING 1
             """, binds: try PostgresSummaries.bindings(
                 job.totalNumberOfLoans, job.totalNumberOfFeesFines, job.numberOfProcessedLoans, job.numberOfProcessedFeesFines,
                 SQLiteStorage.encodeErrors(job.errors), now, progress.phase.rawValue, progress.lastLoanId?.folio ?? "",
-                progress.lastAccountId?.folio ?? "", progress.eventMarker ?? -1, job.id, runner)), logger: logger)
+                progress.lastAccountId?.folio ?? "", progress.eventMarker ?? -1, job.id, runner, SQLiteStorage.encodeReport(job.audit) ?? "")), logger: logger)
         for try await _ in rows { return true }
         return false
     }

@@ -105,6 +105,11 @@ enum PostgresSchema {
             CREATE TABLE \(s).block_limits (id uuid PRIMARY KEY, patron_group_id uuid NOT NULL, condition_id uuid NOT NULL, value numeric NOT NULL);
             CREATE INDEX block_limits_by_group ON \(s).block_limits (patron_group_id, condition_id);
             """,
+            // Drift audits are jobs too: audit_repair is NULL for a synchronization.
+            """
+            ALTER TABLE \(s).sync_jobs ADD COLUMN audit_repair boolean;
+            ALTER TABLE \(s).sync_jobs ADD COLUMN audit_report text
+            """,
         ]
     }
 }

@@ -2,14 +2,19 @@ import Foundation
 import SQLite
 
 extension SQLiteStorage: JobStore {
-    static let jobColumns = "id, scope, user_id, status, total_loans, total_fees, processed_loans, processed_fees, errors, created_at, phase, last_loan_id, last_account_id, event_marker, runner, attempts"
+    static let jobColumns = "id, scope, user_id, status, total_loans, total_fees, processed_loans, processed_fees, errors, created_at, phase, last_loan_id, last_account_id, event_marker, runner, attempts, audit_repair, audit_report"
 
     public func createJob(_ job: SyncJob, tenant: String) async throws {
         try await database.write { connection in
-            let (scope, user) = Self.scopeColumns(job.scope)
-            try connection.run("INSERT INTO sync_jobs (tenant, id, scope, user_id, status, created_at) VALUES (?, ?, ?, ?, ?, ?)",
-                               [.text(tenant), .text(job.id.folio), .text(scope), SQLiteValue(user), .text(job.status.rawValue), .real(job.createdAt.storedSeconds)])
+            try Self.insertJob(connection, job, tenant: tenant)
         }
+    }
+
+    static func insertJob(_ connection: SQLiteConnection, _ job: SyncJob, tenant: String) throws {
+        let (scope, user) = scopeColumns(job.scope)
+        try connection.run("INSERT INTO sync_jobs (tenant, id, scope, user_id, status, created_at, audit_repair, audit_report) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                           [.text(tenant), .text(job.id.folio), .text(scope), SQLiteValue(user), .text(job.status.rawValue), .real(job.createdAt.storedSeconds),
+                            SQLiteValue(job.audit.map { $0.repair ? 1 : 0 }), SQLiteValue(encodeReport(job.audit))])
     }
 
     public func job(tenant: String, id: UUID) async throws -> SyncJob? {
@@ -74,13 +79,13 @@ extension SQLiteStorage: JobStore {
     static func saveProgress(_ connection: SQLiteConnection, tenant: String, job: SyncJob, progress: SyncProgress, runner: String, now: Date) throws -> Bool {
         try connection.run("""
             UPDATE sync_jobs SET total_loans = ?, total_fees = ?, processed_loans = ?, processed_fees = ?, errors = ?, heartbeat_at = ?,
-                phase = ?, last_loan_id = ?, last_account_id = ?, event_marker = ?
+                phase = ?, last_loan_id = ?, last_account_id = ?, event_marker = ?, audit_report = ?
             WHERE tenant = ? AND id = ? AND runner = ? AND status = 'in-progress'
             """, [
                 .integer(Int64(job.totalNumberOfLoans)), .integer(Int64(job.totalNumberOfFeesFines)), .integer(Int64(job.numberOfProcessedLoans)),
                 .integer(Int64(job.numberOfProcessedFeesFines)), .text(encodeErrors(job.errors)), .real(now.storedSeconds),
                 .text(progress.phase.rawValue), SQLiteValue(progress.lastLoanId?.folio), SQLiteValue(progress.lastAccountId?.folio),
-                SQLiteValue(progress.eventMarker.map(Int.init)), .text(tenant), .text(job.id.folio), .text(runner),
+                SQLiteValue(progress.eventMarker.map(Int.init)), SQLiteValue(encodeReport(job.audit)), .text(tenant), .text(job.id.folio), .text(runner),
             ]) == 1
     }
 
@@ -111,11 +116,25 @@ extension SQLiteStorage: JobStore {
         progress.lastLoanId = row[11].text.flatMap(UUID.init(folio:))
         progress.lastAccountId = row[12].text.flatMap(UUID.init(folio:))
         progress.eventMarker = row[13].integer
+        if let repair = row[16].integer {
+            job.audit = decodeAudit(repair: repair == 1, report: row[17].text)
+        }
         return (job, progress, row[14].text, Int(row[15].integer ?? 0))
     }
 
     static func encodeErrors(_ errors: [String]) -> String {
         String(decoding: (try? JSONEncoder().encode(errors)) ?? Data("[]".utf8), as: UTF8.self)
+    }
+
+    /// An audit's report as stored (JSON); nil for a synchronization.
+    static func encodeReport(_ audit: DriftAudit?) -> String? {
+        audit.flatMap { try? JSONEncoder().encode($0.report) }.map { String(decoding: $0, as: UTF8.self) }
+    }
+
+    static func decodeAudit(repair: Bool, report: String?) -> DriftAudit {
+        var audit = DriftAudit(repair: repair)
+        if let report, let decoded = try? JSONDecoder().decode(DriftReport.self, from: Data(report.utf8)) { audit.report = decoded }
+        return audit
     }
 
     static func decodeErrors(_ text: String?) -> [String] {

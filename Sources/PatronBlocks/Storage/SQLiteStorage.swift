@@ -65,6 +65,11 @@ enum SQLiteSchema {
         CREATE TABLE tenant_jobs (id TEXT PRIMARY KEY, tenant TEXT NOT NULL, module_from TEXT, module_to TEXT, complete INTEGER NOT NULL,
             error TEXT, created_at REAL NOT NULL);
         """,
+        // Drift audits are jobs too: audit_repair is NULL for a synchronization.
+        """
+        ALTER TABLE sync_jobs ADD COLUMN audit_repair INTEGER;
+        ALTER TABLE sync_jobs ADD COLUMN audit_report TEXT;
+        """,
     ]
 
     static func migrate(_ connection: SQLiteConnection) throws {

@@ -85,6 +85,25 @@ public protocol SyncStore: Sendable {
     func failSync(tenant: String, job: SyncJob, runner: String, now: Date) async throws
 }
 
+/// A drift audit's storage beside the synchronization's: FOLIO's records are staged as a
+/// synchronization stages them (`SyncStore.stagePage`); then each user is compared on its own.
+public protocol AuditStore: Sendable {
+    /// The next users to compare after `after`, in id order: those FOLIO holds records of (staged
+    /// by the audit) and, for a full audit, those with a summary here.
+    func auditUsers(tenant: String, jobId: UUID, scope: SyncJob.Scope, after: UUID?, limit: Int) async throws -> [UUID]
+    /// Compares one user's summary with FOLIO's view (the staged records, brought forward by the
+    /// live events stored after `eventMarker`) in one short transaction under the patron's lock,
+    /// so that no event is half-way through. With `repair`, a drifted summary is replaced by
+    /// FOLIO's view (grace periods carried over); one without drift is not written. Returns the
+    /// differences.
+    func auditUser(tenant: String, jobId: UUID, userId: UUID, eventMarker: Int64, repair: Bool, now: Date) async throws -> [DriftDifference]
+    /// Ends the audit done with its report and drops its staging; false when the claim is lost.
+    func finishAudit(tenant: String, job: SyncJob, runner: String, now: Date) async throws -> Bool
+    /// Creates a full audit unless one was created after `notBefore` (any instance's scheduler):
+    /// false when there was one.
+    func scheduleAudit(_ job: SyncJob, tenant: String, notBefore: Date) async throws -> Bool
+}
+
 /// Why a limit could not be stored.
 public enum LimitStoreError: Error, Equatable {
     case duplicateID
@@ -108,4 +127,4 @@ public protocol BlockRulesStore: Sendable {
 }
 
 /// Everything the service stores, one type per backend.
-public typealias PatronBlocksStorage = TenantStore & SummaryStore & JobStore & SyncStore & BlockRulesStore
+public typealias PatronBlocksStorage = TenantStore & SummaryStore & JobStore & SyncStore & AuditStore & BlockRulesStore

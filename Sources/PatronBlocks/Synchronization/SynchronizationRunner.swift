@@ -47,6 +47,7 @@ public final class SynchronizationRunner: Service, Sendable {
             return
         }
         for tenant in tenants {
+            await scheduleAudit(tenant: tenant)
             while !Task.isShuttingDownGracefully && !Task.isCancelled {
                 let outcome: ClaimOutcome
                 do {
@@ -61,13 +62,29 @@ public final class SynchronizationRunner: Service, Sendable {
         }
     }
 
+    /// With `--audit-every`, a full audit when the tenant had none for that long (whichever
+    /// instance creates it; the storage lets one of them).
+    func scheduleAudit(tenant: String) async {
+        guard let every = settings.auditEvery else { return }
+        let now = Date()
+        let (seconds, attoseconds) = every.components
+        let notBefore = now.addingTimeInterval(-(Double(seconds) + Double(attoseconds) / 1e18))
+        do {
+            if try await storage.scheduleAudit(SyncJob(scope: .full, createdAt: now, audit: DriftAudit(repair: settings.auditRepair)), tenant: tenant, notBefore: notBefore) {
+                logger.info("Scheduled a full drift audit", metadata: ["tenant": "\(tenant)", "repair": "\(settings.auditRepair)"])
+            }
+        } catch {
+            logger.error("Cannot schedule a drift audit: \(OperatorMessage.line(error))", metadata: ["tenant": "\(tenant)"])
+        }
+    }
+
     /// Runs one claimed job with its heartbeat beside it.
     func execute(_ claimed: ClaimedJob, tenant: String) async {
         var jobLogger = self.logger
         jobLogger[metadataKey: "tenant"] = "\(tenant)"
         jobLogger[metadataKey: "job.id"] = "\(claimed.job.id.folio)"
         let logger = jobLogger
-        logger.info("Synchronization started (\(claimed.job.scope == .full ? "full" : "user"), attempt \(claimed.attempt), from \(claimed.progress.phase.rawValue))")
+        logger.info("\(claimed.job.audit == nil ? "Synchronization" : "Drift audit") started (\(claimed.job.scope == .full ? "full" : "user"), attempt \(claimed.attempt), from \(claimed.progress.phase.rawValue))")
         metrics?.syncStarted()
         await withTaskGroup(of: Void.self) { group in
             group.addTask {

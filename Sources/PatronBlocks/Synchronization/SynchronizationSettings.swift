@@ -12,6 +12,9 @@ public struct SynchronizationSettings: Sendable, Equatable {
     /// Claims of one job before it fails instead of being taken again.
     public var maxAttempts = 3
     public var retry = RetryPolicy(maxAttempts: 4, baseDelay: .milliseconds(200), maxDelay: .seconds(5))
+    /// How often a full drift audit is scheduled (nil: never), and whether it repairs.
+    public var auditEvery: Duration?
+    public var auditRepair = false
     /// Names this instance in the job table.
     public var runnerID = "\(ProcessInfo.processInfo.hostName)-\(ProcessInfo.processInfo.processIdentifier)-\(UUID().uuidString.prefix(8))"
 

@@ -2,15 +2,16 @@ import Foundation
 import Logging
 import ServiceLifecycle
 
-/// One job's run, page by page.
+/// One job's run, page by page: a synchronization, or a drift audit (which pages FOLIO the
+/// same way, then compares user by user instead of switching; see `compare`).
 struct SynchronizationWork {
     let claimed: ClaimedJob
     let tenant: String
     let runner: SynchronizationRunner
     let logger: Logger
 
-    private var storage: any PatronBlocksStorage { runner.storage }
-    private var settings: SynchronizationSettings { runner.settings }
+    var storage: any PatronBlocksStorage { runner.storage }
+    var settings: SynchronizationSettings { runner.settings }
 
     enum Stop: Error {
         case claimLost
@@ -30,7 +31,7 @@ struct SynchronizationWork {
             let userId: UUID? = if case .user(let id) = job.scope { id } else { nil }
 
             if progress.phase == .starting {
-                progress.eventMarker = try await step("Starting the synchronization") {
+                progress.eventMarker = try await step("Starting the \(job.name)") {
                     try await storage.beginSync(tenant: tenant, jobId: job.id, scope: job.scope)
                 }
                 // Real totals before any processing: a page of none counts them.
@@ -49,7 +50,20 @@ struct SynchronizationWork {
                 progress.phase = .rebuilding
                 try await save(job, progress)
             }
-            let finished = job, marker = progress.eventMarker ?? 0
+            let marker = progress.eventMarker ?? 0
+            if job.audit != nil {
+                try await compare(&job, progress, eventMarker: marker)
+                let finished = job
+                guard try await step("Ending the drift audit", {
+                    try await storage.finishAudit(tenant: tenant, job: finished, runner: settings.runnerID, now: Date())
+                }) else {
+                    throw Stop.claimLost
+                }
+                let report = job.audit?.report ?? DriftReport()
+                logger.info("Drift audit done: \(report.usersChecked) users checked, \(report.usersWithDrift) with drift, \(report.usersRepaired) repaired")
+                return
+            }
+            let finished = job
             guard try await step("Switching the rebuilt summaries", {
                 try await storage.finishSync(tenant: tenant, job: finished, eventMarker: marker, runner: settings.runnerID, now: Date())
             }) else {
@@ -59,18 +73,18 @@ struct SynchronizationWork {
         } catch let error where error is CancellationError || Stop.shuttingDown == error as? Stop || Task.isCancelled || Task.isShuttingDownGracefully {
             // Stopped between or inside a page: what is staged stays, and the next runner goes on
             // from the last stored page.
-            logger.info("Shutting down: the synchronization stops and can be resumed")
+            logger.info("Shutting down: the \(job.name) stops and can be resumed")
             // A fresh task: the release must reach the database although this one is cancelled.
             let (storage, runnerID, tenant, jobId) = (storage, settings.runnerID, tenant, job.id)
             await Task { try? await storage.release(tenant: tenant, jobId: jobId, runner: runnerID) }.value
         } catch Stop.claimLost {
-            logger.warning("Another runner took the synchronization over; this one stops")
+            logger.warning("Another runner took the \(job.name) over; this one stops")
         } catch {
             // The upstream could not be read completely, or storage failed: the summaries stay
             // as they were. The operator reads one line in the job; the log has the whole error.
             let line = OperatorMessage.line(error)
             job.errors.append(line)
-            logger.error("Synchronization failed: \(line)", metadata: ["error": "\(String(reflecting: (error as? StepFailure)?.underlying ?? error))"])
+            logger.error("\(job.name.prefix(1).uppercased() + job.name.dropFirst()) failed: \(line)", metadata: ["error": "\(String(reflecting: (error as? StepFailure)?.underlying ?? error))"])
             try? await storage.failSync(tenant: tenant, job: job, runner: settings.runnerID, now: Date())
         }
     }
@@ -83,7 +97,7 @@ struct SynchronizationWork {
     }
 
     /// Runs one storage step; its failure (not a stop or a cancellation) says which step it was.
-    private func step<R>(_ name: String, _ body: () async throws -> R) async throws -> R {
+    func step<R>(_ name: String, _ body: () async throws -> R) async throws -> R {
         do {
             return try await body()
         } catch let error where error is CancellationError || error is Stop {
@@ -93,13 +107,13 @@ struct SynchronizationWork {
         }
     }
 
-    private func save(_ job: SyncJob, _ progress: SyncProgress) async throws {
+    func save(_ job: SyncJob, _ progress: SyncProgress) async throws {
         guard try await storage.saveProgress(tenant: tenant, job: job, progress: progress, runner: settings.runnerID, now: Date()) else {
             throw Stop.claimLost
         }
     }
 
-    private func checkShutdown() throws {
+    func checkShutdown() throws {
         if Task.isShuttingDownGracefully || Task.isCancelled { throw Stop.shuttingDown }
     }
 

@@ -1,0 +1,80 @@
+import Foundation
+import PostgresNIO
+
+extension PostgresStorage: AuditStore {
+    public func auditUsers(tenant: String, jobId: UUID, scope: SyncJob.Scope, after: UUID?, limit: Int) async throws -> [UUID] {
+        if case .user(let user) = scope { return after == nil ? [user] : [] }
+        let s = Self.schema(tenant)
+        // Each side is read by its index from `after` on, so a page costs its own size.
+        let rows = try await client.query(PostgresQuery(unsafeSQL: """
+            (SELECT DISTINCT user_id FROM \(s).sync_events WHERE job_id = $1 AND user_id > $2 ORDER BY user_id LIMIT $3)
+            UNION (SELECT user_id FROM \(s).summaries WHERE user_id > $2 ORDER BY user_id LIMIT $3)
+            ORDER BY 1 LIMIT $3
+            """, binds: try PostgresSummaries.bindings(jobId, after ?? UUID(uuid: (0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0)), limit)), logger: logger)
+        var users: [UUID] = []
+        for try await user in rows.decode(UUID.self) { users.append(user) }
+        return users
+    }
+
+    public func auditUser(tenant: String, jobId: UUID, userId: UUID, eventMarker: Int64, repair: Bool, now: Date) async throws -> [DriftDifference] {
+        let s = Self.schema(tenant)
+        return try await transaction { connection in
+            // The patron's lock, in every writer's order: no event of the patron is half-way
+            // through while the summary, the events after the marker and the repair are read
+            // and written.
+            try await Self.lockSummaries(for: .patron(userId), tenant: tenant, connection, logger: self.logger)
+            let here = try await PostgresSummaries.load(connection, schema: s, userId: userId, logger: self.logger)
+            var staged: [PatronEvent] = []
+            for try await payload in try await connection.query(PostgresQuery(unsafeSQL: "SELECT payload FROM \(s).sync_events WHERE job_id = $1 AND user_id = $2 ORDER BY created_at, seq",
+                                                                              binds: try PostgresSummaries.bindings(jobId, userId)), logger: self.logger).decode(String.self) {
+                guard let event = PatronEvent(compact: payload) else { throw StagingError(payload: payload) }
+                staged.append(event)
+            }
+            var live: [PatronEvent] = []
+            let decoder = JSONDecoder()
+            for try await payload in try await connection.query(PostgresQuery(unsafeSQL: "SELECT payload FROM \(s).events WHERE user_id = $1 AND id > $2 ORDER BY id",
+                                                                              binds: try PostgresSummaries.bindings(userId, eventMarker)), logger: self.logger).decode(String.self) {
+                live.append(try decoder.decode(PatronEvent.self, from: Data(payload.utf8)))
+            }
+            let folio = DriftComparison.folioView(folio: staged, live: live, here: here)
+            let differences = DriftComparison.differences(here: here, folio: folio)
+            if repair && !differences.isEmpty {
+                try await PostgresSummaries.store(folio, userId: userId, connection, schema: s, at: now, logger: self.logger)
+            }
+            return differences
+        }
+    }
+
+    public func finishAudit(tenant: String, job: SyncJob, runner: String, now: Date) async throws -> Bool {
+        let s = Self.schema(tenant)
+        return try await transaction { connection in
+            let bindings = try PostgresSummaries.bindings(job.numberOfProcessedLoans, job.numberOfProcessedFeesFines, job.totalNumberOfLoans, job.totalNumberOfFeesFines,
+                                                          SQLiteStorage.encodeErrors(job.errors), SQLiteStorage.encodeReport(job.audit) ?? "", job.id, runner)
+            var finished = false
+            for try await _ in try await connection.query(PostgresQuery(unsafeSQL: """
+                UPDATE \(s).sync_jobs SET status = 'done', runner = NULL, processed_loans = $1, processed_fees = $2, total_loans = $3, total_fees = $4, errors = $5,
+                    audit_report = NULLIF($6, '')
+                WHERE id = $7 AND runner = $8 AND status = 'in-progress' RETURNING 1
+                """, binds: bindings), logger: self.logger) {
+                finished = true
+            }
+            guard finished else { return false }
+            try await Self.dropStaging(connection, schema: s, jobId: job.id, logger: self.logger)
+            return true
+        }
+    }
+
+    public func scheduleAudit(_ job: SyncJob, tenant: String, notBefore: Date) async throws -> Bool {
+        let s = Self.schema(tenant)
+        return try await transaction { connection in
+            // Schedulers of every instance take turns, so only one of them creates the audit.
+            try await connection.query("SELECT pg_advisory_xact_lock(hashtextextended(\("audit-schedule:" + tenant), 0))", logger: self.logger)
+            for try await _ in try await connection.query(PostgresQuery(unsafeSQL: "SELECT 1 FROM \(s).sync_jobs WHERE audit_repair IS NOT NULL AND scope = 'full' AND created_at >= $1 LIMIT 1",
+                                                                        binds: try PostgresSummaries.bindings(notBefore)), logger: self.logger) {
+                return false
+            }
+            try await Self.insertJob(connection, job, schema: s, logger: self.logger)
+            return true
+        }
+    }
+}

@@ -1,0 +1,86 @@
+import Foundation
+import SQLite
+
+extension SQLiteStorage: AuditStore {
+    public func auditUsers(tenant: String, jobId: UUID, scope: SyncJob.Scope, after: UUID?, limit: Int) async throws -> [UUID] {
+        if case .user(let user) = scope { return after == nil ? [user] : [] }
+        // Each side is read by its index from `after` on, so a page costs its own size.
+        return try database.read { connection in
+            try connection.rows("""
+                SELECT u FROM (SELECT DISTINCT user_id AS u FROM sync_events WHERE tenant = ? AND job_id = ? AND user_id > ? ORDER BY user_id LIMIT ?)
+                UNION SELECT u FROM (SELECT user_id AS u FROM summaries WHERE tenant = ? AND user_id > ? ORDER BY user_id LIMIT ?)
+                ORDER BY u LIMIT ?
+                """, [.text(tenant), .text(jobId.folio), .text(after?.folio ?? ""), .integer(Int64(limit)),
+                      .text(tenant), .text(after?.folio ?? ""), .integer(Int64(limit)), .integer(Int64(limit))])
+                .compactMap { $0.first?.text.flatMap(UUID.init(folio:)) }
+        }
+    }
+
+    public func auditUser(tenant: String, jobId: UUID, userId: UUID, eventMarker: Int64, repair: Bool, now: Date) async throws -> [DriftDifference] {
+        // A report reads one snapshot (WAL): the summary and the events after the marker agree.
+        // A repair goes through the one writer, which also serializes the patron's events.
+        guard repair else {
+            return try database.read { connection in
+                try connection.transaction(immediate: false) {
+                    try Self.compare(connection, tenant: tenant, jobId: jobId, userId: userId, eventMarker: eventMarker).differences
+                }
+            }
+        }
+        return try await database.write { connection in
+            try connection.transaction {
+                let (_, folio, differences) = try Self.compare(connection, tenant: tenant, jobId: jobId, userId: userId, eventMarker: eventMarker)
+                if !differences.isEmpty {
+                    try SQLiteSummaries.store(folio, userId: userId, connection, tenant: tenant, at: now)
+                }
+                return differences
+            }
+        }
+    }
+
+    /// The patron's summary here, FOLIO's view of it, and what differs.
+    static func compare(_ connection: SQLiteConnection, tenant: String, jobId: UUID, userId: UUID, eventMarker: Int64) throws
+        -> (here: UserSummary?, folio: UserSummary?, differences: [DriftDifference]) {
+        let here = try SQLiteSummaries.load(connection, tenant: tenant, userId: userId)
+        let staged = try connection.rows("SELECT payload FROM sync_events WHERE tenant = ? AND job_id = ? AND user_id = ? ORDER BY created_at, seq",
+                                         [.text(tenant), .text(jobId.folio), .text(userId.folio)]).map { row in
+            let payload = row.first?.text ?? ""
+            guard let event = PatronEvent(compact: payload) else { throw StagingError(payload: payload) }
+            return event
+        }
+        let decoder = JSONDecoder()
+        let live = try connection.rows("SELECT payload FROM events WHERE tenant = ? AND user_id = ? AND id > ? ORDER BY id",
+                                       [.text(tenant), .text(userId.folio), .integer(eventMarker)]).map { row in
+            try decoder.decode(PatronEvent.self, from: Data((row.first?.text ?? "").utf8))
+        }
+        let folio = DriftComparison.folioView(folio: staged, live: live, here: here)
+        return (here, folio, DriftComparison.differences(here: here, folio: folio))
+    }
+
+    public func finishAudit(tenant: String, job: SyncJob, runner: String, now: Date) async throws -> Bool {
+        try await database.write { connection in
+            try connection.transaction {
+                let updated = try connection.run("""
+                    UPDATE sync_jobs SET status = 'done', runner = NULL, processed_loans = ?, processed_fees = ?, total_loans = ?, total_fees = ?, errors = ?, audit_report = ?
+                    WHERE tenant = ? AND id = ? AND runner = ? AND status = 'in-progress'
+                    """, [.integer(Int64(job.numberOfProcessedLoans)), .integer(Int64(job.numberOfProcessedFeesFines)), .integer(Int64(job.totalNumberOfLoans)),
+                          .integer(Int64(job.totalNumberOfFeesFines)), .text(Self.encodeErrors(job.errors)), SQLiteValue(Self.encodeReport(job.audit)),
+                          .text(tenant), .text(job.id.folio), .text(runner)])
+                guard updated == 1 else { return false }
+                try Self.dropStaging(connection, tenant: tenant, jobId: job.id.folio)
+                return true
+            }
+        }
+    }
+
+    public func scheduleAudit(_ job: SyncJob, tenant: String, notBefore: Date) async throws -> Bool {
+        try await database.write { connection in
+            try connection.transaction {
+                let recent = try connection.rows("SELECT 1 FROM sync_jobs WHERE tenant = ? AND audit_repair IS NOT NULL AND scope = 'full' AND created_at >= ? LIMIT 1",
+                                                 [.text(tenant), .real(notBefore.storedSeconds)])
+                guard recent.isEmpty else { return false }
+                try Self.insertJob(connection, job, tenant: tenant)
+                return true
+            }
+        }
+    }
+}
