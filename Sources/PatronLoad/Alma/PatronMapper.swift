@@ -281,12 +281,17 @@ public struct PatronMapper {
 
     /// Exactly ten digits become `ddd-ddd-dddd`; anything else is kept as it came (trimmed).
     static func formatPhone(_ number: String) -> String {
-        let utf8 = Array(number.utf8)
+        let utf8 = number.utf8
         guard utf8.count == 10, utf8.allSatisfy({ $0 >= UInt8(ascii: "0") && $0 <= UInt8(ascii: "9") }) else {
             return number
         }
-        let digits = String(decoding: utf8, as: UTF8.self)
-        let a = digits.prefix(3), b = digits.dropFirst(3).prefix(3), c = digits.suffix(4)
-        return "\(a)-\(b)-\(c)"
+        // Twelve ASCII bytes: a small String, built in place, with no array or Substring between.
+        var digits = utf8.makeIterator()
+        return String(unsafeUninitializedCapacity: 12) { buffer in
+            for index in 0..<12 {
+                buffer[index] = index == 3 || index == 7 ? UInt8(ascii: "-") : digits.next()!
+            }
+            return 12
+        }
     }
 }
