@@ -36,6 +36,8 @@ import Testing
             (["--database", "postgres://u:p@127.0.0.1:1/db?sslmode=sometimes"], [:], "PATRONBLOCKS_DATABASE_URL: the URL has sslmode=sometimes"),
             (["--jwks-file", notAKeySet, "--port", "0"], [:], "PATRONBLOCKS_JWKS_FILE does not hold a usable JWK set"),
             ([], ["PATRONBLOCKS_LOG_FORMAT": "xml"], "PATRONBLOCKS_LOG_FORMAT must be text or json, not xml"),
+            (["--audit-every", "30s"], [:], "PATRONBLOCKS_AUDIT_EVERY must be a duration of at least 1m, like 90m, 12h or 1d, not 30s"),
+            (["--audit-repair"], [:], "--audit-repair (PATRONBLOCKS_AUDIT_REPAIR) needs --audit-every (PATRONBLOCKS_AUDIT_EVERY)"),
         ] {
             let result = try Executable.run("patronblocks", arguments, environment: environment, in: FileManager.default.temporaryDirectory)
             #expect(result.status == 2, "\(arguments) \(environment)")
