@@ -62,6 +62,25 @@ import Testing
         #expect((listening["time"] as? String).flatMap { try? Date($0, strategy: Date.ISO8601FormatStyle(includingFractionalSeconds: true)) } != nil, "\(listening)")
     }
 
+    @Test func dashHIsHelpAndHostnameIsLongOnly() throws {
+        let help = try Executable.run("patronblocks", ["-h"], in: FileManager.default.temporaryDirectory)
+        #expect(help.status == 0, "\(help.stderr)")
+        #expect(help.stdout.contains("USAGE: patronblocks") && help.stdout.contains("--hostname <hostname>"), "\(help.stdout)")
+        #expect(!help.stdout.contains("-h, --hostname"))
+    }
+
+    @Test func theOkapiTokenFlagStillWorksButWarnsAndTheFileIsRead() throws {
+        let result = try Executable.run("patronblocks", ["--okapi-token", "secret-token-value", "--port", "70000"], in: FileManager.default.temporaryDirectory)
+        #expect(result.status == 2)
+        #expect(result.stderr.contains("warning: --okapi-token is deprecated"), "\(result.stderr)")
+        #expect(!result.stderr.contains("secret-token-value"))
+        let folder = TemporaryDirectory("patronblocks-token")
+        let file = folder.appending("token").path
+        try "file-token\n".write(toFile: file, atomically: true, encoding: .utf8)
+        #expect(try PatronBlocksConfiguration.resolve(PatronBlocksOptions(), environment: ["PATRONBLOCKS_OKAPI_TOKEN_FILE": file]).okapiToken == "file-token")
+        #expect(try PatronBlocksConfiguration.resolve(PatronBlocksOptions(), environment: ["PATRONBLOCKS_OKAPI_TOKEN": "env", "PATRONBLOCKS_OKAPI_TOKEN_FILE": file]).okapiToken == "env")
+    }
+
     @Test func anUnreachableDatabaseStopsStartUpAtOnce() throws {
         let started = ContinuousClock.now
         let result = try Executable.run("patronblocks", ["--database", "postgres://blocks:secret-password@127.0.0.1:1/folio", "--port", "0"],
