@@ -107,8 +107,9 @@ struct PatronBlocksCommand: AsyncParsableCommand {
             FileHandle.standardError.write(Data("patronblocks: \(error)\n".utf8))
             throw ExitCode(2)
         }
-        if configuration.logFormat == .json {
-            LoggingSystem.bootstrap { label in JSONLogHandler(label: label) }
+        switch configuration.logFormat {
+        case .json: LoggingSystem.bootstrap { label in JSONLogHandler(label: label) }
+        case .text: LoggingSystem.bootstrap { label in TextLogHandler(label: label) }
         }
         var baseLogger = Logger(label: "patronblocks")
         baseLogger.logLevel = configuration.logLevel
