@@ -17,7 +17,8 @@ struct PatronBlocksCommand: AsyncParsableCommand {
         """
     )
 
-    @Option(name: .shortAndLong, help: "Address to listen on. (env: PATRONBLOCKS_HOSTNAME; default 127.0.0.1)")
+    // Long only: -h is help, as in every other command.
+    @Option(name: .long, help: "Address to listen on. (env: PATRONBLOCKS_HOSTNAME; default 127.0.0.1)")
     var hostname: String?
 
     @Option(name: .shortAndLong, help: "Port to listen on. (env: PATRONBLOCKS_PORT; default 8081)")
@@ -29,7 +30,8 @@ struct PatronBlocksCommand: AsyncParsableCommand {
     @Option(name: .customLong("okapi-url"), help: "FOLIO (Okapi) URL for requests without X-Okapi-Url. (env: PATRONBLOCKS_OKAPI_URL)")
     var okapiURL: String?
 
-    @Option(name: .customLong("okapi-token"), help: "Token for it. (env: PATRONBLOCKS_OKAPI_TOKEN)")
+    // A flag's value shows in `ps`: kept so that existing scripts still start, with a warning.
+    @Option(name: .customLong("okapi-token"), help: ArgumentHelp("Deprecated: the token shows in ps. Use PATRONBLOCKS_OKAPI_TOKEN or PATRONBLOCKS_OKAPI_TOKEN_FILE.", visibility: .hidden))
     var okapiToken: String?
 
     @Option(help: "Install this tenant at start-up. (env: PATRONBLOCKS_TENANT)")
@@ -95,6 +97,9 @@ struct PatronBlocksCommand: AsyncParsableCommand {
         options.auditRepair = auditRepair
         options.logLevel = logLevel
         options.logFormat = logFormat
+        if okapiToken != nil {
+            FileHandle.standardError.write(Data("patronblocks: warning: --okapi-token is deprecated (its value shows in ps to every user of this machine); set PATRONBLOCKS_OKAPI_TOKEN or PATRONBLOCKS_OKAPI_TOKEN_FILE instead\n".utf8))
+        }
         let configuration: PatronBlocksConfiguration
         do {
             configuration = try PatronBlocksConfiguration.resolve(options, environment: ProcessInfo.processInfo.environment)
@@ -102,8 +107,9 @@ struct PatronBlocksCommand: AsyncParsableCommand {
             FileHandle.standardError.write(Data("patronblocks: \(error)\n".utf8))
             throw ExitCode(2)
         }
-        if configuration.logFormat == .json {
-            LoggingSystem.bootstrap { label in JSONLogHandler(label: label) }
+        switch configuration.logFormat {
+        case .json: LoggingSystem.bootstrap { label in JSONLogHandler(label: label) }
+        case .text: LoggingSystem.bootstrap { label in TextLogHandler(label: label) }
         }
         var baseLogger = Logger(label: "patronblocks")
         baseLogger.logLevel = configuration.logLevel

@@ -203,4 +203,40 @@ import Testing
             #expect(try await Self.snapshot(storage, tenant: tenant, users: Self.everyUser) == before)
         }
     }
+
+    @Test(arguments: [("90m", 5_400), ("12h", 43_200), ("1d", 86_400), ("60s", 60)] as [(String, Int64)])
+    func auditIntervalsParse(_ text: String, _ seconds: Int64) {
+        #expect(AuditInterval.parse(text) == .seconds(seconds))
+    }
+
+    @Test(arguments: ["", "d", "10", "59s", "0m", "-1h", "1w", "1.5h", "400d"])
+    func auditIntervalsRefused(_ text: String) {
+        #expect(AuditInterval.parse(text) == nil)
+    }
+
+    /// `--audit-every`: one full audit per interval and tenant, however many instances schedule.
+    @Test(arguments: Backend.available) func aScheduledAuditIsCreatedOncePerInterval(_ backend: Backend) async throws {
+        let location = try await StorageLocation.make(backend)
+        try await location.withStorage { storage in
+            let tenant = uniqueTenant()
+            try await storage.installTenant(tenant)
+            var settings = SynchronizationSettings()
+            settings.auditEvery = .seconds(3_600)
+            settings.auditRepair = true
+            let runners = (0..<2).map { _ in SynchronizationRunner(storage: storage, settings: settings, standaloneOkapiURL: nil, standaloneToken: nil, logger: .init(label: "test")) }
+            for runner in runners + runners { await runner.scheduleAudit(tenant: tenant) }
+            guard case .claimed(let claimed) = try await storage.claimNextJob(tenant: tenant, runner: "r", now: Date(), lease: 60, maxAttempts: 3) else {
+                Issue.record("no audit was scheduled")
+                return
+            }
+            #expect(claimed.job.scope == .full && claimed.job.audit?.repair == true)
+            #expect(try await storage.finishAudit(tenant: tenant, job: claimed.job, runner: "r", now: Date()))
+            #expect(try await storage.claimNextJob(tenant: tenant, runner: "r", now: Date(), lease: 60, maxAttempts: 3) == .nothingToDo, "a second audit was scheduled")
+            // Without --audit-every, nothing is scheduled.
+            let other = uniqueTenant()
+            try await storage.installTenant(other)
+            await SynchronizationRunner(storage: storage, settings: SynchronizationSettings(), standaloneOkapiURL: nil, standaloneToken: nil, logger: .init(label: "test")).scheduleAudit(tenant: other)
+            #expect(try await storage.claimNextJob(tenant: other, runner: "r", now: Date(), lease: 60, maxAttempts: 3) == .nothingToDo)
+        }
+    }
 }

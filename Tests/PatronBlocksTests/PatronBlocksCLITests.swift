@@ -36,6 +36,8 @@ import Testing
             (["--database", "postgres://u:p@127.0.0.1:1/db?sslmode=sometimes"], [:], "PATRONBLOCKS_DATABASE_URL: the URL has sslmode=sometimes"),
             (["--jwks-file", notAKeySet, "--port", "0"], [:], "PATRONBLOCKS_JWKS_FILE does not hold a usable JWK set"),
             ([], ["PATRONBLOCKS_LOG_FORMAT": "xml"], "PATRONBLOCKS_LOG_FORMAT must be text or json, not xml"),
+            (["--audit-every", "30s"], [:], "PATRONBLOCKS_AUDIT_EVERY must be a duration of at least 1m, like 90m, 12h or 1d, not 30s"),
+            (["--audit-repair"], [:], "--audit-repair (PATRONBLOCKS_AUDIT_REPAIR) needs --audit-every (PATRONBLOCKS_AUDIT_EVERY)"),
         ] {
             let result = try Executable.run("patronblocks", arguments, environment: environment, in: FileManager.default.temporaryDirectory)
             #expect(result.status == 2, "\(arguments) \(environment)")
@@ -58,6 +60,25 @@ import Testing
         let listening = try #require(records.first { ($0["message"] as? String)?.hasPrefix("patronblocks listening on") == true })
         #expect(listening["level"] as? String == "info" && listening["label"] as? String == "patronblocks")
         #expect((listening["time"] as? String).flatMap { try? Date($0, strategy: Date.ISO8601FormatStyle(includingFractionalSeconds: true)) } != nil, "\(listening)")
+    }
+
+    @Test func dashHIsHelpAndHostnameIsLongOnly() throws {
+        let help = try Executable.run("patronblocks", ["-h"], in: FileManager.default.temporaryDirectory)
+        #expect(help.status == 0, "\(help.stderr)")
+        #expect(help.stdout.contains("USAGE: patronblocks") && help.stdout.contains("--hostname <hostname>"), "\(help.stdout)")
+        #expect(!help.stdout.contains("-h, --hostname"))
+    }
+
+    @Test func theOkapiTokenFlagStillWorksButWarnsAndTheFileIsRead() throws {
+        let result = try Executable.run("patronblocks", ["--okapi-token", "secret-token-value", "--port", "70000"], in: FileManager.default.temporaryDirectory)
+        #expect(result.status == 2)
+        #expect(result.stderr.contains("warning: --okapi-token is deprecated"), "\(result.stderr)")
+        #expect(!result.stderr.contains("secret-token-value"))
+        let folder = TemporaryDirectory("patronblocks-token")
+        let file = folder.appending("token").path
+        try "file-token\n".write(toFile: file, atomically: true, encoding: .utf8)
+        #expect(try PatronBlocksConfiguration.resolve(PatronBlocksOptions(), environment: ["PATRONBLOCKS_OKAPI_TOKEN_FILE": file]).okapiToken == "file-token")
+        #expect(try PatronBlocksConfiguration.resolve(PatronBlocksOptions(), environment: ["PATRONBLOCKS_OKAPI_TOKEN": "env", "PATRONBLOCKS_OKAPI_TOKEN_FILE": file]).okapiToken == "env")
     }
 
     @Test func anUnreachableDatabaseStopsStartUpAtOnce() throws {

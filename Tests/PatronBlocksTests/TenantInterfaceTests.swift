@@ -115,7 +115,28 @@ import Testing
             #expect(try await api.post("/_/tenant", #"{"module_to": 5}"#).status == .badRequest)
             #expect(try await api.tenant(nil).post("/_/tenant", #"{"module_to": "m-1.0.0"}"#).status == .badRequest)
             #expect(try await api.tenant("bad-name").post("/_/tenant", #"{"module_to": "m-1.0.0"}"#).status == .badRequest)
+            // A forged log line, or a megabyte of id, is no module id.
+            let forged = String(repeating: "m", count: 100_000) + "\\n2026-12-01T10:00:00+0000 critical patronblocks: forged"
+            for moduleID in [forged, String(repeating: "m", count: ModuleID.maximumLength + 1), "mod-x-1.0.0\\u0000", "1mod", "mod x-1.0"] {
+                for key in ["module_to", "module_from"] {
+                    let answer = try await api.post("/_/tenant", #"{"\#(key)": "\#(moduleID)"}"#)
+                    #expect(answer.status == .badRequest, "\(key) \(moduleID.prefix(20))")
+                    #expect(answer.text.contains("must be a module id") && answer.text.count < 300)
+                }
+            }
+            #expect(try await api.post("/_/tenant", #"{"module_to": "mod-patron-blocks-1.2.0-SNAPSHOT.42+b7", "module_from": "mod-patron-blocks-1.1.0"}"#).status == .created)
         }
+    }
+
+    @Test func textLogsEscapeControlCharacters() {
+        #expect(LogEscaping.escape("plain mod-patron-blocks-1.0.0") == "plain mod-patron-blocks-1.0.0")
+        #expect(LogEscaping.escape("a\nb\r\tc\u{1B}[31m\u{7F}\u{85}\u{2028}") == #"a\nb\r\tc\u{1B}[31m\u{7F}\u{85}\u{2028}"#)
+        #expect(LogEscaping.escape(.dictionary(["k": .array([.string("x\ny")])])) == .dictionary(["k": .array([.string(#"x\ny"#)])]))
+        var handler = TextLogHandler(label: "test")
+        handler[metadataKey: "http.path"] = "/a\nb"
+        #expect(handler[metadataKey: "http.path"] == .string(#"/a\nb"#))
+        handler.metadata = ["tenant": "t\r"]
+        #expect(handler.metadata["tenant"] == .string(#"t\r"#))
     }
 
     @Test(arguments: Backend.available) func tenantsThatDifferByCaseAreTwoTenants(_ backend: Backend) async throws {

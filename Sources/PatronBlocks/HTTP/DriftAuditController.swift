@@ -22,6 +22,10 @@ struct DriftAuditController {
         guard let scopeText = scopeValue as? String, ["full", "user"].contains(scopeText) else {
             throw APIError.validation("scope must be \"full\" or \"user\"", key: "scope", value: scopeValue.map { "\($0)" } ?? "")
         }
+        // A new resource with no FOLIO history to be lenient for: null is no value of either field.
+        for key in ["userId", "repair"] where body[key] is NSNull {
+            throw APIError.validation(key == "repair" ? "must be a boolean" : JSONFields.uuidPattern, key: key, value: "null")
+        }
         let fields = JSONFields(body)
         let userId = try fields.optionalUUID("userId")
         let scope: SyncJob.Scope
@@ -32,12 +36,12 @@ struct DriftAuditController {
         case (_, let user?): throw APIError.validation("userId is allowed only with scope \"user\"", key: "userId", value: user.folio)
         }
         // Reporting only unless asked: a repair rewrites summaries.
-        let repair = body["repair"] == nil || body["repair"] is NSNull ? false : try fields.bool("repair")
+        let repair = body["repair"] == nil ? false : try fields.bool("repair")
         let job = SyncJob(scope: scope, createdAt: clock(), audit: DriftAudit(repair: repair))
         try await jobs.createJob(job, tenant: context.tenant)
         let upstream = context.okapi.url.map { UpstreamContext(baseURL: $0, token: context.okapi.token, tenant: context.tenant, requestID: context.okapi.requestID) }
         await runner?.wake(upstream)
-        return try JSONResponse.make(Representation.audit(job), status: .created)
+        return try JSONResponse.make(Representation.auditCreated(job), status: .created)
     }
 
     @Sendable func get(_ request: Request, context: Context) async throws -> Response {

@@ -34,7 +34,7 @@ extension PatronBlocksConfiguration {
         ("PATRONBLOCKS_DATABASE_URL", "sqlite:PATH (default sqlite:patronblocks.sqlite) or postgres://…"),
         ("DB_HOST, DB_PORT", "FOLIO's database variables (with DB_USERNAME, DB_PASSWORD, DB_DATABASE), used when PATRONBLOCKS_DATABASE_URL is not set"),
         ("PATRONBLOCKS_OKAPI_URL", "FOLIO (Okapi) URL when requests carry no X-Okapi-Url"),
-        ("PATRONBLOCKS_OKAPI_TOKEN", "token for it"),
+        ("PATRONBLOCKS_OKAPI_TOKEN", "token for it (or PATRONBLOCKS_OKAPI_TOKEN_FILE: a file holding it)"),
         ("PATRONBLOCKS_TENANT", "tenant to install at start-up (standalone use)"),
         ("PATRONBLOCKS_SYNC_PAGE_SIZE", "records per upstream page (default 500)"),
         ("PATRONBLOCKS_SYNC_LEASE_SECONDS", "a job without heartbeat this long is taken back (120)"),
@@ -76,7 +76,7 @@ extension PatronBlocksConfiguration {
             throw ConfigurationProblem("PATRONBLOCKS_DATABASE_URL must be sqlite:PATH or postgres://USER:PASSWORD@HOST:PORT/DATABASE")
         }
         configuration.okapiURL = options.okapiURL ?? env("PATRONBLOCKS_OKAPI_URL")
-        configuration.okapiToken = options.okapiToken ?? env("PATRONBLOCKS_OKAPI_TOKEN")
+        configuration.okapiToken = try options.okapiToken ?? env("PATRONBLOCKS_OKAPI_TOKEN") ?? secretFile(env("PATRONBLOCKS_OKAPI_TOKEN_FILE"), "PATRONBLOCKS_OKAPI_TOKEN_FILE")
         if let size = try integer(options.pageSize, "PATRONBLOCKS_SYNC_PAGE_SIZE", 1...10_000) { configuration.synchronization.pageSize = size }
         if let lease = try integer(options.leaseSeconds, "PATRONBLOCKS_SYNC_LEASE_SECONDS", 5...86_400) { configuration.synchronization.lease = TimeInterval(lease) }
         if let poll = try integer(options.pollSeconds, "PATRONBLOCKS_SYNC_POLL_SECONDS", 1...86_400) { configuration.synchronization.pollInterval = .seconds(poll) }
@@ -109,16 +109,21 @@ extension PatronBlocksConfiguration {
     }
 }
 
+/// A secret's file (mounted by Kubernetes or ECS), nil when no path is given.
+func secretFile(_ path: String?, _ name: String) throws -> String? {
+    guard let path else { return nil }
+    do {
+        return try String(contentsOfFile: path, encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)
+    } catch {
+        throw ConfigurationProblem("\(name): cannot read \(path): \(error.localizedDescription)")
+    }
+}
+
 /// Secrets from files (mounted by Kubernetes or ECS) or the environment, never from flags that
 /// `ps` would show.
 func resolveAccess(_ options: PatronBlocksOptions, env: (String) -> String?) throws -> AccessSettings {
     func file(_ flag: String?, _ name: String) throws -> String? {
-        guard let path = flag ?? env(name) else { return nil }
-        do {
-            return try String(contentsOfFile: path, encoding: .utf8)
-        } catch {
-            throw ConfigurationProblem("\(name): cannot read \(path): \(error.localizedDescription)")
-        }
+        try secretFile(flag ?? env(name), name)
     }
     var access = AccessSettings()
     // The flag's file wins; without it, the variables' tokens and file count together.

@@ -48,19 +48,24 @@ enum Representation {
         }
     }
 
+    /// A drift audit as created: its request and status.
+    static func auditCreated(_ job: SyncJob) -> [String: Any] {
+        var json: [String: Any] = ["id": job.id.folio, "repair": job.audit?.repair ?? false, "status": job.status.rawValue]
+        addScope(job.scope, to: &json)
+        return json
+    }
+
     /// A drift audit: its request, status, counters and the first drifted users.
     static func audit(_ job: SyncJob) -> [String: Any] {
-        let audit = job.audit ?? DriftAudit(repair: false)
-        let report = audit.report
-        var json: [String: Any] = [
-            "id": job.id.folio, "repair": audit.repair, "status": job.status.rawValue,
+        let report = job.audit?.report ?? DriftReport()
+        var json = auditCreated(job)
+        json.merge([
             "usersChecked": report.usersChecked, "usersWithDrift": report.usersWithDrift,
             "loansMissing": report.loansMissing, "loansUnexpected": report.loansUnexpected, "loansDiffering": report.loansDiffering,
             "feesMissing": report.feesMissing, "feesUnexpected": report.feesUnexpected, "feesDiffering": report.feesDiffering,
             "usersRepaired": report.usersRepaired, "errors": job.errors,
             "drift": report.drift.map { ["userId": $0.userId.folio, "differences": $0.differences] as [String: Any] },
-        ]
-        addScope(job.scope, to: &json)
+        ] as [String: Any]) { _, new in new }
         return json
     }
 

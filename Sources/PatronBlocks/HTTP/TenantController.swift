@@ -21,8 +21,8 @@ struct TenantController {
     @Sendable func post(_ request: Request, context: Context) async throws -> Response {
         let tenant = try Self.tenant(request)
         let body = try await JSONBody.object(request, context: context)
-        let moduleTo = try Self.optionalText(body, "module_to")
-        let moduleFrom = try Self.optionalText(body, "module_from")
+        let moduleTo = try Self.optionalModuleID(body, "module_to")
+        let moduleFrom = try Self.optionalModuleID(body, "module_from")
         let purge = body["purge"] as? Bool ?? false
         guard let moduleTo else {
             guard moduleFrom != nil else {
@@ -93,9 +93,13 @@ struct TenantController {
         return tenant
     }
 
-    static func optionalText(_ body: [String: Any], _ key: String) throws -> String? {
+    /// Okapi's module ids (`mod-patron-blocks-1.2.0-SNAPSHOT.42`): they are stored, logged and
+    /// sent on to pub-sub, so nothing else passes.
+    static func optionalModuleID(_ body: [String: Any], _ key: String) throws -> String? {
         guard let value = body[key], !(value is NSNull) else { return nil }
-        guard let text = value as? String, !text.isEmpty else { throw APIError(.badRequest, "\(key) must be a module id such as mod-patron-blocks-1.0.0") }
+        guard let text = value as? String, ModuleID.isValid(text) else {
+            throw APIError(.badRequest, "\(key) must be a module id such as mod-patron-blocks-1.0.0: a letter, then letters, digits, . _ + -, at most \(ModuleID.maximumLength) characters")
+        }
         return text
     }
 
@@ -109,5 +113,16 @@ struct TenantController {
         var json: [String: Any] = ["id": job.id.folio, "tenant": job.tenant, "tenantAttributes": attributes, "complete": job.complete]
         if let error = job.error { json["error"] = error }
         return json
+    }
+}
+
+enum ModuleID {
+    static let maximumLength = 128
+
+    static func isValid(_ text: String) -> Bool {
+        guard let first = text.unicodeScalars.first, text.unicodeScalars.count <= maximumLength, ("a"..."z").contains(first) || ("A"..."Z").contains(first) else { return false }
+        return text.unicodeScalars.allSatisfy { scalar in
+            ("a"..."z").contains(scalar) || ("A"..."Z").contains(scalar) || ("0"..."9").contains(scalar) || "._+-".unicodeScalars.contains(scalar)
+        }
     }
 }

@@ -86,18 +86,24 @@ public final class SynchronizationRunner: Service, Sendable {
         let logger = jobLogger
         logger.info("\(claimed.job.audit == nil ? "Synchronization" : "Drift audit") started (\(claimed.job.scope == .full ? "full" : "user"), attempt \(claimed.attempt), from \(claimed.progress.phase.rawValue))")
         metrics?.syncStarted()
-        await withTaskGroup(of: Void.self) { group in
+        let work = SynchronizationWork(claimed: claimed, tenant: tenant, runner: self, logger: logger)
+        enum Lane: Sendable { case heartbeat, work(SynchronizationWork.Ready?) }
+        let ready = await withTaskGroup(of: Lane.self) { group -> SynchronizationWork.Ready? in
             group.addTask {
                 await self.beat(jobId: claimed.job.id, tenant: tenant, logger: logger)
+                return .heartbeat
             }
-            group.addTask {
-                let work = SynchronizationWork(claimed: claimed, tenant: tenant, runner: self, logger: logger)
-                await work.run()
+            group.addTask { .work(await work.prepare()) }
+            // Whichever ends first stops the other (a lost claim stops the work), and both have
+            // ended before the last step: no beat lands after the switch marked the job done.
+            var ready: SynchronizationWork.Ready?
+            while let lane = await group.next() {
+                group.cancelAll()
+                if case .work(let result) = lane { ready = result }
             }
-            // The work ends first; then the heartbeat stops.
-            await group.next()
-            group.cancelAll()
+            return ready
         }
+        if let ready { await work.finish(ready) }
         if let metrics {
             // done, failed, or open again (handed back at shutdown, or lost to another runner).
             let status = try? await storage.job(tenant: tenant, id: claimed.job.id)?.status

@@ -18,21 +18,30 @@ struct SynchronizationWork {
         case shuttingDown
     }
 
-    func run() async {
+    /// Where the paging (and an audit's comparison) left the job: what the last step finishes.
+    struct Ready: Sendable {
+        var job: SyncJob
+        var progress: SyncProgress
+    }
+
+    /// Everything but the last step, run beside the heartbeat; nil when the job stopped, failed
+    /// or was lost (each handled here).
+    func prepare() async -> Ready? {
         var job = claimed.job
         var progress = claimed.progress
-        do {
+        return await handlingStops(&job) { job in
             guard let context = await runner.directory.context(for: tenant) else {
                 job.errors.append("No way to reach FOLIO for tenant \(tenant): call /run with X-Okapi-Url, or configure PATRONBLOCKS_OKAPI_URL")
                 try await storage.failSync(tenant: tenant, job: job, runner: settings.runnerID, now: Date())
-                return
+                return nil
             }
             let client = FolioClient(context: context, retry: settings.retry, logger: logger)
             let userId: UUID? = if case .user(let id) = job.scope { id } else { nil }
 
             if progress.phase == .starting {
+                let (jobId, scope) = (job.id, job.scope)
                 progress.eventMarker = try await step("Starting the \(job.name)") {
-                    try await storage.beginSync(tenant: tenant, jobId: job.id, scope: job.scope)
+                    try await storage.beginSync(tenant: tenant, jobId: jobId, scope: scope)
                 }
                 // Real totals before any processing: a page of none counts them.
                 job.totalNumberOfLoans = try await client.loans(after: nil, userId: userId, limit: 0).totalRecords ?? 0
@@ -50,10 +59,21 @@ struct SynchronizationWork {
                 progress.phase = .rebuilding
                 try await save(job, progress)
             }
-            let marker = progress.eventMarker ?? 0
             if job.audit != nil {
-                try await compare(&job, progress, eventMarker: marker)
-                let finished = job
+                try await compare(&job, progress, eventMarker: progress.eventMarker ?? 0)
+            }
+            return Ready(job: job, progress: progress)
+        } ?? nil
+    }
+
+    /// The last step, once the heartbeat has stopped: the switch (or an audit's end) marks the
+    /// job done, and a beat after it would read as a lost job. The step checks the claim itself.
+    func finish(_ ready: Ready) async {
+        var job = ready.job
+        let marker = ready.progress.eventMarker ?? 0
+        _ = await handlingStops(&job) { job in
+            let finished = job
+            if job.audit != nil {
                 guard try await step("Ending the drift audit", {
                     try await storage.finishAudit(tenant: tenant, job: finished, runner: settings.runnerID, now: Date())
                 }) else {
@@ -63,13 +83,19 @@ struct SynchronizationWork {
                 logger.info("Drift audit done: \(report.usersChecked) users checked, \(report.usersWithDrift) with drift, \(report.usersRepaired) repaired")
                 return
             }
-            let finished = job
             guard try await step("Switching the rebuilt summaries", {
                 try await storage.finishSync(tenant: tenant, job: finished, eventMarker: marker, runner: settings.runnerID, now: Date())
             }) else {
                 throw Stop.claimLost
             }
             logger.info("Synchronization done: \(job.numberOfProcessedLoans) loans, \(job.numberOfProcessedFeesFines) fees/fines")
+        }
+    }
+
+    /// Runs `body`; a stop, a lost claim or a failure ends the job as it must, and gives nil.
+    private func handlingStops<R>(_ job: inout SyncJob, _ body: (inout SyncJob) async throws -> R) async -> R? {
+        do {
+            return try await body(&job)
         } catch let error where error is CancellationError || Stop.shuttingDown == error as? Stop || Task.isCancelled || Task.isShuttingDownGracefully {
             // Stopped between or inside a page: what is staged stays, and the next runner goes on
             // from the last stored page.
@@ -87,6 +113,7 @@ struct SynchronizationWork {
             logger.error("\(job.name.prefix(1).uppercased() + job.name.dropFirst()) failed: \(line)", metadata: ["error": "\(String(reflecting: (error as? StepFailure)?.underlying ?? error))"])
             try? await storage.failSync(tenant: tenant, job: job, runner: settings.runnerID, now: Date())
         }
+        return nil
     }
 
     /// A storage step that failed, named for the operator.
