@@ -18,7 +18,7 @@ struct FileChecksum: Equatable {
         }
         defer { _ = close(descriptor) }
         var crc = CRC32()
-        let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: 1 << 20, alignment: 16)
+        let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: 256 * 1024, alignment: 16)
         defer { buffer.deallocate() }
         while true {
             let count = posixRead(descriptor, buffer.baseAddress, buffer.count)

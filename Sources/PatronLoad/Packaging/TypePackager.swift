@@ -112,7 +112,7 @@ final class TypePackager {
 
     private func flush() throws {
         guard let zip, pending.count > 0 else { return }
-        try pending.bytes.withUnsafeBytes { (raw) throws in
+        try pending.withUnsafeBytes { (raw) throws in
             userElements.scan(raw)
             try zip.write(raw)
         }
