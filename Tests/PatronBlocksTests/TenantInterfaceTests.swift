@@ -128,6 +128,27 @@ import Testing
         }
     }
 
+    /// The tenant check reads storage at most once a second per tenant; a disable through another
+    /// instance counts within the second, one through this instance at once.
+    @Test(arguments: Backend.available) func installedTenantsAreCachedForASecond(_ backend: Backend) async throws {
+        try await withService(backend) { service, api in
+            let tenant = try #require(api.tenant)
+            let path = "/user-summary/\(UUID().folio)"
+            #expect(try await api.get(path).status == .notFound)
+            // Another instance disables the tenant: this one still serves it, briefly.
+            try await service.storage.disableTenant(tenant)
+            #expect(try await api.get(path).status == .notFound, "the check read storage again")
+            try await Task.sleep(for: .milliseconds(1_100))
+            #expect(try await api.get(path).status == .badRequest)
+            // Installed again elsewhere: counted at once (refusals are not cached).
+            try await service.storage.installTenant(tenant)
+            #expect(try await api.get(path).status == .notFound)
+            // Disabled through this instance: refused at once.
+            #expect(try await api.post("/_/tenant", #"{"module_from": "mod-patron-blocks-1.0.0"}"#).status == .noContent)
+            #expect(try await api.get(path).status == .badRequest)
+        }
+    }
+
     @Test func textLogsEscapeControlCharacters() {
         #expect(LogEscaping.escape("plain mod-patron-blocks-1.0.0") == "plain mod-patron-blocks-1.0.0")
         #expect(LogEscaping.escape("a\nb\r\tc\u{1B}[31m\u{7F}\u{85}\u{2028}") == #"a\nb\r\tc\u{1B}[31m\u{7F}\u{85}\u{2028}"#)

@@ -66,8 +66,9 @@ public struct PatronBlocksService: Sendable {
         // Everything else needs a token when access control is configured.
         let protected = router.group()
         if let access { protected.add(middleware: access) }
-        TenantController(tenants: storage, logger: logger).addRoutes(to: protected)
-        let api = protected.group().add(middleware: TenantMiddleware(tenants: storage))
+        let installed = TenantMiddleware.cache()
+        TenantController(tenants: storage, installed: installed, logger: logger).addRoutes(to: protected)
+        let api = protected.group().add(middleware: TenantMiddleware(tenants: storage, installed: installed))
         SynchronizationController(jobs: storage, runner: runner, clock: { Date() }).addRoutes(to: api)
         DriftAuditController(jobs: storage, runner: runner, clock: { Date() }).addRoutes(to: api)
         UserSummaryController(summaries: storage).addRoutes(to: api)

@@ -10,6 +10,8 @@ import Logging
 struct TenantController {
     typealias Context = PatronBlocksRequestContext
     let tenants: any TenantStore
+    /// The tenant check's cache: a disable or purge here counts at once here.
+    let installed: ExpiringCache<String, Bool>
     let logger: Logger
 
     func addRoutes(to group: RouterGroup<Context>) {
@@ -30,9 +32,11 @@ struct TenantController {
             }
             if purge {
                 try await tenants.purgeTenant(tenant)
+                installed.removeAll { $0 == tenant }
                 logger.notice("Tenant purged: its data is gone", metadata: ["tenant": "\(tenant)"])
             } else {
                 try await tenants.disableTenant(tenant)
+                installed.removeAll { $0 == tenant }
                 logger.notice("Tenant disabled (data kept)", metadata: ["tenant": "\(tenant)"])
             }
             return Response(status: .noContent)
@@ -49,6 +53,7 @@ struct TenantController {
                 } catch {
                     // Not enabled until events can reach it.
                     try await tenants.disableTenant(tenant)
+                    installed.removeAll { $0 == tenant }
                     throw error
                 }
             }

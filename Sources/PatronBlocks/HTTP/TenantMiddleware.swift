@@ -5,6 +5,12 @@ import Hummingbird
 struct TenantMiddleware: RouterMiddleware {
     typealias Context = PatronBlocksRequestContext
     let tenants: any TenantStore
+    /// Installed tenants, remembered for a second: the check ran a storage read on every request.
+    /// Only installed ones are kept, so an install through any instance counts at once, and a
+    /// disable or purge through another instance within the second (this one's own clear it).
+    let installed: ExpiringCache<String, Bool>
+
+    static func cache() -> ExpiringCache<String, Bool> { ExpiringCache(lifetime: .seconds(1), capacity: 10_000) }
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         guard let tenant = request.headers[.okapiTenant], !tenant.isEmpty else {
@@ -13,8 +19,11 @@ struct TenantMiddleware: RouterMiddleware {
         guard TenantName.isValid(tenant) else {
             throw APIError(.badRequest, "Invalid tenant \"\(tenant)\": letters, digits and _ only, at most \(TenantName.maximumLength)")
         }
-        guard try await tenants.isInstalled(tenant) else {
-            throw APIError(.badRequest, "Tenant \(tenant) is not installed: POST /_/tenant with X-Okapi-Tenant: \(tenant) first")
+        if installed.value(for: tenant) == nil {
+            guard try await tenants.isInstalled(tenant) else {
+                throw APIError(.badRequest, "Tenant \(tenant) is not installed: POST /_/tenant with X-Okapi-Tenant: \(tenant) first")
+            }
+            installed.store(true, for: tenant)
         }
         var context = context
         context.tenant = tenant

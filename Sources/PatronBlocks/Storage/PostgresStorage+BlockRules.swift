@@ -27,22 +27,25 @@ extension PostgresStorage: BlockRulesStore {
         for id in [patronGroupId, conditionId] {
             if let id { filters.append(id) } else { filters.appendNull() }
         }
-        var total = 0
-        for try await count in try await client.query(PostgresQuery(unsafeSQL: "SELECT count(*) FROM \(s).block_limits WHERE \(filter)", binds: filters),
-                                                      logger: logger).decode(Int.self) {
-            total = count
-        }
         var page = filters
         page.append(limit)
         page.append(offset)
-        let rows = try await client.query(PostgresQuery(unsafeSQL: """
+        let (countQuery, pageQuery) = (PostgresQuery(unsafeSQL: "SELECT count(*) FROM \(s).block_limits WHERE \(filter)", binds: filters), PostgresQuery(unsafeSQL: """
             SELECT id, patron_group_id, condition_id, value FROM \(s).block_limits WHERE \(filter) ORDER BY patron_group_id, condition_id, id LIMIT $3 OFFSET $4
-            """, binds: page), logger: logger)
-        var limits: [BlockLimit] = []
-        for try await (id, group, condition, value) in rows.decode((UUID, UUID, UUID, Decimal).self) {
-            limits.append(BlockLimit(id: id, patronGroupId: group, conditionId: condition, value: value))
+            """, binds: page))
+        // The count and the page from one snapshot: a repeatable-read transaction.
+        return try await client.withTransaction(logger: logger) { connection in
+            try await connection.query("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY", logger: self.logger)
+            var total = 0
+            for try await count in try await connection.query(countQuery, logger: self.logger).decode(Int.self) {
+                total = count
+            }
+            var limits: [BlockLimit] = []
+            for try await (id, group, condition, value) in try await connection.query(pageQuery, logger: self.logger).decode((UUID, UUID, UUID, Decimal).self) {
+                limits.append(BlockLimit(id: id, patronGroupId: group, conditionId: condition, value: value))
+            }
+            return (limits, total)
         }
-        return (limits, total)
     }
 
     public func limit(tenant: String, id: UUID) async throws -> BlockLimit? {

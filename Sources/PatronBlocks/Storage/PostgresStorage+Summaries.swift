@@ -2,6 +2,7 @@ import Foundation
 import PostgresNIO
 
 extension PostgresStorage: SummaryStore {
+    /// One statement (`PostgresSummaries.load`), so one snapshot of the three tables.
     public func summary(tenant: String, userId: UUID) async throws -> UserSummary? {
         try await client.withConnection { connection in
             try await PostgresSummaries.load(connection, schema: Self.schema(tenant), userId: userId, logger: self.logger)

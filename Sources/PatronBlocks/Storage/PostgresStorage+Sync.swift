@@ -17,10 +17,13 @@ extension PostgresStorage: SyncStore {
             }
             // A loan id held by two patrons (upstream data gone wrong) keeps one grace period.
             try await connection.query(PostgresQuery(unsafeSQL: sql + " ON CONFLICT DO NOTHING", binds: bindings), logger: self.logger)
-            for try await marker in try await connection.query(PostgresQuery(unsafeSQL: "SELECT coalesce(max(id), 0) FROM \(s).events"), logger: self.logger).decode(Int64.self) {
-                return marker
+            var marker: Int64 = 0
+            for try await newest in try await connection.query(PostgresQuery(unsafeSQL: "SELECT coalesce(max(id), 0) FROM \(s).events"), logger: self.logger).decode(Int64.self) {
+                marker = newest
             }
-            return 0
+            // Kept with the job at once: the journal's pruning must not drop what it replays.
+            try await connection.query(PostgresQuery(unsafeSQL: "UPDATE \(s).sync_jobs SET event_marker = $1 WHERE id = $2", binds: try PostgresSummaries.bindings(marker, jobId)), logger: self.logger)
+            return marker
         }
     }
 
@@ -160,6 +163,25 @@ extension PostgresStorage: SyncStore {
                 """, binds: try PostgresSummaries.bindings(SQLiteStorage.encodeErrors(job.errors), job.numberOfProcessedLoans, job.numberOfProcessedFeesFines,
                                                            job.totalNumberOfLoans, job.totalNumberOfFeesFines, job.id, runner)), logger: self.logger)
             try await Self.dropStaging(connection, schema: s, jobId: job.id, logger: self.logger)
+        }
+    }
+
+    public func pruneEvents(tenant: String) async throws -> Int {
+        let s = Self.schema(tenant)
+        return try await transaction { connection in
+            // The tenant lock alone, as a full switch takes it: no job's beginning (which stores
+            // its marker) is half-way through, so every marker to keep is visible.
+            try await Self.lockSummaries(for: .wholeTenant, tenant: tenant, connection, logger: self.logger)
+            var deleted = 0
+            for try await _ in try await connection.query(PostgresQuery(unsafeSQL: """
+                DELETE FROM \(s).events WHERE id <= coalesce(
+                    (SELECT min(event_marker) FROM \(s).sync_jobs WHERE status IN ('open', 'in-progress') AND event_marker IS NOT NULL),
+                    (SELECT max(id) FROM \(s).events))
+                RETURNING 1
+                """), logger: self.logger) {
+                deleted += 1
+            }
+            return deleted
         }
     }
 }

@@ -45,6 +45,12 @@ public final class SQLiteDatabase: Sendable {
         return try body(pooled.connection)
     }
 
+    /// Runs `body` in one read transaction: its SELECTs see one snapshot (WAL), never a write
+    /// committed between two of them.
+    public func readTransaction<R>(_ body: (SQLiteConnection) throws -> R) throws -> R {
+        try read { connection in try connection.transaction(immediate: false) { try body(connection) } }
+    }
+
     private actor Writer {
         let pooled: Pooled
 

@@ -20,10 +20,8 @@ extension SQLiteStorage: AuditStore {
         // A report reads one snapshot (WAL): the summary and the events after the marker agree.
         // A repair goes through the one writer, which also serializes the patron's events.
         guard repair else {
-            return try database.read { connection in
-                try connection.transaction(immediate: false) {
-                    try Self.compare(connection, tenant: tenant, jobId: jobId, userId: userId, eventMarker: eventMarker).differences
-                }
+            return try database.readTransaction { connection in
+                try Self.compare(connection, tenant: tenant, jobId: jobId, userId: userId, eventMarker: eventMarker).differences
             }
         }
         return try await database.write { connection in

@@ -36,7 +36,8 @@ extension SQLiteStorage: BlockRulesStore {
             filter += " AND condition_id = ?"
             bindings.append(.text(conditionId.folio))
         }
-        return try database.read { connection in
+        // The count and the page from one snapshot.
+        return try database.readTransaction { connection in
             let total = try connection.rows("SELECT count(*) FROM block_limits WHERE \(filter)", bindings).first?.first?.integer ?? 0
             let rows = try connection.rows("SELECT id, patron_group_id, condition_id, value FROM block_limits WHERE \(filter) ORDER BY patron_group_id, condition_id, id LIMIT ? OFFSET ?",
                                            bindings + [.integer(Int64(limit)), .integer(Int64(offset))])

@@ -3,7 +3,8 @@ import SQLite
 
 extension SQLiteStorage: SummaryStore {
     public func summary(tenant: String, userId: UUID) async throws -> UserSummary? {
-        try database.read { connection in try SQLiteSummaries.load(connection, tenant: tenant, userId: userId) }
+        // Three SELECTs (summary, loans, fees): one snapshot, so a block check never sees half a write.
+        try database.readTransaction { connection in try SQLiteSummaries.load(connection, tenant: tenant, userId: userId) }
     }
 
     public func record(_ event: PatronEvent, tenant: String, at date: Date) async throws -> UserSummary? {

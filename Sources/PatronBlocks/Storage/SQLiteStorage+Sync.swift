@@ -14,7 +14,10 @@ extension SQLiteStorage: SyncStore {
                 }
                 // A loan id held by two patrons (upstream data gone wrong) keeps one grace period.
                 _ = try connection.run(sql + " ON CONFLICT DO NOTHING", bindings)
-                return try connection.rows("SELECT coalesce(max(id), 0) FROM events WHERE tenant = ?", [.text(tenant)]).first?.first?.integer ?? 0
+                let marker = try connection.rows("SELECT coalesce(max(id), 0) FROM events WHERE tenant = ?", [.text(tenant)]).first?.first?.integer ?? 0
+                // Kept with the job at once: the journal's pruning must not drop what it replays.
+                try connection.run("UPDATE sync_jobs SET event_marker = ? WHERE tenant = ? AND id = ?", [.integer(marker), .text(tenant), .text(jobId.folio)])
+                return marker
             }
         }
     }
@@ -116,6 +119,16 @@ extension SQLiteStorage: SyncStore {
                                     .integer(Int64(job.totalNumberOfLoans)), .integer(Int64(job.totalNumberOfFeesFines)), .text(tenant), .text(job.id.folio), .text(runner)])
                 try Self.dropStaging(connection, tenant: tenant, jobId: job.id.folio)
             }
+        }
+    }
+
+    public func pruneEvents(tenant: String) async throws -> Int {
+        try await database.write { connection in
+            try connection.run("""
+                DELETE FROM events WHERE tenant = ? AND id <= coalesce(
+                    (SELECT min(event_marker) FROM sync_jobs WHERE tenant = ? AND status IN ('open', 'in-progress') AND event_marker IS NOT NULL),
+                    (SELECT max(id) FROM events WHERE tenant = ?))
+                """, [.text(tenant), .text(tenant), .text(tenant)])
         }
     }
 }

@@ -83,6 +83,11 @@ public protocol SyncStore: Sendable {
     func finishSync(tenant: String, job: SyncJob, eventMarker: Int64, runner: String, now: Date) async throws -> Bool
     /// Ends the job failed and drops its staging; the summaries stay as they were.
     func failSync(tenant: String, job: SyncJob, runner: String, now: Date) async throws
+    /// Drops the journal's events that no job (synchronization or audit) will replay: all but
+    /// those after the oldest marker of a job that is running or was handed back. Returns how
+    /// many went.
+    @discardableResult
+    func pruneEvents(tenant: String) async throws -> Int
 }
 
 /// A drift audit's storage beside the synchronization's: FOLIO's records are staged as a

@@ -59,6 +59,7 @@ public final class SynchronizationRunner: Service, Sendable {
                 guard case .claimed(let claimed) = outcome else { break }
                 await execute(claimed, tenant: tenant)
             }
+            await pruneEvents(tenant: tenant)
         }
     }
 
@@ -75,6 +76,17 @@ public final class SynchronizationRunner: Service, Sendable {
             }
         } catch {
             logger.error("Cannot schedule a drift audit: \(OperatorMessage.line(error))", metadata: ["tenant": "\(tenant)"])
+        }
+    }
+
+    /// The events journal keeps only what a running or resumable job will replay; without this it
+    /// grew forever while no synchronization ran.
+    func pruneEvents(tenant: String) async {
+        do {
+            let deleted = try await storage.pruneEvents(tenant: tenant)
+            if deleted > 0 { logger.debug("Pruned the events journal", metadata: ["tenant": "\(tenant)", "events": "\(deleted)"]) }
+        } catch {
+            logger.warning("Cannot prune the events journal: \(OperatorMessage.line(error))", metadata: ["tenant": "\(tenant)"])
         }
     }
 
