@@ -66,7 +66,7 @@ public struct PatronBlocksService: Sendable {
         // Everything else needs a token when access control is configured.
         let protected = router.group()
         if let access { protected.add(middleware: access) }
-        let installed = TenantMiddleware.cache()
+        let installed = TenantMiddleware.cache(lifetime: configuration.tenantCacheLifetime)
         TenantController(tenants: storage, installed: installed, logger: logger).addRoutes(to: protected)
         let api = protected.group().add(middleware: TenantMiddleware(tenants: storage, installed: installed))
         SynchronizationController(jobs: storage, runner: runner, clock: { Date() }).addRoutes(to: api)
