@@ -30,10 +30,25 @@ public enum MotoService {
     }
 
     /// Everything moto recorded (sent mail among it), from its own API.
+    /// moto serialises its state while other tests change it, and then answers with an error page
+    /// instead of JSON: read it again, a few times.
     public static func data() async throws -> [String: Any] {
-        let response = try await HTTPClient.shared.execute(HTTPClientRequest(url: try url() + "/moto-api/data.json"), timeout: .seconds(10))
-        let body = try await response.body.collect(upTo: 64 << 20)
-        return (try JSONSerialization.jsonObject(with: Data(Array(buffer: body))) as? [String: Any]) ?? [:]
+        var attempt = 0
+        while true {
+            attempt += 1
+            let response = try await HTTPClient.shared.execute(HTTPClientRequest(url: try url() + "/moto-api/data.json"), timeout: .seconds(10))
+            let body = try await response.body.collect(upTo: 64 << 20)
+            do {
+                guard response.status == .ok else { throw MotoStateUnreadable(status: response.status.code) }
+                return (try JSONSerialization.jsonObject(with: Data(Array(buffer: body))) as? [String: Any]) ?? [:]
+            } catch where attempt < 6 {
+                try await Task.sleep(for: .milliseconds(200 * attempt))
+            }
+        }
+    }
+
+    struct MotoStateUnreadable: Error {
+        var status: UInt
     }
 }
 

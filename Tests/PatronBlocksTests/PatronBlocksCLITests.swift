@@ -17,6 +17,8 @@ import Testing
         }
         #expect(instance.output.contains("patronblocks listening on"), "\(instance.output)")
         #expect(instance.output.contains("with SQLite file patronblocks.sqlite"))
+        // Standalone with no way to FOLIO's users module: said at start, not only in troubleshooting.
+        #expect(instance.output.contains("without PATRONBLOCKS_OKAPI_URL: block checks"), "\(instance.output)")
         #expect(FileManager.default.fileExists(atPath: folder.appending("patronblocks.sqlite").path))
         instance.kill()
         // The tenant was installed before the server took requests.

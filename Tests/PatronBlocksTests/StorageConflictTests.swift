@@ -11,17 +11,36 @@ import Testing
         let count = Atomic<Int>(0)
     }
 
+    /// Both transactions hold their first lock before either asks for its second (a sleep alone
+    /// missed that on a loaded machine, and no deadlock happened); a retry does not wait again.
+    actor Barrier {
+        private var arrived = 0
+        private var waiting: [CheckedContinuation<Void, Never>] = []
+
+        func arrive() async {
+            arrived += 1
+            if arrived == 2 {
+                waiting.forEach { $0.resume() }
+                waiting.removeAll()
+            } else if arrived < 2 {
+                await withCheckedContinuation { waiting.append($0) }
+            }
+        }
+    }
+
     @Test func aDeadlockIsRetriedAsAWholeTransaction() async throws {
         let location = try await StorageLocation.make(.postgres)
         try await location.withStorage { storage in
             let postgres = try #require(storage as? PostgresStorage)
             let attempts = Attempts()
+            let barrier = Barrier()
             // Two transactions take two locks in opposite orders and meet in the middle: PostgreSQL
             // must pick one as the deadlock's victim, which then runs again after the other.
             func crossing(_ first: Int64, _ second: Int64) async throws -> Int64 {
                 try await postgres.transaction { connection in
                     attempts.count.add(1, ordering: .relaxed)
-                    for try await _ in try await connection.query("SELECT pg_advisory_xact_lock(\(first)), pg_sleep(0.3)", logger: postgres.logger) {}
+                    for try await _ in try await connection.query("SELECT pg_advisory_xact_lock(\(first))", logger: postgres.logger) {}
+                    await barrier.arrive()
                     for try await _ in try await connection.query("SELECT pg_advisory_xact_lock(\(second))", logger: postgres.logger) {}
                     return first
                 }

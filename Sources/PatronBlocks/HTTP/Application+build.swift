@@ -42,6 +42,9 @@ public struct PatronBlocksService: Sendable {
         }
         let checker = BlockChecker(summaries: storage, rules: storage, settings: configuration.blockChecks, standaloneURL: configuration.okapiURL,
                                    standaloneToken: configuration.okapiToken, metrics: metrics, logger: logger)
+        if configuration.tenant != nil && configuration.okapiURL == nil {
+            logger.warning("Standalone (PATRONBLOCKS_TENANT set) without PATRONBLOCKS_OKAPI_URL: block checks of requests without X-Okapi-Url cannot read the patron's group from FOLIO's users module and answer no blocks (fail open). Set PATRONBLOCKS_OKAPI_URL and PATRONBLOCKS_OKAPI_TOKEN(_FILE)")
+        }
         if access == nil && !["127.0.0.1", "localhost", "::1"].contains(configuration.hostname) {
             logger.warning("The API needs no token: anyone who reaches \(configuration.hostname):\(configuration.port) can use it. Keep it behind Okapi, or set PATRONBLOCKS_API_TOKENS or a JWT key")
         }
@@ -66,7 +69,7 @@ public struct PatronBlocksService: Sendable {
         // Everything else needs a token when access control is configured.
         let protected = router.group()
         if let access { protected.add(middleware: access) }
-        let installed = TenantMiddleware.cache()
+        let installed = TenantMiddleware.cache(lifetime: configuration.tenantCacheLifetime)
         TenantController(tenants: storage, installed: installed, logger: logger).addRoutes(to: protected)
         let api = protected.group().add(middleware: TenantMiddleware(tenants: storage, installed: installed))
         SynchronizationController(jobs: storage, runner: runner, clock: { Date() }).addRoutes(to: api)

@@ -23,6 +23,9 @@ public struct PatronBlocksConfiguration: Sendable {
     public var access = AccessSettings()
     /// The largest request body accepted (413 beyond).
     public var maxBodyBytes = 1 << 20
+    /// How long the tenant check trusts an installed tenant: a disable or purge through another
+    /// instance counts after at most this long.
+    public var tenantCacheLifetime: Duration = .seconds(1)
     /// Whether this instance runs synchronization jobs (any number of instances may).
     public var runsSynchronization = true
     public var logLevel: Logger.Level = .info

@@ -5,12 +5,12 @@ import Hummingbird
 struct TenantMiddleware: RouterMiddleware {
     typealias Context = PatronBlocksRequestContext
     let tenants: any TenantStore
-    /// Installed tenants, remembered for a second: the check ran a storage read on every request.
+    /// Installed tenants, remembered for a second (`tenantCacheLifetime`): the check ran a storage read on every request.
     /// Only installed ones are kept, so an install through any instance counts at once, and a
     /// disable or purge through another instance within the second (this one's own clear it).
     let installed: ExpiringCache<String, Bool>
 
-    static func cache() -> ExpiringCache<String, Bool> { ExpiringCache(lifetime: .seconds(1), capacity: 10_000) }
+    static func cache(lifetime: Duration) -> ExpiringCache<String, Bool> { ExpiringCache(lifetime: lifetime, capacity: 10_000) }
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         guard let tenant = request.headers[.okapiTenant], !tenant.isEmpty else {
