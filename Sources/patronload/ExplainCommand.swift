@@ -28,13 +28,7 @@ struct ExplainCommand: AsyncParsableCommand {
     func run() async throws {
         var options = source.loadOptions
         options.asOf = asOf
-        let configuration: LoadConfiguration
-        do {
-            configuration = try LoadConfiguration.resolve(options: options, environment: ProcessInfo.processInfo.environment)
-        } catch {
-            printError("patronload: \(error)")
-            throw ExitCode(ExitStatus.configuration.rawValue)
-        }
+        let configuration = try SourceOptions.resolve(options)
         let matches: [PatronExplanation.Match]
         do {
             matches = try await PatronExplanation(configuration: configuration).explain(id, logger: Logger(label: "patronload"))

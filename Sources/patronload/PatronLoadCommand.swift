@@ -116,13 +116,7 @@ struct PatronLoadCommand: AsyncParsableCommand {
         options.allowDrop = allowDrop
         options.dryRunOutput = dryRunOutput
 
-        let configuration: LoadConfiguration
-        do {
-            configuration = try LoadConfiguration.resolve(options: options, environment: ProcessInfo.processInfo.environment)
-        } catch {
-            printError("patronload: \(error)")
-            throw ExitCode(ExitStatus.configuration.rawValue)
-        }
+        let configuration = try SourceOptions.resolve(options)
 
         let runLog = RunLog()
         let level = configuration.logLevel

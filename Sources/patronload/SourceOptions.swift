@@ -1,4 +1,5 @@
 import ArgumentParser
+import Foundation
 import PatronLoad
 
 /// The options every patronload command reads the warehouse and the profile with: declared once.
@@ -11,6 +12,16 @@ struct SourceOptions: ParsableArguments {
 
     @Option(name: .customLong("log-level"), help: "trace, debug, info, notice, warning, error or critical. (env: LOG_LEVEL; default: info)")
     var logLevel: String?
+
+    /// The run's settings, or the one line and exit code 2 a command ends with.
+    static func resolve(_ options: LoadOptions) throws -> LoadConfiguration {
+        do {
+            return try LoadConfiguration.resolve(options: options, environment: ProcessInfo.processInfo.environment)
+        } catch {
+            printError("patronload: \(error)")
+            throw ExitCode(ExitStatus.configuration.rawValue)
+        }
+    }
 
     /// The settings these options give; a command adds its own.
     var loadOptions: LoadOptions {

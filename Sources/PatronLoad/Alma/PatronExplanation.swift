@@ -49,11 +49,8 @@ public struct PatronExplanation: Sendable {
                     case .rejected(_, let reason):
                         match.verdict = "rejected: \(reason.rawValue)"
                     case .record(let record):
-                        let unwritable = mapper.unwritableValues(row)
-                        if let identifier = unwritable.first, identifier.isIdentifier {
-                            match.verdict = "left out: its \(identifier.column) holds \(identifier.character)"
-                        } else if let violation = rules.violation(record) {
-                            match.verdict = "left out: \(violation)"
+                        if let reason = FeedScanner.leftOutReason(record, unwritable: mapper.unwritableValues(row), rules: rules) {
+                            match.verdict = "left out: \(reason)"
                         } else if let first = winner, PrimaryIDSet.fold(first.primaryID) == PrimaryIDSet.fold(record.primaryID) {
                             match.verdict = first.institutionalID == record.institutionalID
                                 ? "skipped: the same person is written from the \(first.type) row (first feed wins)"

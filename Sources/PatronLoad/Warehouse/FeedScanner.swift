@@ -71,18 +71,24 @@ struct FeedScanner {
     /// Marks a record the pre-flight must leave out, and counts the values written repaired.
     private func inspect(_ record: PatronRecord, row: [String?], mapper: PatronMapper, rules: PreflightRules, into scanned: inout ScannedType) {
         let unwritable = mapper.unwritableValues(row)
-        if let identifier = unwritable.first, identifier.isIdentifier {
-            scanned.violations[scanned.entries.count] = "its \(identifier.column) holds \(identifier.character); Alma would receive another ID than the warehouse's, which could be another patron's"
-            // A row left out for its ID is not loaded: its other values need no repair.
-            return
+        if let reason = Self.leftOutReason(record, unwritable: unwritable, rules: rules) {
+            scanned.violations[scanned.entries.count] = reason
         }
-        if let violation = rules.violation(record) {
-            scanned.violations[scanned.entries.count] = violation
-        }
+        // A row left out for its ID is not loaded: its other values need no repair.
+        guard unwritable.first?.isIdentifier != true else { return }
         for value in unwritable {
             scanned.counts.repairedValues += 1
             logger.warning("Repaired \(scanned.patronType.name) row with institutional ID \(Self.name(record.institutionalID)): \(value.column) held \(value.character); written without it")
         }
+    }
+
+    /// Why one patron, alone, is left out: an identifier XML would change, or a profile rule.
+    /// The run and `explain` both ask here.
+    static func leftOutReason(_ record: PatronRecord, unwritable: [UnwritableValue], rules: PreflightRules) -> String? {
+        if let identifier = unwritable.first, identifier.isIdentifier {
+            return "its \(identifier.column) holds \(identifier.character); Alma would receive another ID than the warehouse's, which could be another patron's"
+        }
+        return rules.violation(record)
     }
 
     /// An institutional ID as a log line may show it.
