@@ -11,6 +11,10 @@ public final class SQLiteConnection {
 
     let handle: OpaquePointer
     public let path: String
+    /// The statements `run` and `rows` prepared, by their SQL: a service runs the same few
+    /// statements thousands of times a second, and preparing is much of a short query's cost.
+    private var statements: [String: SQLiteStatement] = [:]
+    private static let statementCacheLimit = 128
 
     public init(path: String, mode: Mode = .readWriteCreate) throws(SQLiteError) {
         var flags = SQLITE_OPEN_NOMUTEX | SQLITE_OPEN_URI
@@ -32,6 +36,8 @@ public final class SQLiteConnection {
     }
 
     deinit {
+        // Cached statements are finalized first: a statement not finalized keeps the file open.
+        statements.removeAll()
         sqlite3_close_v2(handle)
     }
 
@@ -58,10 +64,26 @@ public final class SQLiteConnection {
         try SQLiteStatement(connection: self, sql: sql)
     }
 
+    /// A statement prepared once per connection and reused. It does not keep the connection
+    /// alive (the connection holds it), and it is only used by `run` and `rows`, which finish
+    /// with it before they return, so no caller can find it mid-way through another query.
+    private func cachedStatement(_ sql: String) throws(SQLiteError) -> SQLiteStatement {
+        if let statement = statements[sql] { return statement }
+        let statement = try SQLiteStatement(handleOf: self, sql: sql)
+        // Statements are few and fixed; a caller building SQL from values would grow this without end.
+        if statements.count >= Self.statementCacheLimit { statements.removeAll(keepingCapacity: true) }
+        statements[sql] = statement
+        return statement
+    }
+
+    /// How many statements this connection keeps prepared (for tests).
+    public var cachedStatementCount: Int { statements.count }
+
     /// Runs a statement with parameters and returns the number of rows it changed.
     @discardableResult
     public func run(_ sql: String, _ bindings: [SQLiteValue] = []) throws(SQLiteError) -> Int {
-        let statement = try prepare(sql)
+        let statement = try cachedStatement(sql)
+        defer { statement.release() }
         try statement.bind(bindings)
         while try statement.step() {}
         return Int(sqlite3_changes(handle))
@@ -70,7 +92,8 @@ public final class SQLiteConnection {
     /// Runs a query and returns every row. For results of a known, small size only; stream large ones
     /// with `prepare` and `step`.
     public func rows(_ sql: String, _ bindings: [SQLiteValue] = []) throws(SQLiteError) -> [[SQLiteValue]] {
-        let statement = try prepare(sql)
+        let statement = try cachedStatement(sql)
+        defer { statement.release() }
         try statement.bind(bindings)
         var result: [[SQLiteValue]] = []
         while try statement.step() {

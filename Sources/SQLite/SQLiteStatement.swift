@@ -4,13 +4,27 @@ import CSQLite3
 /// memory for one row only.
 public final class SQLiteStatement {
     let handle: OpaquePointer
-    let connection: SQLiteConnection
+    /// The database handle, for error messages. SQLite keeps it valid while a statement of it is
+    /// not finalized (`sqlite3_close_v2`), so a statement may outlive its connection object.
+    let database: OpaquePointer
+    /// Keeps the connection alive while a caller holds the statement; nil for the connection's
+    /// own cached statements, which would otherwise keep it alive for ever.
+    private let owner: SQLiteConnection?
 
-    init(connection: SQLiteConnection, sql: String) throws(SQLiteError) {
+    convenience init(connection: SQLiteConnection, sql: String) throws(SQLiteError) {
+        try self.init(database: connection.handle, owner: connection, sql: sql)
+    }
+
+    /// A statement the connection itself keeps.
+    convenience init(handleOf connection: SQLiteConnection, sql: String) throws(SQLiteError) {
+        try self.init(database: connection.handle, owner: nil, sql: sql)
+    }
+
+    private init(database: OpaquePointer, owner: SQLiteConnection?, sql: String) throws(SQLiteError) {
         var statement: OpaquePointer?
-        let code = sqlite3_prepare_v2(connection.handle, sql, -1, &statement, nil)
+        let code = sqlite3_prepare_v2(database, sql, -1, &statement, nil)
         guard code == SQLITE_OK else {
-            throw SQLiteError(code: code, connection: connection.handle)
+            throw SQLiteError(code: code, connection: database)
         }
         // SQLite answers SQL without a statement (empty, or only comments) with success and no
         // statement; its own message for that is "not an error".
@@ -18,7 +32,8 @@ public final class SQLiteStatement {
             throw SQLiteError(code: SQLITE_MISUSE, message: "the SQL holds no statement (it is empty or only comments)")
         }
         self.handle = statement
-        self.connection = connection
+        self.database = database
+        self.owner = owner
     }
 
     deinit {
@@ -53,7 +68,7 @@ public final class SQLiteStatement {
                     sqlite3_bind_blob(handle, index, raw.baseAddress, Int32(raw.count), sqliteTransient)
                 }
             }
-            guard code == SQLITE_OK else { throw SQLiteError(code: code, connection: connection.handle) }
+            guard code == SQLITE_OK else { throw SQLiteError(code: code, connection: database) }
         }
     }
 
@@ -63,13 +78,20 @@ public final class SQLiteStatement {
         switch code {
         case SQLITE_ROW: return true
         case SQLITE_DONE: return false
-        default: throw SQLiteError(code: code, connection: connection.handle)
+        default: throw SQLiteError(code: code, connection: database)
         }
     }
 
     /// Makes the statement ready to run again with new bindings.
     public func reset() {
         sqlite3_reset(handle)
+    }
+
+    /// Reset with its bindings cleared: a reused statement holds no read snapshot and no copy of
+    /// the last values bound between two uses.
+    func release() {
+        sqlite3_reset(handle)
+        sqlite3_clear_bindings(handle)
     }
 
     public func isNull(at column: Int) -> Bool {

@@ -52,6 +52,15 @@ struct PatronBlocksCommand: AsyncParsableCommand {
     @Option(name: .customLong("max-body-bytes"), help: "Largest request body accepted; larger ones get 413. (env: PATRONBLOCKS_MAX_BODY_BYTES; default 1048576)")
     var maxBodyBytes: Int?
 
+    @Option(name: .customLong("max-connections"), help: "Connections served at once; more wait in the listen backlog. (env: PATRONBLOCKS_MAX_CONNECTIONS; default: the open-file limit less 64, at most 1024)")
+    var maxConnections: Int?
+
+    @Option(name: .customLong("request-read-timeout"), help: "Seconds a request's head and body may take to arrive before the connection is closed. (env: PATRONBLOCKS_REQUEST_READ_TIMEOUT; default 10)")
+    var requestReadTimeout: Int?
+
+    @Option(name: .customLong("idle-timeout"), help: "Seconds a kept-alive connection may wait for its next request. (env: PATRONBLOCKS_IDLE_TIMEOUT; default 60)")
+    var idleTimeout: Int?
+
     @Option(name: .customLong("api-tokens-file"), help: "Require one of these bearer tokens (one per line) on the API. (env: PATRONBLOCKS_API_TOKENS_FILE, or PATRONBLOCKS_API_TOKENS)")
     var apiTokensFile: String?
 
@@ -89,6 +98,9 @@ struct PatronBlocksCommand: AsyncParsableCommand {
         options.pollSeconds = pollSeconds
         options.cacheSeconds = cacheSeconds
         options.maxBodyBytes = maxBodyBytes
+        options.maxConnections = maxConnections
+        options.requestReadTimeout = requestReadTimeout
+        options.idleTimeout = idleTimeout
         options.apiTokensFile = apiTokensFile
         options.jwtSecretFile = jwtSecretFile
         options.jwksFile = jwksFile
@@ -115,7 +127,7 @@ struct PatronBlocksCommand: AsyncParsableCommand {
         baseLogger.logLevel = configuration.logLevel
         let logger = baseLogger
         do {
-            let service = try await PatronBlocksService.make(configuration, logger: logger)
+            let service = try await PatronBlocksComponents.make(configuration, logger: logger)
             let app = service.application(onServerRunning: { channel in
                 logger.info("patronblocks listening on \(channel.localAddress.map { "\($0)" } ?? "?") with \(service.storageDescription)")
             })

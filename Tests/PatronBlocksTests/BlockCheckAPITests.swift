@@ -27,7 +27,7 @@ import Testing
 
     /// Three loans checked out, one overdue by two days, and a condition that blocks borrowing
     /// and requests at two loans.
-    static func prepare(_ service: PatronBlocksService, _ api: API) async throws -> String {
+    static func prepare(_ service: PatronBlocksComponents, _ api: API) async throws -> String {
         let tenant = try #require(api.tenant)
         for (index, user) in [blocked, groupless, unknownUpstream].enumerated() {
             for day in [-2.0, 5, 6] {
@@ -74,7 +74,7 @@ import Testing
                 #expect(try await api.call(.put, "/patron-block-conditions/\(BlockCondition.maximumItemsChargedOut.folio)",
                                            body: #"{"blockBorrowing": false, "blockRenewals": false, "blockRequests": false, "message": ""}"#).status == .noContent)
                 #expect(try await Self.blocks(api, Self.blocked).isEmpty)
-                #expect(service.checker.statistics.counts.failedOpen == 0)
+                #expect(try await Self.checks(api, "failed_open") == 0)
 
                 let invalid = try await api.get("/automated-patron-blocks/not-a-user")
                 #expect(invalid.status == .badRequest && invalid.text == #"Invalid user UUID: "not-a-user""#)
@@ -101,19 +101,27 @@ import Testing
                 _ = try await Self.prepare(service, api)
                 await simulator.inject(.init(kind: .users, status: 500, times: nil))
                 #expect(try await Self.blocks(api, Self.blocked).isEmpty)
-                #expect(service.checker.statistics.counts.failedOpen == 1)
+                #expect(try await Self.checks(api, "failed_open") == 1)
                 #expect(await simulator.requests.count == 2, "retried once, then failed open")
                 // Recovered, and uncached: the next check blocks again.
                 await simulator.clearFaults()
                 #expect(try await Self.blocks(api, Self.blocked).count == 1)
-                #expect(service.checker.statistics.counts.checks == 2 && service.checker.statistics.counts.blocked == 1)
+                let counts = (failedOpen: try await Self.checks(api, "failed_open"), blocked: try await Self.checks(api, "blocked"), clear: try await Self.checks(api, "clear"))
+                #expect(counts == (1, 1, 0))
             }
             // Nowhere to ask for the patron group: fails open too.
             try await withService(backend) { service, api in
                 _ = try await Self.prepare(service, api)
                 #expect(try await Self.blocks(api, Self.blocked).isEmpty)
-                #expect(service.checker.statistics.counts.failedOpen == 1)
+                #expect(try await Self.checks(api, "failed_open") == 1)
             }
         }
+    }
+
+    /// Block checks counted by result, as Prometheus scrapes them.
+    static func checks(_ api: API, _ result: String) async throws -> Int {
+        let prefix = #"patronblocks_block_checks_total{result=""# + result + #""} "#
+        let line = try await api.tenant(nil).get("/metrics").text.split(separator: "\n").first { $0.hasPrefix(prefix) }
+        return line.flatMap { Int($0.dropFirst(prefix.count)) } ?? 0
     }
 }

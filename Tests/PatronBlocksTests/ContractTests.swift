@@ -18,7 +18,7 @@ import Testing
         var configuration = PatronBlocksConfiguration()
         configuration.storage = .sqlite(path: directory.appending("contract.sqlite").path)
         configuration.runsSynchronization = false
-        let service = try await PatronBlocksService.make(configuration)
+        let service = try await PatronBlocksComponents.make(configuration)
         return Set(service.router().routes.map { route in
             let path = "\(route.path)".split(separator: "/").map { $0.hasPrefix(":") ? "{\($0.dropFirst())}" : String($0) }.joined(separator: "/")
             return "\(route.method) /\(path)"

@@ -128,9 +128,9 @@ import Testing
 
     /// `count` instances of the service on one storage location, each listening on its own port.
     static func withServices(_ count: Int, _ configuration: PatronBlocksConfiguration, tenant: String,
-                             _ body: @escaping @Sendable ([PatronBlocksService], [API]) async throws -> Void) async throws {
+                             _ body: @escaping @Sendable ([PatronBlocksComponents], [API]) async throws -> Void) async throws {
         guard count > 0 else { return try await body([], []) }
-        let service = try await PatronBlocksService.make(configuration)
+        let service = try await PatronBlocksComponents.make(configuration)
         try await service.application().test(.live) { client in
             let api = API(client: client, tenant: tenant)
             try await withServices(count - 1, configuration, tenant: tenant) { services, apis in

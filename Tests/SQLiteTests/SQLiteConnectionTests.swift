@@ -24,6 +24,43 @@ import Testing
         #expect(try !statement.step())
     }
 
+    @Test func reusesTheStatementsOfRunAndRowsAndFollowsSchemaChanges() throws {
+        let (db, path) = try database()
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        try db.execute("CREATE TABLE t (a INTEGER)")
+        for value in 1...3 { try db.run("INSERT INTO t VALUES (?)", [.integer(Int64(value))]) }
+        #expect(try db.rows("SELECT * FROM t WHERE a > ?", [.integer(1)]) == [[.integer(2)], [.integer(3)]])
+        #expect(try db.rows("SELECT * FROM t WHERE a > ?", [.integer(2)]) == [[.integer(3)]])
+        #expect(db.cachedStatementCount == 2)
+        // A cached statement is prepared again by SQLite when the table it reads changed.
+        try db.execute("ALTER TABLE t ADD COLUMN b TEXT DEFAULT 'x'")
+        #expect(try db.rows("SELECT * FROM t WHERE a > ?", [.integer(2)]) == [[.integer(3), .text("x")]])
+        // A failed run leaves the statement ready for the next one.
+        try db.execute("CREATE UNIQUE INDEX t_a ON t (a)")
+        #expect(throws: SQLiteError.self) { try db.run("INSERT INTO t (a) VALUES (?)", [.integer(3)]) }
+        #expect(try db.run("INSERT INTO t (a) VALUES (?)", [.integer(4)]) == 1)
+    }
+
+    @Test func aCachedStatementHoldsNoSnapshotAndNoConnection() throws {
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("sqlite-\(UUID().uuidString).db").path
+        defer { for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: path + suffix) } }
+        let writer = try SQLiteConnection(path: path)
+        try writer.execute("PRAGMA journal_mode = WAL; CREATE TABLE t (a INTEGER)")
+        try writer.run("INSERT INTO t VALUES (1)")
+        weak var released: SQLiteConnection?
+        do {
+            let reader = try SQLiteConnection(path: path, mode: .readWrite)
+            released = reader
+            #expect(try reader.rows("SELECT a FROM t") == [[.integer(1)]])
+            // A reader still in its snapshot would keep a full checkpoint from finishing.
+            try writer.run("INSERT INTO t VALUES (2)")
+            let checkpoint = try writer.rows("PRAGMA wal_checkpoint(TRUNCATE)")
+            #expect(checkpoint.first?.first == .integer(0), "busy: \(checkpoint)")
+            #expect(try reader.rows("SELECT count(*) FROM t") == [[.integer(2)]])
+        }
+        #expect(released == nil)
+    }
+
     @Test func stepsThroughALargeResultOneRowAtATime() throws {
         let (db, path) = try database()
         defer { try? FileManager.default.removeItem(atPath: path) }

@@ -13,7 +13,6 @@ public final class BlockChecker: Sendable {
     let settings: BlockCheckSettings
     let standaloneURL: String?
     let standaloneToken: String?
-    public let statistics = BlockCheckStatistics()
     let metrics: PatronBlocksMetrics?
     let logger: Logger
 
@@ -48,15 +47,12 @@ public final class BlockChecker: Sendable {
 
     /// `logger` is the request's (with its request id); the checker's own when none is given.
     public func blocks(tenant: String, userId: UUID, okapi: OkapiHeaders, now: Date = Date(), logger requestLogger: Logger? = nil) async -> [AutomatedBlock] {
-        statistics.record { $0.checks += 1 }
         let started = ContinuousClock.now
         do {
             let blocks = try await evaluate(tenant: tenant, userId: userId, okapi: okapi, now: now)
-            if !blocks.isEmpty { statistics.record { $0.blocked += 1 } }
             metrics?.blockCheck(blocks.isEmpty ? .clear : .blocked, duration: started.duration(to: .now))
             return blocks
         } catch {
-            statistics.record { $0.failedOpen += 1 }
             metrics?.blockCheck(.failedOpen, duration: started.duration(to: .now))
             (requestLogger ?? logger).error("Block check failed open: answering no blocks", metadata: [
                 "tenant": "\(tenant)", "user.id": "\(userId.folio)", "error": "\(error)",
@@ -82,7 +78,6 @@ public final class BlockChecker: Sendable {
         }
         let context = UpstreamContext(baseURL: url, token: okapi.url == nil ? standaloneToken : okapi.token, tenant: tenant, requestID: okapi.requestID)
         let client = FolioClient(context: context, retry: settings.retry, timeout: .nanoseconds(settings.upstreamTimeout.nanoseconds), logger: logger)
-        statistics.record { $0.upstreamCalls += 1 }
         let group = try await client.patronGroup(userId: userId)
         groups.store(group, for: key)
         return group

@@ -1,12 +1,13 @@
 import Foundation
 import Hummingbird
+import HummingbirdCore
 import Logging
 import NIOCore
 import ServiceLifecycle
 
 /// The service's parts, assembled from a configuration: storage, the synchronization runner,
 /// and the router with every controller's routes.
-public struct PatronBlocksService: Sendable {
+public struct PatronBlocksComponents: Sendable {
     public let configuration: PatronBlocksConfiguration
     public let storage: any PatronBlocksStorage
     public let runner: SynchronizationRunner?
@@ -18,7 +19,7 @@ public struct PatronBlocksService: Sendable {
     public let services: [any Service]
     public let logger: Logger
 
-    public static func make(_ configuration: PatronBlocksConfiguration, logger: Logger? = nil) async throws -> PatronBlocksService {
+    public static func make(_ configuration: PatronBlocksConfiguration, logger: Logger? = nil) async throws -> PatronBlocksComponents {
         var logger = logger ?? Logger(label: "patronblocks")
         logger.logLevel = configuration.logLevel
         var services: [any Service] = []
@@ -48,7 +49,7 @@ public struct PatronBlocksService: Sendable {
         if access == nil && !["127.0.0.1", "localhost", "::1"].contains(configuration.hostname) {
             logger.warning("The API needs no token: anyone who reaches \(configuration.hostname):\(configuration.port) can use it. Keep it behind Okapi, or set PATRONBLOCKS_API_TOKENS or a JWT key")
         }
-        return PatronBlocksService(configuration: configuration, storage: storage, runner: runner, checker: checker, metrics: metrics,
+        return PatronBlocksComponents(configuration: configuration, storage: storage, runner: runner, checker: checker, metrics: metrics,
                                    access: access, services: services, logger: logger)
     }
 
@@ -85,7 +86,9 @@ public struct PatronBlocksService: Sendable {
     public func application(onServerRunning: @escaping @Sendable (any Channel) async -> Void = { _ in }) -> some ApplicationProtocol {
         var app = Application(
             router: router(),
-            configuration: .init(address: .hostname(configuration.hostname, port: configuration.port), serverName: "patronblocks"),
+            server: DeadlineHTTP1Channel.builder(configuration.connections),
+            configuration: .init(address: .hostname(configuration.hostname, port: configuration.port), serverName: "patronblocks",
+                                 availableConnectionsDelegate: MaximumAvailableConnections(configuration.connections.maxConnections, logger: logger)),
             services: services,
             onServerRunning: onServerRunning,
             logger: logger
@@ -110,5 +113,5 @@ public struct PatronBlocksService: Sendable {
 
 /// The application for a configuration, ready to run (`try await app.runService()`).
 public func buildApplication(_ configuration: PatronBlocksConfiguration, logger: Logger? = nil) async throws -> some ApplicationProtocol {
-    try await PatronBlocksService.make(configuration, logger: logger).application()
+    try await PatronBlocksComponents.make(configuration, logger: logger).application()
 }

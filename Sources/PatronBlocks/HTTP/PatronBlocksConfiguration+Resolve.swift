@@ -14,6 +14,9 @@ public struct PatronBlocksOptions: Sendable {
     public var pollSeconds: Int?
     public var cacheSeconds: Int?
     public var maxBodyBytes: Int?
+    public var maxConnections: Int?
+    public var requestReadTimeout: Int?
+    public var idleTimeout: Int?
     public var apiTokensFile: String?
     public var jwtSecretFile: String?
     public var jwksFile: String?
@@ -43,6 +46,9 @@ extension PatronBlocksConfiguration {
         ("PATRONBLOCKS_AUDIT_EVERY", "schedule a full drift audit this often: 90m, 12h, 1d (default: never)"),
         ("PATRONBLOCKS_AUDIT_REPAIR", "on: scheduled audits repair the summaries that drifted (default: report only)"),
         ("PATRONBLOCKS_MAX_BODY_BYTES", "largest request body accepted (1048576)"),
+        ("PATRONBLOCKS_MAX_CONNECTIONS", "connections served at once (the open-file limit less 64, at most 1024)"),
+        ("PATRONBLOCKS_REQUEST_READ_TIMEOUT", "seconds a request may take to arrive (10)"),
+        ("PATRONBLOCKS_IDLE_TIMEOUT", "seconds a kept-alive connection may wait for its next request (60)"),
         ("PATRONBLOCKS_API_TOKENS", "bearer tokens the API requires, comma-separated (or _FILE: one per line)"),
         ("PATRONBLOCKS_JWT_SECRET", "HS256 secret of accepted JWTs (or PATRONBLOCKS_JWT_SECRET_FILE)"),
         ("PATRONBLOCKS_JWKS_FILE", "JWK set of accepted JWTs (RS256, ES256, …)"),
@@ -82,6 +88,9 @@ extension PatronBlocksConfiguration {
         if let poll = try integer(options.pollSeconds, "PATRONBLOCKS_SYNC_POLL_SECONDS", 1...86_400) { configuration.synchronization.pollInterval = .seconds(poll) }
         if let seconds = try integer(options.cacheSeconds, "PATRONBLOCKS_CACHE_SECONDS", 0...3_600) { configuration.blockChecks.cacheLifetime = .seconds(seconds) }
         if let bytes = try integer(options.maxBodyBytes, "PATRONBLOCKS_MAX_BODY_BYTES", 1_024...(64 << 20)) { configuration.maxBodyBytes = bytes }
+        if let count = try integer(options.maxConnections, "PATRONBLOCKS_MAX_CONNECTIONS", 1...65_536) { configuration.connections.maxConnections = count }
+        if let seconds = try integer(options.requestReadTimeout, "PATRONBLOCKS_REQUEST_READ_TIMEOUT", 1...3_600) { configuration.connections.requestReadTimeout = .seconds(seconds) }
+        if let seconds = try integer(options.idleTimeout, "PATRONBLOCKS_IDLE_TIMEOUT", 1...86_400) { configuration.connections.idleTimeout = .seconds(seconds) }
         configuration.access = try resolveAccess(options, env: env)
         // The heartbeat beats several times within a lease.
         configuration.synchronization.heartbeatInterval = .seconds(max(1, Int(configuration.synchronization.lease) / 6))

@@ -21,6 +21,8 @@ public struct PatronBlocksConfiguration: Sendable {
     /// Bearer tokens or JWTs required on the API (standalone deployments; Okapi authenticates
     /// for FOLIO).
     public var access = AccessSettings()
+    /// Connections at once, and how long a request may take to arrive or a connection stay idle.
+    public var connections = ConnectionSettings()
     /// The largest request body accepted (413 beyond).
     public var maxBodyBytes = 1 << 20
     /// How long the tenant check trusts an installed tenant: a disable or purge through another

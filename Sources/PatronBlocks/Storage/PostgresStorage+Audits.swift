@@ -49,7 +49,7 @@ extension PostgresStorage: AuditStore {
         let s = Self.schema(tenant)
         return try await transaction { connection in
             let bindings = try PostgresSummaries.bindings(job.numberOfProcessedLoans, job.numberOfProcessedFeesFines, job.totalNumberOfLoans, job.totalNumberOfFeesFines,
-                                                          SQLiteStorage.encodeErrors(job.errors), SQLiteStorage.encodeReport(job.audit) ?? "", job.id, runner)
+                                                          JobColumns.encodeErrors(job.errors), JobColumns.encodeReport(job.audit) ?? "", job.id, runner)
             var finished = false
             for try await _ in try await connection.query(PostgresQuery(unsafeSQL: """
                 UPDATE \(s).sync_jobs SET status = 'done', runner = NULL, processed_loans = $1, processed_fees = $2, total_loans = $3, total_fees = $4, errors = $5,

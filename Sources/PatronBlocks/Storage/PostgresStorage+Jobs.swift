@@ -12,14 +12,14 @@ extension PostgresStorage: JobStore {
         job.totalNumberOfFeesFines = row.5
         job.numberOfProcessedLoans = row.6
         job.numberOfProcessedFeesFines = row.7
-        job.errors = SQLiteStorage.decodeErrors(row.8)
+        job.errors = JobColumns.decodeErrors(row.8)
         var progress = SyncProgress()
         progress.phase = SyncProgress.Phase(rawValue: row.10) ?? .starting
         progress.lastLoanId = row.11.flatMap(UUID.init(folio:))
         progress.lastAccountId = row.12.flatMap(UUID.init(folio:))
         progress.eventMarker = row.13
         if let repair = row.16 {
-            job.audit = SQLiteStorage.decodeAudit(repair: repair, report: row.17)
+            job.audit = JobColumns.decodeAudit(repair: repair, report: row.17)
         }
         return (job, progress, row.15)
     }
@@ -31,10 +31,10 @@ extension PostgresStorage: JobStore {
     }
 
     static func insertJob(_ connection: PostgresConnection, _ job: SyncJob, schema s: String, logger: Logger) async throws {
-        let (scope, user) = SQLiteStorage.scopeColumns(job.scope)
+        let (scope, user) = JobColumns.scopeColumns(job.scope)
         var bindings = try PostgresSummaries.bindings(job.id, scope, user ?? "", job.status.rawValue, job.createdAt)
         try bindings.append(job.audit?.repair)
-        try bindings.append(SQLiteStorage.encodeReport(job.audit))
+        try bindings.append(JobColumns.encodeReport(job.audit))
         try await connection.query(PostgresQuery(unsafeSQL: "INSERT INTO \(s).sync_jobs (id, scope, user_id, status, created_at, audit_repair, audit_report) VALUES ($1, $2, NULLIF($3, '')::uuid, $4, $5, $6, $7)",
                                                  binds: bindings), logger: logger)
     }
@@ -59,9 +59,9 @@ extension PostgresStorage: JobStore {
                 let beat = heartbeat?.date ?? Date(timeIntervalSince1970: 0)
                 if now.timeIntervalSince(beat) < lease { return ClaimOutcome.busy }
                 if attempts >= maxAttempts {
-                    let errors = SQLiteStorage.decodeErrors(errorsText) + [StaleJob.message(since: beat, attempts: attempts)]
+                    let errors = JobColumns.decodeErrors(errorsText) + [StaleJob.message(since: beat, attempts: attempts)]
                     try await connection.query(PostgresQuery(unsafeSQL: "UPDATE \(s).sync_jobs SET status = 'failed', runner = NULL, errors = $1 WHERE id = $2",
-                                                             binds: try PostgresSummaries.bindings(SQLiteStorage.encodeErrors(errors), id)), logger: self.logger)
+                                                             binds: try PostgresSummaries.bindings(JobColumns.encodeErrors(errors), id)), logger: self.logger)
                     try await Self.dropStaging(connection, schema: s, jobId: id, logger: self.logger)
                 } else {
                     try await connection.query(PostgresQuery(unsafeSQL: "UPDATE \(s).sync_jobs SET status = 'open', runner = NULL WHERE id = $1", binds: try PostgresSummaries.bindings(id)), logger: self.logger)
@@ -103,8 +103,8 @@ extension PostgresStorage: JobStore {
             WHERE id = $11 AND runner = $12 AND status = 'in-progress' RETURNING 1
             """, binds: try PostgresSummaries.bindings(
                 job.totalNumberOfLoans, job.totalNumberOfFeesFines, job.numberOfProcessedLoans, job.numberOfProcessedFeesFines,
-                SQLiteStorage.encodeErrors(job.errors), now, progress.phase.rawValue, progress.lastLoanId?.folio ?? "",
-                progress.lastAccountId?.folio ?? "", progress.eventMarker ?? -1, job.id, runner, SQLiteStorage.encodeReport(job.audit) ?? "")), logger: logger)
+                JobColumns.encodeErrors(job.errors), now, progress.phase.rawValue, progress.lastLoanId?.folio ?? "",
+                progress.lastAccountId?.folio ?? "", progress.eventMarker ?? -1, job.id, runner, JobColumns.encodeReport(job.audit) ?? "")), logger: logger)
         for try await _ in rows { return true }
         return false
     }

@@ -140,7 +140,7 @@ extension PostgresStorage: SyncStore {
             try await connection.query(PostgresQuery(unsafeSQL: """
                 UPDATE \(s).sync_jobs SET status = 'done', runner = NULL, processed_loans = $1, processed_fees = $2, total_loans = $3, total_fees = $4, errors = $5 WHERE id = $6
                 """, binds: try PostgresSummaries.bindings(job.numberOfProcessedLoans, job.numberOfProcessedFeesFines, job.totalNumberOfLoans,
-                                                           job.totalNumberOfFeesFines, SQLiteStorage.encodeErrors(job.errors), job.id)), logger: self.logger)
+                                                           job.totalNumberOfFeesFines, JobColumns.encodeErrors(job.errors), job.id)), logger: self.logger)
             try await Self.dropStaging(connection, schema: s, jobId: job.id, logger: self.logger)
             return true
         }
@@ -160,7 +160,7 @@ extension PostgresStorage: SyncStore {
             try await connection.query(PostgresQuery(unsafeSQL: """
                 UPDATE \(s).sync_jobs SET status = 'failed', runner = NULL, errors = $1, processed_loans = $2, processed_fees = $3, total_loans = $4, total_fees = $5
                 WHERE id = $6 AND runner = $7
-                """, binds: try PostgresSummaries.bindings(SQLiteStorage.encodeErrors(job.errors), job.numberOfProcessedLoans, job.numberOfProcessedFeesFines,
+                """, binds: try PostgresSummaries.bindings(JobColumns.encodeErrors(job.errors), job.numberOfProcessedLoans, job.numberOfProcessedFeesFines,
                                                            job.totalNumberOfLoans, job.totalNumberOfFeesFines, job.id, runner)), logger: self.logger)
             try await Self.dropStaging(connection, schema: s, jobId: job.id, logger: self.logger)
         }

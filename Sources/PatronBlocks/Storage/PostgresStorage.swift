@@ -110,6 +110,10 @@ enum PostgresSchema {
             ALTER TABLE \(s).sync_jobs ADD COLUMN audit_repair boolean;
             ALTER TABLE \(s).sync_jobs ADD COLUMN audit_report text
             """,
+            // FOLIO's Lists app (its query manager) reads mod-patron-blocks' tables in the tenant's
+            // schema in FOLIO's storage shape, `id uuid` and `jsonb`. These views keep those reads
+            // working; each record's jsonb is what the API answers for it.
+            FolioStorageViews.sql(s),
         ]
     }
 }

@@ -61,7 +61,7 @@ extension SQLiteStorage: AuditStore {
                     UPDATE sync_jobs SET status = 'done', runner = NULL, processed_loans = ?, processed_fees = ?, total_loans = ?, total_fees = ?, errors = ?, audit_report = ?
                     WHERE tenant = ? AND id = ? AND runner = ? AND status = 'in-progress'
                     """, [.integer(Int64(job.numberOfProcessedLoans)), .integer(Int64(job.numberOfProcessedFeesFines)), .integer(Int64(job.totalNumberOfLoans)),
-                          .integer(Int64(job.totalNumberOfFeesFines)), .text(Self.encodeErrors(job.errors)), SQLiteValue(Self.encodeReport(job.audit)),
+                          .integer(Int64(job.totalNumberOfFeesFines)), .text(JobColumns.encodeErrors(job.errors)), SQLiteValue(JobColumns.encodeReport(job.audit)),
                           .text(tenant), .text(job.id.folio), .text(runner)])
                 guard updated == 1 else { return false }
                 try Self.dropStaging(connection, tenant: tenant, jobId: job.id.folio)

@@ -11,10 +11,10 @@ extension SQLiteStorage: JobStore {
     }
 
     static func insertJob(_ connection: SQLiteConnection, _ job: SyncJob, tenant: String) throws {
-        let (scope, user) = scopeColumns(job.scope)
+        let (scope, user) = JobColumns.scopeColumns(job.scope)
         try connection.run("INSERT INTO sync_jobs (tenant, id, scope, user_id, status, created_at, audit_repair, audit_report) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
                            [.text(tenant), .text(job.id.folio), .text(scope), SQLiteValue(user), .text(job.status.rawValue), .real(job.createdAt.storedSeconds),
-                            SQLiteValue(job.audit.map { $0.repair ? 1 : 0 }), SQLiteValue(encodeReport(job.audit))])
+                            SQLiteValue(job.audit.map { $0.repair ? 1 : 0 }), SQLiteValue(JobColumns.encodeReport(job.audit))])
     }
 
     public func job(tenant: String, id: UUID) async throws -> SyncJob? {
@@ -35,10 +35,10 @@ extension SQLiteStorage: JobStore {
                     let id = row[0].text ?? ""
                     let attempts = Int(row[2].integer ?? 0)
                     if attempts >= maxAttempts {
-                        var errors = Self.decodeErrors(row[3].text)
+                        var errors = JobColumns.decodeErrors(row[3].text)
                         errors.append(StaleJob.message(since: Date(storedSeconds: heartbeat), attempts: attempts))
                         try connection.run("UPDATE sync_jobs SET status = 'failed', runner = NULL, errors = ? WHERE tenant = ? AND id = ?",
-                                           [.text(Self.encodeErrors(errors)), .text(tenant), .text(id)])
+                                           [.text(JobColumns.encodeErrors(errors)), .text(tenant), .text(id)])
                         try Self.dropStaging(connection, tenant: tenant, jobId: id)
                     } else {
                         try connection.run("UPDATE sync_jobs SET status = 'open', runner = NULL WHERE tenant = ? AND id = ?", [.text(tenant), .text(id)])
@@ -83,22 +83,15 @@ extension SQLiteStorage: JobStore {
             WHERE tenant = ? AND id = ? AND runner = ? AND status = 'in-progress'
             """, [
                 .integer(Int64(job.totalNumberOfLoans)), .integer(Int64(job.totalNumberOfFeesFines)), .integer(Int64(job.numberOfProcessedLoans)),
-                .integer(Int64(job.numberOfProcessedFeesFines)), .text(encodeErrors(job.errors)), .real(now.storedSeconds),
+                .integer(Int64(job.numberOfProcessedFeesFines)), .text(JobColumns.encodeErrors(job.errors)), .real(now.storedSeconds),
                 .text(progress.phase.rawValue), SQLiteValue(progress.lastLoanId?.folio), SQLiteValue(progress.lastAccountId?.folio),
-                SQLiteValue(progress.eventMarker.map(Int.init)), SQLiteValue(encodeReport(job.audit)), .text(tenant), .text(job.id.folio), .text(runner),
+                SQLiteValue(progress.eventMarker.map(Int.init)), SQLiteValue(JobColumns.encodeReport(job.audit)), .text(tenant), .text(job.id.folio), .text(runner),
             ]) == 1
     }
 
     static func dropStaging(_ connection: SQLiteConnection, tenant: String, jobId: String) throws {
         try connection.run("DELETE FROM sync_events WHERE tenant = ? AND job_id = ?", [.text(tenant), .text(jobId)])
         try connection.run("DELETE FROM sync_graces WHERE tenant = ? AND job_id = ?", [.text(tenant), .text(jobId)])
-    }
-
-    static func scopeColumns(_ scope: SyncJob.Scope) -> (String, String?) {
-        switch scope {
-        case .full: ("full", nil)
-        case .user(let id): ("user", id.folio)
-        }
     }
 
     static func decodeJob(_ row: [SQLiteValue]) -> (job: SyncJob, progress: SyncProgress, runner: String?, attempts: Int) {
@@ -110,40 +103,16 @@ extension SQLiteStorage: JobStore {
         job.totalNumberOfFeesFines = Int(row[5].integer ?? 0)
         job.numberOfProcessedLoans = Int(row[6].integer ?? 0)
         job.numberOfProcessedFeesFines = Int(row[7].integer ?? 0)
-        job.errors = decodeErrors(row[8].text)
+        job.errors = JobColumns.decodeErrors(row[8].text)
         var progress = SyncProgress()
         progress.phase = row[10].text.flatMap(SyncProgress.Phase.init(rawValue:)) ?? .starting
         progress.lastLoanId = row[11].text.flatMap(UUID.init(folio:))
         progress.lastAccountId = row[12].text.flatMap(UUID.init(folio:))
         progress.eventMarker = row[13].integer
         if let repair = row[16].integer {
-            job.audit = decodeAudit(repair: repair == 1, report: row[17].text)
+            job.audit = JobColumns.decodeAudit(repair: repair == 1, report: row[17].text)
         }
         return (job, progress, row[14].text, Int(row[15].integer ?? 0))
     }
-
-    static func encodeErrors(_ errors: [String]) -> String {
-        String(decoding: (try? JSONEncoder().encode(errors)) ?? Data("[]".utf8), as: UTF8.self)
-    }
-
-    /// An audit's report as stored (JSON); nil for a synchronization.
-    static func encodeReport(_ audit: DriftAudit?) -> String? {
-        audit.flatMap { try? JSONEncoder().encode($0.report) }.map { String(decoding: $0, as: UTF8.self) }
-    }
-
-    static func decodeAudit(repair: Bool, report: String?) -> DriftAudit {
-        var audit = DriftAudit(repair: repair)
-        if let report, let decoded = try? JSONDecoder().decode(DriftReport.self, from: Data(report.utf8)) { audit.report = decoded }
-        return audit
-    }
-
-    static func decodeErrors(_ text: String?) -> [String] {
-        text.flatMap { try? JSONDecoder().decode([String].self, from: Data($0.utf8)) } ?? []
-    }
 }
 
-enum StaleJob {
-    static func message(since: Date, attempts: Int) -> String {
-        "The synchronization stopped: its runner sent no heartbeat since \(FolioDate.format(since)) (attempt \(attempts)); request a new synchronization"
-    }
-}

@@ -104,7 +104,7 @@ extension SQLiteStorage: SyncStore {
                 finished.status = .done
                 try connection.run("UPDATE sync_jobs SET status = 'done', runner = NULL, processed_loans = ?, processed_fees = ?, total_loans = ?, total_fees = ?, errors = ? WHERE tenant = ? AND id = ?",
                                    [.integer(Int64(job.numberOfProcessedLoans)), .integer(Int64(job.numberOfProcessedFeesFines)), .integer(Int64(job.totalNumberOfLoans)),
-                                    .integer(Int64(job.totalNumberOfFeesFines)), .text(Self.encodeErrors(job.errors)), .text(tenant), .text(jobID)])
+                                    .integer(Int64(job.totalNumberOfFeesFines)), .text(JobColumns.encodeErrors(job.errors)), .text(tenant), .text(jobID)])
                 try Self.dropStaging(connection, tenant: tenant, jobId: jobID)
                 return true
             }
@@ -115,7 +115,7 @@ extension SQLiteStorage: SyncStore {
         try await database.write { connection in
             try connection.transaction {
                 try connection.run("UPDATE sync_jobs SET status = 'failed', runner = NULL, errors = ?, processed_loans = ?, processed_fees = ?, total_loans = ?, total_fees = ? WHERE tenant = ? AND id = ? AND runner = ?",
-                                   [.text(Self.encodeErrors(job.errors)), .integer(Int64(job.numberOfProcessedLoans)), .integer(Int64(job.numberOfProcessedFeesFines)),
+                                   [.text(JobColumns.encodeErrors(job.errors)), .integer(Int64(job.numberOfProcessedLoans)), .integer(Int64(job.numberOfProcessedFeesFines)),
                                     .integer(Int64(job.totalNumberOfLoans)), .integer(Int64(job.totalNumberOfFeesFines)), .text(tenant), .text(job.id.folio), .text(runner)])
                 try Self.dropStaging(connection, tenant: tenant, jobId: job.id.folio)
             }

@@ -75,7 +75,7 @@ func withService(
     live: Bool = false,
     logger: Logger? = nil,
     configure: @Sendable (inout PatronBlocksConfiguration) -> Void = { $0.runsSynchronization = false },
-    _ body: @Sendable (PatronBlocksService, API) async throws -> Void
+    _ body: @Sendable (PatronBlocksComponents, API) async throws -> Void
 ) async throws {
     let location = try await StorageLocation.make(backend)
     var configuration = location.configuration
@@ -83,7 +83,7 @@ func withService(
     configuration.tenant = tenant
     configuration.port = 0
     configure(&configuration)
-    let service = try await PatronBlocksService.make(configuration, logger: logger)
+    let service = try await PatronBlocksComponents.make(configuration, logger: logger)
     try await service.application().test(live ? .live : .router) { client in
         try await body(service, API(client: client, tenant: tenant))
         _ = location
