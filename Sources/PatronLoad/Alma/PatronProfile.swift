@@ -100,6 +100,25 @@ public struct PatronProfile: Sendable, Codable, Equatable {
         public var address: AddressRule
         public var phones: PhoneRule
         public var statisticCategory: StatisticRule?
+        /// Which of the query's rows become patrons (optional in the file).
+        public var rows: RowRules?
+    }
+
+    /// Rows the profile leaves out on purpose, and the columns without which a row is unusable.
+    public struct RowRules: Sendable, Codable, Equatable {
+        /// When set, only rows that match are loaded.
+        public var include: ProfileCondition?
+        /// Rows that match are not loaded (checked after `include`). Not an error: counted apart.
+        public var exclude: ProfileCondition?
+        /// Columns that must hold a value; a row with one empty is rejected, as a row without a
+        /// login ID is. The login ID is always required: the primary_id is made from it.
+        public var requiredColumns: [String]?
+
+        public init(include: ProfileCondition? = nil, exclude: ProfileCondition? = nil, requiredColumns: [String]? = nil) {
+            self.include = include
+            self.exclude = exclude
+            self.requiredColumns = requiredColumns
+        }
     }
 
     public struct Columns: Sendable, Codable, Equatable {

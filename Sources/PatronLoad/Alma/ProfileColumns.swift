@@ -25,6 +25,11 @@ extension PatronProfile.PatronType {
             references.append(("statisticCategory.column", statistic.column))
             if let column = statistic.descColumn { references.append(("statisticCategory.descColumn", column)) }
         }
+        if let rows {
+            references += rows.include?.columnReferences(at: "rows.include") ?? []
+            references += rows.exclude?.columnReferences(at: "rows.exclude") ?? []
+            for (index, column) in (rows.requiredColumns ?? []).enumerated() { references.append(("rows.requiredColumns[\(index)]", column)) }
+        }
         return references
     }
 }

@@ -48,6 +48,9 @@ enum ProfileRules {
             if type.query.allSatisfy({ $0.isWhitespace || $0 == ";" }) {
                 problems.append(ProfileProblem("patronTypes[\(index)].query", "is empty; give the SELECT that returns this type's patrons"))
             }
+            if let rows = type.rows {
+                problems += rows.problems(at: "patronTypes[\(index)].rows")
+            }
         }
         return problems
     }
