@@ -47,6 +47,7 @@ struct ExplainCommand: AsyncParsableCommand {
             print("\(match.patronType) row \(match.rowNumber):")
             for (column, value) in match.values { print("  \(column) = \(value.map { "\"\($0)\"" } ?? "NULL")") }
             print("  → \(match.verdict)")
+            if let source = match.userGroupSource { print("  user group: \(source)") }
             if let xml = match.xml { print(xml) }
             print("")
         }

@@ -56,6 +56,7 @@ import Testing
         profile.patronTypes[0].address.line2 = .column("X")
         profile.patronTypes[0].address.city = .column("X")
         profile.patronTypes[0].address.stateProvince = .column("X")
+        profile.patronTypes[0].userGroupRules = [.init(when: .column("X", .oneOf(["L"]), ignoreCase: false), userGroup: "LAW", desc: "Law")]
         profile.patronTypes[0].rows = .init(include: .column("X", .empty(false), ignoreCase: false), exclude: .not(.column("X", .equals("N"), ignoreCase: false)), requiredColumns: ["X"])
         let model = Self.modelPaths(profile)
         let declared = Self.schemaPaths(schema)
@@ -109,6 +110,16 @@ import Testing
     ])
     func rowRulesAreDescribed(rows: String, valid: Bool) throws {
         let result = try Self.validate(try RowRulesTests.profileData(rows: [0: rows]))
+        #expect((result.status == 0) == valid, "\(result.message)")
+    }
+
+    @Test(arguments: [
+        (#"[{"when": {"column": "A", "in": ["L"]}, "userGroup": "LAW", "desc": "Law"}, {"when": {"not": {"column": "B", "empty": true}}, "userGroup": "X"}]"#, true),
+        (#"[{"when": {"column": "A", "in": ["L"]}}]"#, false),
+        (#"[{"when": {"column": "A", "in": ["L"]}, "userGroup": "LAW", "description": "Law"}]"#, false),
+    ])
+    func userGroupRulesAreDescribed(rules: String, valid: Bool) throws {
+        let result = try Self.validate(try RowRulesTests.profileData(rows: [:], userGroupRules: [1: rules]))
         #expect((result.status == 0) == valid, "\(result.message)")
     }
 }

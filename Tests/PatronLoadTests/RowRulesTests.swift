@@ -8,9 +8,9 @@ import Testing
 /// `explain` names the rule, `check-profile` the columns, and the history sees an excluded
 /// patron as one who left.
 @Suite struct RowRulesTests {
-    /// The reference profile as JSON, with `rows` set on the patron types given by index and
-    /// text of the file replaced.
-    static func profileData(rows: [Int: String], edits: [(String, String)] = []) throws -> Data {
+    /// The reference profile as JSON, with `rows` (and `userGroupRules`) set on the patron types
+    /// given by index and text of the file replaced.
+    static func profileData(rows: [Int: String], userGroupRules: [Int: String] = [:], edits: [(String, String)] = []) throws -> Data {
         var text = try String(contentsOf: LoadedProfile.referenceURL(), encoding: .utf8)
         for (old, new) in edits {
             #expect(text.contains(old))
@@ -20,6 +20,9 @@ import Testing
         var types = tree["patronTypes"] as! [[String: Any]]
         for (index, json) in rows {
             types[index]["rows"] = try JSONSerialization.jsonObject(with: Data(json.utf8))
+        }
+        for (index, json) in userGroupRules {
+            types[index]["userGroupRules"] = try JSONSerialization.jsonObject(with: Data(json.utf8))
         }
         tree["patronTypes"] = types
         return try JSONSerialization.data(withJSONObject: tree, options: [.prettyPrinted, .sortedKeys])
@@ -37,12 +40,13 @@ import Testing
     }
 
     /// The profile written to a file with its lookup tables beside it: loaded as a run loads it.
-    static func profileFile(in directory: TemporaryDirectory, rows: [Int: String], edits: [(String, String)] = []) throws -> String {
+    static func profileFile(in directory: TemporaryDirectory, rows: [Int: String], userGroupRules: [Int: String] = [:],
+                            edits: [(String, String)] = []) throws -> String {
         let bundled = try LoadedProfile.referenceURL().deletingLastPathComponent()
         for table in ["staff-departments.csv", "student-departments.csv"] {
             try FileManager.default.copyItem(at: bundled.appendingPathComponent(table), to: directory.appending(table))
         }
-        try profileData(rows: rows, edits: edits).write(to: directory.appending("profile.json"))
+        try profileData(rows: rows, userGroupRules: userGroupRules, edits: edits).write(to: directory.appending("profile.json"))
         return directory.appending("profile.json").path
     }
 

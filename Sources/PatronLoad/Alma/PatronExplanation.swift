@@ -2,10 +2,11 @@ import Foundation
 import Logging
 
 /// `patronload explain ID`: for one primary_id or institutional ID, every row of every feed that
-/// names it, what the mapping made of each (written, excluded by which `rows` rule, rejected, left out), which feed's row is written (first feed wins: later
-/// rows of the same person are skipped, another person's row with the same primary_id is left
-/// out), and the `<user>` XML written for it. It prints patron data: it is for the operator at
-/// the terminal, never for a log.
+/// names it, what the mapping made of each (written, excluded by which `rows` rule, rejected,
+/// left out), which rule decided the user group, which feed's row is written (first feed wins:
+/// later rows of the same person are skipped, another person's row with the same primary_id is
+/// left out), and the `<user>` XML written for it. It prints patron data: it is for the operator
+/// at the terminal, never for a log.
 public struct PatronExplanation: Sendable {
     public var configuration: LoadConfiguration
     /// Matching rows shown per patron type, at most.
@@ -20,6 +21,8 @@ public struct PatronExplanation: Sendable {
         public var rowNumber: Int
         public var values: [(column: String, value: String?)]
         public var verdict: String
+        /// Where the user group came from, for a type with `userGroupRules`.
+        public var userGroupSource: String?
         public var xml: String?
     }
 
@@ -63,6 +66,7 @@ public struct PatronExplanation: Sendable {
                             var xml = XMLBytes(capacity: 4096)
                             AlmaUserXMLWriter.write(AlmaUserBuilder(profile: profile.profile, patronType: type, dates: dates).user(record), into: &xml)
                             match.xml = String(decoding: xml.bytes, as: UTF8.self)
+                            match.userGroupSource = mapper.userGroupSource(of: row)
                         }
                     }
                     found.append(match)

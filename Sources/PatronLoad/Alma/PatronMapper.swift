@@ -54,6 +54,9 @@ public struct PatronMapper {
     private let overrides: [(column: Int, regex: Regex<AnyRegexOutput>, code: String)]
     private let index: Indices
     private let rowRules: CompiledRowRules
+    /// `userGroupRules`, compiled: tried in order before `userGroup`.
+    private let groupRules: [(condition: RowCondition, group: CodeValue)]
+    private let typePath: String
     /// Every column whose value is written, identifiers first.
     private let written: [(position: Int, column: String, isIdentifier: Bool)]
 
@@ -147,7 +150,13 @@ public struct PatronMapper {
         }
         self.written = written
         let typeIndex = profile.profile.patronTypes.firstIndex { $0.name == patronType.name } ?? 0
-        self.rowRules = try CompiledRowRules(patronType.rows, path: "patronTypes[\(typeIndex)].rows", today: today, loginID: index.loginID, position: column)
+        self.typePath = "patronTypes[\(typeIndex)]"
+        self.rowRules = try CompiledRowRules(patronType.rows, path: "\(typePath).rows", today: today, loginID: index.loginID, position: column)
+        var groupRules: [(condition: RowCondition, group: CodeValue)] = []
+        for rule in patronType.userGroupRules ?? [] {
+            groupRules.append((try RowCondition(rule.when, today: today, position: column), CodeValue(rule.userGroup, desc: rule.desc)))
+        }
+        self.groupRules = groupRules
         self.groupValues = patronType.userGroup.values.map { table in
             Dictionary(table.map { ($0.key.uppercased(), $0.value) }, uniquingKeysWith: { first, _ in first })
         }
@@ -231,7 +240,20 @@ public struct PatronMapper {
         ))
     }
 
+    /// The JSON path of what decides the row's user group, for `explain`; nil for a type without
+    /// `userGroupRules`.
+    public func userGroupSource(of row: [String?]) -> String? {
+        guard !groupRules.isEmpty else { return nil }
+        if let index = groupRules.firstIndex(where: { $0.condition.matches(row) }) {
+            return "\(typePath).userGroupRules[\(index)]"
+        }
+        return "\(typePath).userGroup (no userGroupRules rule matched)"
+    }
+
     private func userGroup(_ row: [String?]) -> CodeValue {
+        for rule in groupRules where rule.condition.matches(row) {
+            return rule.group
+        }
         for override in overrides {
             let candidate = Self.trimmed(row[override.column])
             if !candidate.isEmpty, (try? override.regex.wholeMatch(in: candidate)) != nil {

@@ -97,6 +97,8 @@ public struct PatronProfile: Sendable, Codable, Equatable {
         public var clearGender: Bool
         public var isResearcher: Bool?
         public var userGroup: UserGroupRule
+        /// Tried in order before `userGroup`: the first whose condition holds gives the group.
+        public var userGroupRules: [ConditionalUserGroup]?
         public var address: AddressRule
         public var phones: PhoneRule
         public var statisticCategory: StatisticRule?
@@ -132,6 +134,20 @@ public struct PatronProfile: Sendable, Codable, Equatable {
         public var preferredFirstName: String
         public var preferredMiddleName: String
         public var preferredLastName: String
+    }
+
+    /// `{"when": condition, "userGroup": "LAW", "desc": "Law School"}`.
+    public struct ConditionalUserGroup: Sendable, Codable, Equatable {
+        public var when: ProfileCondition
+        public var userGroup: String
+        /// The desc attribute; without it none is written (not even `userGroup.descColumn`'s).
+        public var desc: String?
+
+        public init(when: ProfileCondition, userGroup: String, desc: String? = nil) {
+            self.when = when
+            self.userGroup = userGroup
+            self.desc = desc
+        }
     }
 
     public struct UserGroupRule: Sendable, Codable, Equatable {

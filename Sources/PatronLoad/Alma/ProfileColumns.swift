@@ -11,6 +11,9 @@ extension PatronProfile.PatronType {
             ("userGroup.column", userGroup.column),
         ]
         if let column = userGroup.descColumn { references.append(("userGroup.descColumn", column)) }
+        for (index, rule) in (userGroupRules ?? []).enumerated() {
+            references += rule.when.columnReferences(at: "userGroupRules[\(index)].when")
+        }
         for (index, override) in (userGroup.overrides ?? []).enumerated() {
             references.append(("userGroup.overrides[\(index)].column", override.column))
         }
