@@ -119,9 +119,12 @@ import Testing
         #expect(dayBefore.types.first?.excludedByRule == 1)
         #expect(try LoadJobTests.writtenIDs(in: directory.appending("earlier"))["staff"]?.contains("S7@MIT.EDU") == true)
 
-        // explain reads the clock (its `--as-of` does not reach it yet): S5's appointment ended years ago.
-        let excluded = try Executable.run("patronload", ["explain", "S5", "--warehouse", "sqlite:\(warehouse.path)", "--profile", path])
+        let excluded = try Executable.run("patronload", ["explain", "S7", "--warehouse", "sqlite:\(warehouse.path)", "--profile", path, "--as-of", "2026-11-22"])
         #expect(excluded.stdout.contains("  → excluded by the profile's rows rules: patronTypes[0].rows.include\n"), "\(excluded.stdout)\(excluded.stderr)")
+        // A day earlier S7's appointment has not ended: `explain --as-of` moves "today" as the run's does.
+        let explainedEarlier = try Executable.run("patronload", ["explain", "S7", "--warehouse", "sqlite:\(warehouse.path)", "--profile", path, "--as-of", "2026-11-21"])
+        #expect(explainedEarlier.stdout.contains("  → written as staff S7@MIT.EDU\n"), "\(explainedEarlier.stdout)\(explainedEarlier.stderr)")
+        #expect(explainedEarlier.stdout.contains("<expiry_date>2027-05-21Z</expiry_date>"), "the expiry follows --as-of too")
         let rejected = try Executable.run("patronload", ["explain", "T2", "--warehouse", "sqlite:\(warehouse.path)", "--profile", path])
         #expect(rejected.stdout.contains("  → rejected: missing a value in the required column TERM_STREET1\n"), "\(rejected.stdout)\(rejected.stderr)")
     }
