@@ -62,7 +62,7 @@ public struct LoadJob: Sendable {
             folder = try staging.create()
             let work = StagingArea.work(in: folder!)
 
-            let scans = try await FeedScanner(source: source, profile: configuration.profile, stop: stop, logger: logger).scan(into: work)
+            let scans = try await FeedScanner(source: source, profile: configuration.profile, today: AlmaDate(utc: configuration.now), stop: stop, logger: logger).scan(into: work)
             summary.types = scans.map(\.counts)
             summary.warnings += Self.repairWarning(scans)
             try stop.check(during: "the scan")

@@ -22,12 +22,11 @@ struct ExplainCommand: AsyncParsableCommand {
 
     @OptionGroup var source: SourceOptions
 
-    @Option(name: .customLong("as-of"), help: "Dates as if today were this date (YYYY-MM-DD, UTC).")
-    var asOf: String?
+    @OptionGroup var date: AsOfOption
 
     func run() async throws {
         var options = source.loadOptions
-        options.asOf = asOf
+        options.asOf = date.asOf
         let configuration = try SourceOptions.resolve(options)
         let matches: [PatronExplanation.Match]
         do {
@@ -47,6 +46,7 @@ struct ExplainCommand: AsyncParsableCommand {
             print("\(match.patronType) row \(match.rowNumber):")
             for (column, value) in match.values { print("  \(column) = \(value.map { "\"\($0)\"" } ?? "NULL")") }
             print("  → \(match.verdict)")
+            if let source = match.userGroupSource { print("  user group: \(source)") }
             if let xml = match.xml { print(xml) }
             print("")
         }

@@ -31,8 +31,7 @@ struct PatronLoadCommand: AsyncParsableCommand {
 
     @OptionGroup var source: SourceOptions
 
-    @Option(name: .customLong("as-of"), help: "Run as if today were this date (YYYY-MM-DD, UTC): dates, expiry and purge, file names, and the history's comparisons. To reproduce a run.")
-    var asOf: String?
+    @OptionGroup var date: AsOfOption
 
     @Flag(name: [.customShort("t"), .customLong("database-connection-test"), .customLong("database_connection_test", withSingleDash: false)],
           help: "Connect to the warehouse, print its product and version, and stop.")
@@ -103,7 +102,7 @@ struct PatronLoadCommand: AsyncParsableCommand {
         options.emailTo = emailTo
         options.emailFrom = emailFrom
         options.workspace = workspace
-        options.asOf = asOf
+        options.asOf = date.asOf
         options.compressionLevel = compressionLevel
         options.maxUsersPerXMLFile = maxUsersPerFile
         options.maxXMLFileBytes = maxXMLBytes

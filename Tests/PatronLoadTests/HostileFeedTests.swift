@@ -27,7 +27,7 @@ import Testing
 
     @Test func mapperNamesTheColumnAndIdentifiersComeFirst() throws {
         let (columns, row) = Fixtures.staffRow(["KRB_NAME_UPPERCASE": "E5\u{1}", "LEGAL_FIRST_NAME": "A\u{2}n", "MIT_ID": "101"])
-        let mapper = try PatronMapper(profile: Fixtures.profile, patronType: Fixtures.type("staff"), columns: columns)
+        let mapper = try PatronMapper(profile: Fixtures.profile, patronType: Fixtures.type("staff"), columns: columns, today: Fixtures.dates.today)
         let found = mapper.unwritableValues(row)
         #expect(found.map(\.column) == ["KRB_NAME_UPPERCASE", "LEGAL_FIRST_NAME"])
         #expect(found.map(\.isIdentifier) == [true, false])

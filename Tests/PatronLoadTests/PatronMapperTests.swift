@@ -141,14 +141,14 @@ import Testing
 
     @Test func columnsMatchIgnoringCase() throws {
         let (columns, row) = Fixtures.staffRow(["KRB_NAME_UPPERCASE": "ABC"])
-        let mapper = try PatronMapper(profile: Fixtures.profile, patronType: Fixtures.type("staff"), columns: columns.map { $0.lowercased() })
+        let mapper = try PatronMapper(profile: Fixtures.profile, patronType: Fixtures.type("staff"), columns: columns.map { $0.lowercased() }, today: Fixtures.dates.today)
         #expect(mapper.primaryID(of: row) == "ABC@MIT.EDU")
     }
 
     @Test func aMissingColumnIsNamed() throws {
         let (columns, _) = Fixtures.staffRow([:])
         let error = #expect(throws: ProfileError.self) {
-            try PatronMapper(profile: Fixtures.profile, patronType: Fixtures.type("staff"), columns: columns.filter { $0 != "ORG_UNIT_ID" })
+            try PatronMapper(profile: Fixtures.profile, patronType: Fixtures.type("staff"), columns: columns.filter { $0 != "ORG_UNIT_ID" }, today: Fixtures.dates.today)
         }
         #expect(error?.description.contains("no column ORG_UNIT_ID") == true)
     }

@@ -56,26 +56,38 @@ import Testing
         profile.patronTypes[0].address.line2 = .column("X")
         profile.patronTypes[0].address.city = .column("X")
         profile.patronTypes[0].address.stateProvince = .column("X")
+        profile.patronTypes[0].userGroupRules = [.init(when: .column("X", .oneOf(["L"]), ignoreCase: false), userGroup: "LAW", desc: "Law")]
+        profile.patronTypes[0].rows = .init(include: .column("X", .empty(false), ignoreCase: false), exclude: .not(.column("X", .equals("N"), ignoreCase: false)), requiredColumns: ["X"])
         let model = Self.modelPaths(profile)
         let declared = Self.schemaPaths(schema)
         #expect(model.subtracting(declared).sorted() == [], "keys the schema lacks")
         #expect(declared.subtracting(model).sorted() == [], "keys the model does not read")
     }
 
-    @Test func theBundledProfileIsValidAgainstTheSchema() throws {
-        let reference = try LoadedProfile.referenceURL()
+    /// python3's jsonschema on a profile file: its exit status and what it said.
+    static func validate(_ profile: URL) throws -> (status: Int32, message: String) {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["python3", "-c", """
-            import json, sys, jsonschema
-            jsonschema.validate(json.load(open(sys.argv[2])), json.load(open(sys.argv[1])))
-            """, try Self.schemaURL.path, reference.path]
+        process.arguments = ["python3", "-c", "import json, sys, jsonschema; jsonschema.validate(json.load(open(sys.argv[2])), json.load(open(sys.argv[1])))",
+                             try Self.schemaURL.path, profile.path]
         let errors = Pipe()
         process.standardError = errors
         try process.run()
-        process.waitUntilExit()
         let message = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        #expect(process.terminationStatus == 0, "\(message)")
+        process.waitUntilExit()
+        return (process.terminationStatus, message)
+    }
+
+    static func validate(_ data: Data) throws -> (status: Int32, message: String) {
+        let file = FileManager.default.temporaryDirectory.appendingPathComponent("profile-\(UUID().uuidString).json")
+        try data.write(to: file)
+        defer { try? FileManager.default.removeItem(at: file) }
+        return try validate(file)
+    }
+
+    @Test func theBundledProfileIsValidAgainstTheSchema() throws {
+        let result = try Self.validate(try LoadedProfile.referenceURL())
+        #expect(result.status == 0, "\(result.message)")
     }
 
     @Test func theSchemaRefusesWhatPatronloadRefuses() throws {
@@ -83,16 +95,31 @@ import Testing
         var preflight = tree["preflight"] as! [String: Any]
         preflight["requiredFeilds"] = ["email"]
         tree["preflight"] = preflight
-        let file = FileManager.default.temporaryDirectory.appendingPathComponent("profile-\(UUID().uuidString).json")
-        try JSONSerialization.data(withJSONObject: tree).write(to: file)
-        defer { try? FileManager.default.removeItem(at: file) }
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["python3", "-c", "import json, sys, jsonschema; jsonschema.validate(json.load(open(sys.argv[2])), json.load(open(sys.argv[1])))",
-                             try Self.schemaURL.path, file.path]
-        process.standardError = Pipe()
-        try process.run()
-        process.waitUntilExit()
-        #expect(process.terminationStatus != 0)
+        #expect(try Self.validate(JSONSerialization.data(withJSONObject: tree)).status != 0)
+    }
+
+    /// Row rules: what patronload reads, the schema accepts; a condition it refuses, the schema refuses.
+    @Test(arguments: [
+        (#"{"include": {"all": [{"column": "A", "in": ["x"], "ignoreCase": true}, {"not": {"column": "B", "before": "today"}}]}, "exclude": {"any": [{"column": "C", "empty": true}, {"column": "D", "matches": "[0-9]+"}, {"column": "E", "after": "2026-09-01"}]}, "requiredColumns": ["F"]}"#, true),
+        (#"{"exclude": {"colum": "A", "equals": "x"}}"#, false),
+        (#"{"exclude": {"column": "A", "equals": "x", "in": ["y"]}}"#, false),
+        (#"{"exclude": {"column": "A", "empty": true, "ignoreCase": true}}"#, false),
+        (#"{"exclude": {"all": []}}"#, false),
+        (#"{"exclude": {"column": "A", "before": "next week"}}"#, false),
+        (#"{"requiredColumn": ["A"]}"#, false),
+    ])
+    func rowRulesAreDescribed(rows: String, valid: Bool) throws {
+        let result = try Self.validate(try RowRulesTests.profileData(rows: [0: rows]))
+        #expect((result.status == 0) == valid, "\(result.message)")
+    }
+
+    @Test(arguments: [
+        (#"[{"when": {"column": "A", "in": ["L"]}, "userGroup": "LAW", "desc": "Law"}, {"when": {"not": {"column": "B", "empty": true}}, "userGroup": "X"}]"#, true),
+        (#"[{"when": {"column": "A", "in": ["L"]}}]"#, false),
+        (#"[{"when": {"column": "A", "in": ["L"]}, "userGroup": "LAW", "description": "Law"}]"#, false),
+    ])
+    func userGroupRulesAreDescribed(rules: String, valid: Bool) throws {
+        let result = try Self.validate(try RowRulesTests.profileData(rows: [:], userGroupRules: [1: rules]))
+        #expect((result.status == 0) == valid, "\(result.message)")
     }
 }

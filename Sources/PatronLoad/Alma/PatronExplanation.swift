@@ -2,10 +2,11 @@ import Foundation
 import Logging
 
 /// `patronload explain ID`: for one primary_id or institutional ID, every row of every feed that
-/// names it, what the mapping made of each, which feed's row is written (first feed wins: later
-/// rows of the same person are skipped, another person's row with the same primary_id is left
-/// out), and the `<user>` XML written for it. It prints patron data: it is for the operator at
-/// the terminal, never for a log.
+/// names it, what the mapping made of each (written, excluded by which `rows` rule, rejected,
+/// left out), which rule decided the user group, which feed's row is written (first feed wins:
+/// later rows of the same person are skipped, another person's row with the same primary_id is
+/// left out), and the `<user>` XML written for it. It prints patron data: it is for the operator
+/// at the terminal, never for a log.
 public struct PatronExplanation: Sendable {
     public var configuration: LoadConfiguration
     /// Matching rows shown per patron type, at most.
@@ -20,6 +21,8 @@ public struct PatronExplanation: Sendable {
         public var rowNumber: Int
         public var values: [(column: String, value: String?)]
         public var verdict: String
+        /// Where the user group came from, for a type with `userGroupRules`.
+        public var userGroupSource: String?
         public var xml: String?
     }
 
@@ -39,15 +42,17 @@ public struct PatronExplanation: Sendable {
                 var number = 0
                 while let row = try await cursor.next(), found.count < limit {
                     number += 1
-                    if mapper == nil { mapper = try PatronMapper(profile: profile, patronType: type, columns: cursor.columns) }
+                    if mapper == nil { mapper = try PatronMapper(profile: profile, patronType: type, columns: cursor.columns, today: dates.today) }
                     guard let mapper else { break }
                     let primaryID = mapper.primaryID(of: row).map(PrimaryIDSet.fold)
                     let institutionalID = mapper.institutionalID(of: row)
                     guard primaryID == wanted || primaryID == wantedWithSuffix || institutionalID == id else { continue }
                     var match = Match(patronType: type.name, rowNumber: number, values: Array(zip(cursor.columns, row)).map { ($0.0, $0.1) }, verdict: "", xml: nil)
                     switch mapper.map(row) {
+                    case .excluded(_, let rule):
+                        match.verdict = "excluded by the profile's rows rules: \(rule)"
                     case .rejected(_, let reason):
-                        match.verdict = "rejected: \(reason.rawValue)"
+                        match.verdict = "rejected: \(reason)"
                     case .record(let record):
                         if let reason = FeedScanner.leftOutReason(record, unwritable: mapper.unwritableValues(row), rules: rules) {
                             match.verdict = "left out: \(reason)"
@@ -61,6 +66,7 @@ public struct PatronExplanation: Sendable {
                             var xml = XMLBytes(capacity: 4096)
                             AlmaUserXMLWriter.write(AlmaUserBuilder(profile: profile.profile, patronType: type, dates: dates).user(record), into: &xml)
                             match.xml = String(decoding: xml.bytes, as: UTF8.self)
+                            match.userGroupSource = mapper.userGroupSource(of: row)
                         }
                     }
                     found.append(match)

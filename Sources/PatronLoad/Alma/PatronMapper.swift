@@ -14,8 +14,17 @@ public struct RunDates: Sendable, Equatable {
 }
 
 /// Why a row was not written.
-public enum RejectionReason: String, Sendable, Equatable, Codable {
-    case missingLoginID = "missing primary login ID"
+public enum RejectionReason: Sendable, Equatable, CustomStringConvertible {
+    case missingLoginID
+    /// A column of the type's `rows.requiredColumns` is empty.
+    case missingRequiredColumn(String)
+
+    public var description: String {
+        switch self {
+        case .missingLoginID: "missing primary login ID"
+        case .missingRequiredColumn(let column): "missing a value in the required column \(column)"
+        }
+    }
 }
 
 /// A warehouse value the XML file cannot carry as it is, and the column it came from.
@@ -30,6 +39,8 @@ public struct UnwritableValue: Sendable, Equatable {
 public enum MappingOutcome: Sendable, Equatable {
     case record(PatronRecord)
     case rejected(institutionalID: String, reason: RejectionReason)
+    /// Left out on purpose by the type's `rows` rules (not an error): `rule` is its JSON path.
+    case excluded(institutionalID: String, rule: String)
 }
 
 /// Maps the rows of one patron type's query to `PatronRecord` values. Column positions are resolved once,
@@ -42,6 +53,10 @@ public struct PatronMapper {
     private let groupValues: [String: String]?
     private let overrides: [(column: Int, regex: Regex<AnyRegexOutput>, code: String)]
     private let index: Indices
+    private let rowRules: CompiledRowRules
+    /// `userGroupRules`, compiled: tried in order before `userGroup`.
+    private let groupRules: [(condition: RowCondition, group: CodeValue)]
+    private let typePath: String
     /// Every column whose value is written, identifiers first.
     private let written: [(position: Int, column: String, isIdentifier: Bool)]
 
@@ -62,7 +77,8 @@ public struct PatronMapper {
         case value(String)
     }
 
-    public init(profile: LoadedProfile, patronType: PatronProfile.PatronType, columns: [String]) throws(ProfileError) {
+    /// `today` is the run's as-of day, which conditions on dates compare with.
+    public init(profile: LoadedProfile, patronType: PatronProfile.PatronType, columns: [String], today: AlmaDate) throws(ProfileError) {
         self.patronType = patronType
         self.suffix = profile.profile.primaryIDSuffix
         self.noneBarcodes = Set(profile.profile.barcodeNoneValues.map { $0.uppercased() })
@@ -133,6 +149,14 @@ public struct PatronMapper {
             written.append((position, columns[position], false))
         }
         self.written = written
+        let typeIndex = profile.profile.patronTypes.firstIndex { $0.name == patronType.name } ?? 0
+        self.typePath = "patronTypes[\(typeIndex)]"
+        self.rowRules = try CompiledRowRules(patronType.rows, path: "\(typePath).rows", today: today, loginID: index.loginID, position: column)
+        var groupRules: [(condition: RowCondition, group: CodeValue)] = []
+        for rule in patronType.userGroupRules ?? [] {
+            groupRules.append((try RowCondition(rule.when, today: today, position: column), CodeValue(rule.userGroup, desc: rule.desc)))
+        }
+        self.groupRules = groupRules
         self.groupValues = patronType.userGroup.values.map { table in
             Dictionary(table.map { ($0.key.uppercased(), $0.value) }, uniquingKeysWith: { first, _ in first })
         }
@@ -169,8 +193,15 @@ public struct PatronMapper {
     }
 
     public func map(_ row: [String?]) -> MappingOutcome {
+        // A row the institution leaves out on purpose is not checked for what it lacks.
+        if let rule = rowRules.exclusion(row) {
+            return .excluded(institutionalID: institutionalID(of: row), rule: rule)
+        }
         guard let primaryID = primaryID(of: row) else {
             return .rejected(institutionalID: institutionalID(of: row), reason: .missingLoginID)
+        }
+        for required in rowRules.required where Self.trimmed(row[required.position]).isEmpty {
+            return .rejected(institutionalID: institutionalID(of: row), reason: .missingRequiredColumn(required.column))
         }
         func value(_ position: Int) -> String { Self.trimmed(row[position]) }
         func read(_ slot: Int) -> String {
@@ -209,7 +240,20 @@ public struct PatronMapper {
         ))
     }
 
+    /// The JSON path of what decides the row's user group, for `explain`; nil for a type without
+    /// `userGroupRules`.
+    public func userGroupSource(of row: [String?]) -> String? {
+        guard !groupRules.isEmpty else { return nil }
+        if let index = groupRules.firstIndex(where: { $0.condition.matches(row) }) {
+            return "\(typePath).userGroupRules[\(index)]"
+        }
+        return "\(typePath).userGroup (no userGroupRules rule matched)"
+    }
+
     private func userGroup(_ row: [String?]) -> CodeValue {
+        for rule in groupRules where rule.condition.matches(row) {
+            return rule.group
+        }
         for override in overrides {
             let candidate = Self.trimmed(row[override.column])
             if !candidate.isEmpty, (try? override.regex.wholeMatch(in: candidate)) != nil {

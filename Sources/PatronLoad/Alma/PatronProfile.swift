@@ -97,9 +97,30 @@ public struct PatronProfile: Sendable, Codable, Equatable {
         public var clearGender: Bool
         public var isResearcher: Bool?
         public var userGroup: UserGroupRule
+        /// Tried in order before `userGroup`: the first whose condition holds gives the group.
+        public var userGroupRules: [ConditionalUserGroup]?
         public var address: AddressRule
         public var phones: PhoneRule
         public var statisticCategory: StatisticRule?
+        /// Which of the query's rows become patrons (optional in the file).
+        public var rows: RowRules?
+    }
+
+    /// Rows the profile leaves out on purpose, and the columns without which a row is unusable.
+    public struct RowRules: Sendable, Codable, Equatable {
+        /// When set, only rows that match are loaded.
+        public var include: ProfileCondition?
+        /// Rows that match are not loaded (checked after `include`). Not an error: counted apart.
+        public var exclude: ProfileCondition?
+        /// Columns that must hold a value; a row with one empty is rejected, as a row without a
+        /// login ID is. The login ID is always required: the primary_id is made from it.
+        public var requiredColumns: [String]?
+
+        public init(include: ProfileCondition? = nil, exclude: ProfileCondition? = nil, requiredColumns: [String]? = nil) {
+            self.include = include
+            self.exclude = exclude
+            self.requiredColumns = requiredColumns
+        }
     }
 
     public struct Columns: Sendable, Codable, Equatable {
@@ -113,6 +134,20 @@ public struct PatronProfile: Sendable, Codable, Equatable {
         public var preferredFirstName: String
         public var preferredMiddleName: String
         public var preferredLastName: String
+    }
+
+    /// `{"when": condition, "userGroup": "LAW", "desc": "Law School"}`.
+    public struct ConditionalUserGroup: Sendable, Codable, Equatable {
+        public var when: ProfileCondition
+        public var userGroup: String
+        /// The desc attribute; without it none is written (not even `userGroup.descColumn`'s).
+        public var desc: String?
+
+        public init(when: ProfileCondition, userGroup: String, desc: String? = nil) {
+            self.when = when
+            self.userGroup = userGroup
+            self.desc = desc
+        }
     }
 
     public struct UserGroupRule: Sendable, Codable, Equatable {

@@ -11,6 +11,9 @@ extension PatronProfile.PatronType {
             ("userGroup.column", userGroup.column),
         ]
         if let column = userGroup.descColumn { references.append(("userGroup.descColumn", column)) }
+        for (index, rule) in (userGroupRules ?? []).enumerated() {
+            references += rule.when.columnReferences(at: "userGroupRules[\(index)].when")
+        }
         for (index, override) in (userGroup.overrides ?? []).enumerated() {
             references.append(("userGroup.overrides[\(index)].column", override.column))
         }
@@ -24,6 +27,11 @@ extension PatronProfile.PatronType {
         if let statistic = statisticCategory {
             references.append(("statisticCategory.column", statistic.column))
             if let column = statistic.descColumn { references.append(("statisticCategory.descColumn", column)) }
+        }
+        if let rows {
+            references += rows.include?.columnReferences(at: "rows.include") ?? []
+            references += rows.exclude?.columnReferences(at: "rows.exclude") ?? []
+            for (index, column) in (rows.requiredColumns ?? []).enumerated() { references.append(("rows.requiredColumns[\(index)]", column)) }
         }
         return references
     }

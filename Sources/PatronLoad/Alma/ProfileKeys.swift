@@ -13,6 +13,8 @@ enum ProfileKeys {
     }
 
     private static func walk(_ json: Any, _ model: Any, path: String, into problems: inout [ProfileProblem]) {
+        // A condition refuses unknown keys itself, as it decodes: its cases are not its keys.
+        guard !(unwrapped(model) is ProfileCondition) else { return }
         let mirror = Mirror(reflecting: unwrapped(model))
         switch json {
         case let object as [String: Any]:

@@ -48,6 +48,17 @@ enum ProfileRules {
             if type.query.allSatisfy({ $0.isWhitespace || $0 == ";" }) {
                 problems.append(ProfileProblem("patronTypes[\(index)].query", "is empty; give the SELECT that returns this type's patrons"))
             }
+            if let rows = type.rows {
+                problems += rows.problems(at: "patronTypes[\(index)].rows")
+            }
+            for (rule, group) in (type.userGroupRules ?? []).enumerated() {
+                let path = "patronTypes[\(index)].userGroupRules[\(rule)]"
+                problems += group.when.problems(at: "\(path).when")
+                // Every patron the rule matches would be left out by the pre-flight: say so now.
+                if let known = profile.preflight?.userGroups, !group.userGroup.isEmpty, !known.contains(group.userGroup) {
+                    problems.append(ProfileProblem("\(path).userGroup", "\(quoted(group.userGroup)) is not among preflight.userGroups"))
+                }
+            }
         }
         return problems
     }

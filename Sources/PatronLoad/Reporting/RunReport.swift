@@ -39,6 +39,9 @@ public struct RunReport: Sendable, Equatable {
             if s.types.contains(where: { $0.skippedAsEarlierType > 0 }) {
                 lines.append(Self.skippedAsEarlierTypeNote)
             }
+            for counts in s.types where counts.excludedByRule > 0 {
+                lines.append("\(counts.patronType): excluded by the profile's rows rules: \(counts.excludedByRule)")
+            }
             for counts in s.types where counts.rejected > 0 {
                 let more = counts.rejected > counts.rejectedExamples.count ? " (and \(counts.rejected - counts.rejectedExamples.count) more in the log)" : ""
                 lines.append("Rejected \(counts.patronType) rows (institutional ID): \(counts.rejectedExamples.joined(separator: ", "))\(more)")

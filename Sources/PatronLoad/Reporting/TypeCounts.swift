@@ -5,8 +5,11 @@ public struct TypeCounts: Sendable, Equatable, Codable {
     public var read = 0
     /// Users written to the type's files.
     public var written = 0
-    /// Rows left out because they lack the primary login ID.
+    /// Rows left out because they lack the primary login ID (or a column of `rows.requiredColumns`).
     public var rejected = 0
+    /// Rows the profile's `rows` rules leave out on purpose: not an error, and not counted
+    /// against `maxLeftOutPercent`.
+    public var excludedByRule = 0
     /// Rows whose primary_id an earlier type already loaded (student employees).
     public var skippedAsEarlierType = 0
     /// Rows whose primary_id appeared earlier in the same type (ignoring case).
@@ -37,6 +40,6 @@ public struct TypeCounts: Sendable, Equatable, Codable {
 
     /// Every row is accounted for exactly once.
     public var isBalanced: Bool {
-        read == written - leaversWritten + rejected + skippedAsEarlierType + skippedAsRepeat + leftOut + unchangedNotWritten
+        read == written - leaversWritten + excludedByRule + rejected + skippedAsEarlierType + skippedAsRepeat + leftOut + unchangedNotWritten
     }
 }

@@ -2,12 +2,15 @@ import Foundation
 import Logging
 
 /// Reads every patron type at once: rows → `PatronRecord`s in a record file per type, and the
-/// hashes the pre-flight and the comparison need. Rows without a login are rejected here; rows
+/// hashes the pre-flight and the comparison need. Rows the profile's `rows` rules exclude are
+/// counted and dropped here, rows without a login (or a required column) are rejected here; rows
 /// whose identifiers XML would change, or that break the profile's rules, are marked for the
 /// pre-flight to leave out.
 struct FeedScanner {
     var source: any PatronSource
     var profile: LoadedProfile
+    /// The run's as-of day, for the rules that compare dates.
+    var today: AlmaDate
     var stop: StopRequest
     var logger: Logger
 
@@ -42,7 +45,7 @@ struct FeedScanner {
                     // the same check as `check-profile`.
                     let missing = ProfileCheck.missingColumns(type, at: "patronTypes[\(index)]", in: cursor.columns)
                     guard missing.isEmpty else { throw ProfileError.missingColumns(missing) }
-                    let mapper = try PatronMapper(profile: profile, patronType: type, columns: cursor.columns)
+                    let mapper = try PatronMapper(profile: profile, patronType: type, columns: cursor.columns, today: today)
                     while let row = try await cursor.next() {
                         scanned.counts.read += 1
                         if scanned.counts.read & 1023 == 0 {
@@ -50,9 +53,14 @@ struct FeedScanner {
                             try stop.check(during: "the scan of \(type.name)")
                         }
                         switch mapper.map(row) {
+                        case .excluded(let institutionalID, let rule):
+                            // Chosen by the profile, not a fault: one count, no warning.
+                            scanned.counts.excludedByRule += 1
+                            logger.debug("Excluded \(type.name) row with institutional ID \(Self.name(institutionalID)) by \(rule)")
                         case .rejected(let institutionalID, let reason):
                             scanned.counts.recordRejection(institutionalID: institutionalID)
-                            logger.warning("Rejected \(type.name) row with institutional ID \(Self.name(institutionalID)): \(reason.rawValue) (\(type.columns.loginID))")
+                            let column = if case .missingLoginID = reason { " (\(type.columns.loginID))" } else { "" }
+                            logger.warning("Rejected \(type.name) row with institutional ID \(Self.name(institutionalID)): \(reason)\(column)")
                         case .record(let record):
                             inspect(record, row: row, mapper: mapper, rules: rules, into: &scanned)
                             let serialized = record.serialized()

@@ -47,7 +47,7 @@ enum Fixtures {
 
     static func map(_ type: String, _ values: [String: String?]) throws -> MappingOutcome {
         let (columns, row) = type == "staff" ? staffRow(values) : studentRow(values)
-        let mapper = try PatronMapper(profile: profile, patronType: Self.type(type), columns: columns)
+        let mapper = try PatronMapper(profile: profile, patronType: Self.type(type), columns: columns, today: Fixtures.dates.today)
         return mapper.map(row)
     }
 

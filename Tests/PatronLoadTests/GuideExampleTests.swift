@@ -1,0 +1,31 @@
+import Foundation
+import Testing
+@testable import PatronLoad
+
+/// The guide's examples run: each JSON block of "Row and group rules" in docs/patronload.md,
+/// set on a patron type of the reference profile, loads with no problem.
+@Suite struct GuideExampleTests {
+    static func examples() throws -> [String] {
+        let guide = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+            .appendingPathComponent("docs/patronload.md")
+        let text = try String(contentsOf: guide, encoding: .utf8)
+        let start = try #require(text.range(of: "\n## Row and group rules\n"))
+        let section = text[start.upperBound...].components(separatedBy: "\n## ").first ?? ""
+        return section.components(separatedBy: "```json\n").dropFirst().map { $0.components(separatedBy: "\n```").first ?? "" }
+    }
+
+    @Test func everyRowAndGroupRuleExampleLoads() throws {
+        let examples = try Self.examples()
+        #expect(examples.count == 2)
+        for example in examples {
+            var tree = try JSONSerialization.jsonObject(with: Data(contentsOf: LoadedProfile.referenceURL())) as! [String: Any]
+            var types = tree["patronTypes"] as! [[String: Any]]
+            types[0].merge(try JSONSerialization.jsonObject(with: Data(example.utf8)) as! [String: Any]) { $1 }
+            tree["patronTypes"] = types
+            let data = try JSONSerialization.data(withJSONObject: tree)
+            let profile = try ProfileDecoding.decode(data)
+            #expect((ProfileKeys.unknown(in: data, decoded: profile) + ProfileRules.problems(in: profile)).map(\.description) == [], "\(example)")
+            #expect(try ProfileSchemaTests.validate(data).status == 0, "\(example)")
+        }
+    }
+}
