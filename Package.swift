@@ -74,6 +74,7 @@ let package = Package(
                 .product(name: "PostgresNIO", package: "postgres-nio"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
             ],
             resources: [.copy("Resources/profiles"), .copy("Resources/schema")]
@@ -208,9 +209,11 @@ let package = Package(
         .testTarget(
             name: "PatronLoadTests",
             dependencies: [
-                "PatronLoad", "DemoWarehouse", "SQLite", "CZlib", "AWS", "PatronSyncTestSupport",
+                "PatronLoad", "DemoWarehouse", "SQLite", "CZlib", "AWS", "Backoff", "PatronSyncTestSupport",
                 .product(name: "PostgresNIO", package: "postgres-nio"),
-            ]
+            ],
+            // FOLIO's JSON schemas, read from the source tree by the tests that validate against them.
+            exclude: ["Fixtures"]
         ),
     ]
 )

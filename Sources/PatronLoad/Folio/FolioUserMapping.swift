@@ -1,0 +1,65 @@
+/// How a profile's users become FOLIO users: the names FOLIO resolves (patron groups, address
+/// types) by the Alma code the profile writes, and which identifiers are the match key and the
+/// barcode.
+public struct FolioMapping: Sendable, Hashable {
+    /// Prefixes each externalSystemId in FOLIO (`<sourceType>_<id>`); letters, digits and - only,
+    /// as FOLIO puts it unescaped into a query.
+    public var sourceType: String?
+    /// The identifier type code whose value is the externalSystemId: FOLIO's only match key, so
+    /// it must never change for a person (an institutional ID, not an email).
+    public var externalSystemIdType: String
+    /// The identifier type code whose value is the FOLIO barcode; none when nil.
+    public var barcodeType: String?
+    /// Alma user group code → FOLIO patron group name; a code not listed is sent as it is.
+    public var patronGroups: [String: String] = [:]
+    /// Alma address type code → FOLIO address type name; a code not listed is sent as it is.
+    public var addressTypes: [String: String] = [:]
+    /// mail, email, text, phone or mobile; FOLIO silently drops anything else.
+    public var preferredContactType: String? = "email"
+    /// With false (FOLIO's default) an update replaces the whole user: fields this profile does
+    /// not send are erased in FOLIO.
+    public var updateOnlyPresentFields: Bool = false
+
+    public init(sourceType: String?, externalSystemIdType: String, barcodeType: String?) {
+        self.sourceType = sourceType
+        self.externalSystemIdType = externalSystemIdType
+        self.barcodeType = barcodeType
+    }
+}
+
+extension FolioMapping {
+    /// The FOLIO user for an Alma user; nil when it has no externalSystemId (FOLIO could never
+    /// match it again).
+    public func record(for user: AlmaUser) -> FolioUserRecord? {
+        guard let external = user.identifiers.first(where: { $0.type.code == externalSystemIdType })?.value, !external.isEmpty else { return nil }
+        let barcode = barcodeType.flatMap { type in user.identifiers.first { $0.type.code == type }?.value }
+        let addresses = user.addresses.enumerated().map { index, address in
+            FolioUserRecord.Address(
+                addressTypeId: address.types.first.map { addressTypes[$0.code] ?? $0.code } ?? "",
+                addressLine1: nonEmpty(address.line1),
+                addressLine2: nonEmpty([address.line2, address.line3].filter { !$0.isEmpty }.joined(separator: ", ")),
+                city: nonEmpty(address.city), region: nonEmpty(address.stateProvince), postalCode: nonEmpty(address.postalCode),
+                countryId: nil, primaryAddress: address.preferred || (index == 0 && !user.addresses.contains { $0.preferred }))
+        }
+        let email = (user.emails.first { $0.preferred } ?? user.emails.first)?.address
+        let phone = (user.phones.first { $0.preferred } ?? user.phones.first)?.number
+        let group = user.userGroup.code.isEmpty ? nil : patronGroups[user.userGroup.code] ?? user.userGroup.code
+        return FolioUserRecord(
+            username: user.primaryID, externalSystemId: external, barcode: barcode.flatMap(nonEmpty), active: user.status.code == "ACTIVE",
+            patronGroup: group, departments: nil,
+            personal: .init(lastName: user.lastName, firstName: nonEmpty(user.firstName), middleName: nonEmpty(user.middleName),
+                            preferredFirstName: nonEmpty(user.preferredFirstName), email: email.flatMap(nonEmpty), phone: phone.flatMap(nonEmpty),
+                            mobilePhone: nil, addresses: addresses.isEmpty ? nil : addresses, preferredContactTypeId: preferredContactType),
+            enrollmentDate: nil, expirationDate: user.expiryDate.isoDay, customFields: nil)
+    }
+
+    /// A leaver, sent once more: inactive, expiring on the day the leaver policy gives.
+    public func leaver(_ record: FolioUserRecord, expiring day: AlmaDate) -> FolioUserRecord {
+        var leaver = record
+        leaver.active = false
+        leaver.expirationDate = day.isoDay
+        return leaver
+    }
+}
+
+private func nonEmpty(_ text: String) -> String? { text.isEmpty ? nil : text }
