@@ -33,6 +33,9 @@ extension LoadConfiguration {
             LocalDirectoryDestination(directory: URL(fileURLWithPath: directory))
         case .s3(let bucket, let prefix, let configuration):
             S3Destination(bucket: bucket, prefix: prefix, client: S3Client(configuration: configuration, credentials: credentials, retry: awsRetry, logger: logger))
+        case .folio(let url, let tenant, let login):
+            FolioDestination(url: url, tenant: tenant,
+                             client: FolioUserImportClient(url: url, tenant: tenant, session: FolioSession(url: url, tenant: tenant, credentials: login, logger: logger), logger: logger))
         }
     }
 

@@ -81,10 +81,14 @@ public struct LoadJob: Sendable {
             summary.record(leavers)
             try stop.check(during: "the comparison with the run history")
 
-            let rendered = try await renderer.render(scans, preflight.decisions, comparison.changes, full: comparison.full,
-                                                     leavers: leavers.linesByType, into: folder!)
-            summary.record(rendered)
-            try checkRunFits(rendered, scans)
+            if let folio = destination as? FolioDestination {
+                try await renderForFolio(folio, scans, preflight.decisions, comparison, into: folder!, summary: &summary)
+            } else {
+                let rendered = try await renderer.render(scans, preflight.decisions, comparison.changes, full: comparison.full,
+                                                         leavers: leavers.linesByType, into: folder!)
+                summary.record(rendered)
+                try checkRunFits(rendered, scans)
+            }
 
             if configuration.mode == .dryRun {
                 if let keep = configuration.dryRunOutput {
@@ -130,6 +134,31 @@ public struct LoadJob: Sendable {
             return version
         } catch {
             throw .warehouse(error)
+        }
+    }
+
+    /// FOLIO's reference data first (so that an unknown name is a reason line, not a refused
+    /// user), then the request bodies.
+    private func renderForFolio(_ folio: FolioDestination, _ scans: [ScannedType], _ decisions: FeedDecisions, _ comparison: RunHistory.Comparison,
+                                into folder: URL, summary: inout RunSummary) async throws(RunFailure) {
+        guard let mapping = configuration.profile.profile.folioMapping else { throw .preflight("the profile has no \"folio\" section") }
+        let reference: FolioReferenceData
+        do {
+            reference = try await folio.referenceData()
+        } catch {
+            throw .delivery(DeliveryError("Cannot read FOLIO's patron groups, address types and departments: \(error)"))
+        }
+        let renderer = FolioBatchRenderer(profile: configuration.profile.profile, dates: runDates, stamp: runID, mapping: mapping,
+                                          batchSize: configuration.profile.profile.folio?.batchSize ?? 250, reference: reference, stop: stop, logger: logger)
+        let output = try renderer.render(scans, decisions, comparison.changes, full: comparison.full, into: folder)
+        summary.record(output.rendered)
+        for (index, count) in output.leftOutByType.enumerated() where index < summary.types.count {
+            summary.types[index].leftOut += count
+        }
+        summary.preflight += output.leftOut
+        summary.preflightTotal += output.leftOut.count
+        if !output.leftOut.isEmpty {
+            logger.warning("\(output.leftOut.count) user(s) left out of FOLIO before sending; the report names them")
         }
     }
 

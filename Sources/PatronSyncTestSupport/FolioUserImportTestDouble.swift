@@ -19,6 +19,19 @@ public final class FolioUserImportTestDouble: Sendable {
         public var addressTypeIds: [String]
         public var email: String?
         public var expirationDate: String?
+
+        public init(id: String, username: String, externalSystemId: String, barcode: String?, active: Bool?, patronGroupId: String?,
+                    addressTypeIds: [String], email: String?, expirationDate: String?) {
+            self.id = id
+            self.username = username
+            self.externalSystemId = externalSystemId
+            self.barcode = barcode
+            self.active = active
+            self.patronGroupId = patronGroupId
+            self.addressTypeIds = addressTypeIds
+            self.email = email
+            self.expirationDate = expirationDate
+        }
     }
 
     public struct State: Sendable {

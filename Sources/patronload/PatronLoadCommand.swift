@@ -49,6 +49,12 @@ struct PatronLoadCommand: AsyncParsableCommand {
     @Option(name: .customLong("s3-prefix"), help: "The folder in the bucket that Alma's import reads. (env: S3_PREFIX)")
     var s3Prefix: String?
 
+    @Option(name: .customLong("folio-url"), help: "Deliver to FOLIO's user import at this Okapi URL instead of Alma zips; the profile's \"folio\" section maps the users, FOLIO_USERNAME and FOLIO_PASSWORD(_FILE) log in. (env: FOLIO_URL)")
+    var folioURL: String?
+
+    @Option(name: .customLong("folio-tenant"), help: "The FOLIO tenant. (env: FOLIO_TENANT)")
+    var folioTenant: String?
+
     @Option(name: .customLong("email-to"), help: "Email the report to these addresses, comma-separated, through SES. (env: SES_RECIPIENT_EMAIL)")
     var emailTo: String?
 
@@ -99,6 +105,8 @@ struct PatronLoadCommand: AsyncParsableCommand {
         options.outputDirectory = outputDirectory
         options.s3Bucket = s3Bucket
         options.s3Prefix = s3Prefix
+        options.folioURL = folioURL
+        options.folioTenant = folioTenant
         options.emailTo = emailTo
         options.emailFrom = emailFrom
         options.workspace = workspace

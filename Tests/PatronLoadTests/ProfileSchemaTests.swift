@@ -58,6 +58,8 @@ import Testing
         profile.patronTypes[0].address.stateProvince = .column("X")
         profile.patronTypes[0].userGroupRules = [.init(when: .column("X", .oneOf(["L"]), ignoreCase: false), userGroup: "LAW", desc: "Law")]
         profile.patronTypes[0].rows = .init(include: .column("X", .empty(false), ignoreCase: false), exclude: .not(.column("X", .equals("N"), ignoreCase: false)), requiredColumns: ["X"])
+        profile.folio = .init(updateOnlyPresentFields: false, sourceType: "mit", externalSystemIdType: "02", barcodeType: "01",
+                              patronGroups: ["31": "staff"], addressTypes: ["work": "Work"], preferredContactType: "email", batchSize: 100)
         let model = Self.modelPaths(profile)
         let declared = Self.schemaPaths(schema)
         #expect(model.subtracting(declared).sorted() == [], "keys the schema lacks")

@@ -20,6 +20,41 @@ public struct PatronProfile: Sendable, Codable, Equatable {
     public var preflight: Preflight?
     /// Run history: leavers and changes-only loads (optional in the file).
     public var history: HistorySettings?
+    /// How users map to FOLIO when the run delivers there (`--folio-url`).
+    public var folio: FolioSettings?
+
+    public struct FolioSettings: Sendable, Codable, Equatable {
+        /// Required, so that the choice is made knowingly: false (FOLIO's default) replaces each
+        /// user whole, erasing what the profile does not send (addresses typed in FOLIO, notes
+        /// fields); true keeps absent fields but still replaces `personal` whole.
+        public var updateOnlyPresentFields: Bool
+        /// Prefix of every externalSystemId in FOLIO (letters, digits and - only).
+        public var sourceType: String?
+        /// Identifier type code whose value is the externalSystemId (default: codes.institutionalIDType).
+        public var externalSystemIdType: String?
+        /// Identifier type code whose value is the barcode (default: codes.barcodeType); "" sends none.
+        public var barcodeType: String?
+        /// User group code → FOLIO patron group name; unlisted codes are sent as they are.
+        public var patronGroups: [String: String]?
+        /// Address type code → FOLIO address type name; unlisted codes are sent as they are.
+        public var addressTypes: [String: String]?
+        /// mail, email, text, phone or mobile (default email).
+        public var preferredContactType: String?
+        /// Users per request, sent one request at a time (default 250; FOLIO advises 100–500).
+        public var batchSize: Int?
+    }
+
+    /// The FOLIO mapping this profile gives, with its defaults.
+    public var folioMapping: FolioMapping? {
+        guard let folio else { return nil }
+        var mapping = FolioMapping(sourceType: folio.sourceType, externalSystemIdType: folio.externalSystemIdType ?? codes.institutionalIDType.code,
+                                   barcodeType: folio.barcodeType.map { $0.isEmpty ? nil : $0 } ?? codes.barcodeType.code)
+        mapping.patronGroups = folio.patronGroups ?? [:]
+        mapping.addressTypes = folio.addressTypes ?? [:]
+        mapping.preferredContactType = folio.preferredContactType ?? "email"
+        mapping.updateOnlyPresentFields = folio.updateOnlyPresentFields
+        return mapping
+    }
 
     public struct Preflight: Sendable, Codable, Equatable {
         /// Stop the run when more than this share of a patron type is left out (default 5).

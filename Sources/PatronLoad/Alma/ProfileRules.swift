@@ -35,6 +35,17 @@ enum ProfileRules {
         if let days = profile.history?.fullLoadEveryDays, days < 1 {
             problems.append(ProfileProblem("history.fullLoadEveryDays", "is \(days); it must be 1 or more"))
         }
+        if let folio = profile.folio {
+            if let source = folio.sourceType, source.isEmpty || !source.allSatisfy({ ($0.isASCII && ($0.isLetter || $0.isNumber)) || $0 == "-" }) {
+                problems.append(ProfileProblem("folio.sourceType", "\(quoted(source)) must use only letters, digits and -: FOLIO puts it unescaped into a query"))
+            }
+            if let size = folio.batchSize, !(1...1_000).contains(size) {
+                problems.append(ProfileProblem("folio.batchSize", "is \(size); it must be from 1 to 1000 (FOLIO advises 100 to 500)"))
+            }
+            if let contact = folio.preferredContactType, !FolioReferenceData.contactTypes.contains(contact.lowercased()) {
+                problems.append(ProfileProblem("folio.preferredContactType", "\(quoted(contact)) is not one of mail, email, text, phone, mobile; FOLIO would drop it"))
+            }
+        }
         if profile.patronTypes.isEmpty {
             problems.append(ProfileProblem("patronTypes", "is empty"))
         }

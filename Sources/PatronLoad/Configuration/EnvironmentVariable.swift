@@ -29,6 +29,11 @@ public enum EnvironmentVariable: String, CaseIterable, Sendable {
     case maxDropPercent = "PATRONLOAD_MAX_DROP_PERCENT"
     case lockFile = "PATRONLOAD_LOCK_FILE"
     case lockStaleHours = "PATRONLOAD_LOCK_STALE_HOURS"
+    case folioURL = "FOLIO_URL"
+    case folioTenant = "FOLIO_TENANT"
+    case folioUsername = "FOLIO_USERNAME"
+    case folioPassword = "FOLIO_PASSWORD"
+    case folioPasswordFile = "FOLIO_PASSWORD_FILE"
 
     public var help: String {
         switch self {
@@ -58,6 +63,11 @@ public enum EnvironmentVariable: String, CaseIterable, Sendable {
         case .maxDropPercent: "safety stop: a type may shrink this % (20)"
         case .lockFile: "extra run lock file, only without history"
         case .lockStaleHours: "S3 run lock taken over after (12)"
+        case .folioURL: "Okapi URL: deliver to FOLIO's user import"
+        case .folioTenant: "the FOLIO tenant"
+        case .folioUsername: "FOLIO user the loader logs in as"
+        case .folioPassword: "its password (or the file below)"
+        case .folioPasswordFile: "a file holding the password"
         }
     }
 

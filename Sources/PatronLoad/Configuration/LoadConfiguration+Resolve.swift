@@ -30,7 +30,7 @@ extension LoadConfiguration {
 
         let output = value(options.outputDirectory, .outputDirectory) ?? "out"
 
-        let destination: DestinationSettings
+        var destination: DestinationSettings
         switch (value(options.s3Bucket, .s3Bucket), value(options.s3Prefix, .s3Prefix)) {
         case (let bucket?, let prefix?):
             let trimmed = prefix.trimmingCharacters(in: CharacterSet(charactersIn: "/"))
@@ -48,8 +48,15 @@ extension LoadConfiguration {
             throw ConfigurationError.missing(.s3Bucket, flag: "--s3-bucket", context: " when S3_PREFIX is set")
         }
 
+        if let folio = try resolveFolio(options, value: value, environment: environment, profile: profile.profile) {
+            guard case .local = destination, value(options.s3Bucket, .s3Bucket) == nil else {
+                throw ConfigurationError("deliver to FOLIO or to S3, not both: drop --s3-bucket/S3_BUCKET_NAME or --folio-url/FOLIO_URL")
+            }
+            destination = folio
+        }
+
         var notifiers: [NotifierSettings] = []
-        if case .local = destination {
+        if case .s3 = destination {} else {
             notifiers.append(.file(directory: URL(fileURLWithPath: output).appendingPathComponent("reports").path))
         }
         let workspaceValue = value(options.workspace, .workspace)
@@ -86,6 +93,8 @@ extension LoadConfiguration {
         switch destination {
         case .local(let directory):
             history = .local(directory: value(nil, .historyDirectory) ?? URL(fileURLWithPath: directory).appendingPathComponent("history").path)
+        case .folio:
+            history = .local(directory: value(nil, .historyDirectory) ?? URL(fileURLWithPath: output).appendingPathComponent("history").path)
         case .s3(let bucket, let prefix, let configuration):
             let historyPrefix = (value(nil, .historyPrefix) ?? "\(prefix)-history").trimmingCharacters(in: CharacterSet(charactersIn: "/"))
             guard historyPrefix != prefix, !historyPrefix.hasPrefix(prefix + "/") else {
@@ -234,5 +243,41 @@ struct LenientInt: Decodable {
         } else {
             throw DecodingError.dataCorruptedError(in: container, debugDescription: "not a port number")
         }
+    }
+}
+
+extension LoadConfiguration {
+    /// FOLIO as the destination: `--folio-url` and tenant from flags or the environment, the
+    /// loader's credentials from the environment or a file only (a flag would show in `ps`).
+    static func resolveFolio(_ options: LoadOptions, value: (String?, EnvironmentVariable) -> String?, environment: [String: String],
+                             profile: PatronProfile) throws -> DestinationSettings? {
+        guard let url = value(options.folioURL, .folioURL) else { return nil }
+        guard url.hasPrefix("https://") || url.hasPrefix("http://") else {
+            throw ConfigurationError.invalid(EnvironmentVariable.folioURL.rawValue, url, "give the Okapi URL, e.g. https://okapi.example.edu")
+        }
+        guard let tenant = value(options.folioTenant, .folioTenant) else {
+            throw ConfigurationError.missing(.folioTenant, flag: "--folio-tenant", context: " when FOLIO_URL is set")
+        }
+        guard let username = value(nil, .folioUsername) else {
+            throw ConfigurationError("FOLIO_USERNAME is required when FOLIO_URL is set (the FOLIO user the loader logs in as; environment only)")
+        }
+        var password = value(nil, .folioPassword)
+        if password == nil, let file = value(nil, .folioPasswordFile) {
+            do {
+                password = try String(contentsOfFile: file, encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)
+            } catch {
+                throw ConfigurationError("FOLIO_PASSWORD_FILE: cannot read \(file): \(error.localizedDescription)")
+            }
+        }
+        guard let password, !password.isEmpty else {
+            throw ConfigurationError("FOLIO_PASSWORD or FOLIO_PASSWORD_FILE is required when FOLIO_URL is set (environment or file only, never a flag)")
+        }
+        guard profile.folio != nil else {
+            throw ConfigurationError("the profile has no \"folio\" section: it says how its users map to FOLIO (see docs/patronload.md, Delivering to FOLIO)")
+        }
+        if profile.history?.leavers == .expire {
+            throw ConfigurationError("history.leavers \"expire\" is not yet supported for FOLIO: leavers are not sent; use \"ignore\" (FOLIO's expirationDate ends their loans)")
+        }
+        return .folio(url: url, tenant: tenant, credentials: .init(username: username, password: password))
     }
 }

@@ -15,6 +15,8 @@ public enum RunMode: Sendable, Equatable {
 public enum DestinationSettings: Sendable, Equatable {
     case local(directory: String)
     case s3(bucket: String, prefix: String, configuration: S3Configuration)
+    /// FOLIO's user import: the profile's `folio` section says how users map.
+    case folio(url: String, tenant: String, credentials: FolioSession.Credentials)
 }
 
 /// Where the run history lives.

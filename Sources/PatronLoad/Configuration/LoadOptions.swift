@@ -7,6 +7,8 @@ public struct LoadOptions: Sendable, Equatable {
     public var outputDirectory: String?
     public var s3Bucket: String?
     public var s3Prefix: String?
+    public var folioURL: String?
+    public var folioTenant: String?
     public var emailTo: String?
     public var emailFrom: String?
     public var workspace: String?

@@ -19,23 +19,16 @@ public struct S3Destination: Destination {
 
     public var description: String { "s3://\(bucket)/\(prefix)/" }
 
-    /// One temp folder per destination holds its runs' staging folders, so that a run under
-    /// this destination's lock knows which leftovers are its own.
-    var stagingRoot: URL {
-        let name = "\(bucket)-\(prefix)".map { $0.isLetter || $0.isNumber || $0 == "-" ? $0 : "_" }
-        return FileManager.default.temporaryDirectory
-            .appendingPathComponent("patronload-staging", isDirectory: true)
-            .appendingPathComponent(String(String(name).suffix(120)), isDirectory: true)
-    }
+    var staging: RemoteStaging { RemoteStaging(key: "\(bucket)-\(prefix)") }
+
+    var stagingRoot: URL { staging.root }
 
     public func stagingDirectory(runID: String) throws -> URL {
-        let staging = stagingRoot.appendingPathComponent("\(runID)-\(UUID().uuidString.prefix(8))", isDirectory: true)
-        try FileManager.default.createPrivateDirectory(at: staging)
-        return staging
+        try staging.directory(runID: runID)
     }
 
     public func leftoverStagingDirectories() -> [URL] {
-        FileManager.default.subfolders(of: stagingRoot)
+        staging.leftovers()
     }
 
     /// Beside the prefix, not in it: Alma reads the prefix, and the lock is keyed by bucket and

@@ -9,7 +9,7 @@ import NIOHTTP1
 /// `/authn/refresh` a minute before the access token expires. The deprecated `/authn/login`
 /// (token in a header) is used only when the server offers nothing else.
 public actor FolioSession {
-    public struct Credentials: Sendable {
+    public struct Credentials: Sendable, Equatable, CustomStringConvertible {
         public var username: String
         public var password: String
 
@@ -17,6 +17,9 @@ public actor FolioSession {
             self.username = username
             self.password = password
         }
+
+        /// Never the password: configurations are printed in errors and debug logs.
+        public var description: String { "\(username) (password hidden)" }
     }
 
     let url: String

@@ -34,7 +34,11 @@ public struct FolioUserImportClient: Sendable {
     public func send(_ batch: FolioImportRequest) async throws -> FolioImportResponse {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys]
-        let body = try encoder.encode(batch)
+        return try await send(body: try encoder.encode(batch))
+    }
+
+    /// Sends one request body as it was built (and kept by a dry run).
+    public func send(body: Data) async throws -> FolioImportResponse {
         let response = try await call(.POST, "/user-import", body: body)
         guard response.status == 200 else {
             throw FolioError("POST /user-import answered \(response.status): \(Self.reason(response))", status: response.status, retryable: false)

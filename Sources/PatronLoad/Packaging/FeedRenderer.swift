@@ -54,19 +54,8 @@ struct FeedRenderer {
         )
         var result = Rendered()
         do {
-            let reader = try RecordFileReader(path: scan.recordsPath)
             var user = XMLBytes(capacity: 16 * 1024)
-            var ordinal = 0
-            while let line = try reader.nextLine() {
-                defer { ordinal += 1 }
-                guard decisions[ordinal] == .write else { continue }
-                if !full && statuses[ordinal] == .unchanged {
-                    result.unchangedNotWritten += 1
-                    continue
-                }
-                guard let record = PatronRecord(serialized: line) else {
-                    throw PackagingError.io(path: scan.recordsPath, reason: "record \(ordinal) does not read back")
-                }
+            result.unchangedNotWritten = try RecordFileReader(path: scan.recordsPath).forEachToWrite(decisions, statuses, full: full) { record in
                 user.removeAll()
                 AlmaUserXMLWriter.write(builder.user(record), into: &user)
                 try packager.add(user)

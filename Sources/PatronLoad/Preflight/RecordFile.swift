@@ -74,6 +74,26 @@ final class RecordFileReader {
         }
     }
 
+    /// Each record the run sends, in file order: those the pre-flight decided to write and, on a
+    /// changes-only run, only those that changed. Returns how many unchanged ones it passed over.
+    func forEachToWrite(_ decisions: [Decision], _ statuses: [ChangeStatus], full: Bool, _ body: (PatronRecord) throws -> Void) throws -> Int {
+        var ordinal = 0
+        var unchanged = 0
+        while let line = try nextLine() {
+            defer { ordinal += 1 }
+            guard decisions[ordinal] == .write else { continue }
+            if !full && statuses[ordinal] == .unchanged {
+                unchanged += 1
+                continue
+            }
+            guard let record = PatronRecord(serialized: line) else {
+                throw PackagingError.io(path: path, reason: "record \(ordinal) does not read back")
+            }
+            try body(record)
+        }
+        return unchanged
+    }
+
     /// The record whose line starts at `offset` (random access: keep a separate reader for it).
     func record(at offset: UInt64) throws -> PatronRecord? {
         PatronRecord(serialized: try line(at: offset))
