@@ -29,6 +29,8 @@ import Testing
     /// Every key path the model has, over every element of every list. A nil value hides the
     /// keys inside it: the test's profile fills every optional somewhere.
     static func modelPaths(_ value: Any, _ path: String = "") -> Set<String> {
+        // A value rule decodes itself from several shapes: a leaf here, as a condition is.
+        if value is ValueRule { return [] }
         let mirror = Mirror(reflecting: value)
         switch mirror.displayStyle {
         case .optional:
@@ -57,6 +59,14 @@ import Testing
         profile.patronTypes[0].address.city = .column("X")
         profile.patronTypes[0].address.stateProvince = .column("X")
         profile.patronTypes[0].userGroupRules = [.init(when: .column("X", .oneOf(["L"]), ignoreCase: false), userGroup: "LAW", desc: "Law")]
+        var fields = PatronProfile.FieldRules()
+        for field in RuleField.allCases {
+            let keyPath = field.rule as! WritableKeyPath<PatronProfile.FieldRules, ValueRule?>
+            fields[keyPath: keyPath] = ValueRule(.column("X"))
+        }
+        profile.patronTypes[0].fields = fields
+        profile.patronTypes[0].expiry = .months(6)
+        profile.patronTypes[0].purge = .afterExpiryDays(90)
         profile.patronTypes[0].rows = .init(include: .column("X", .empty(false), ignoreCase: false), exclude: .not(.column("X", .equals("N"), ignoreCase: false)), requiredColumns: ["X"])
         let model = Self.modelPaths(profile)
         let declared = Self.schemaPaths(schema)
@@ -120,6 +130,39 @@ import Testing
     ])
     func userGroupRulesAreDescribed(rules: String, valid: Bool) throws {
         let result = try Self.validate(try RowRulesTests.profileData(rows: [:], userGroupRules: [1: rules]))
+        #expect((result.status == 0) == valid, "\(result.message)")
+    }
+
+    /// Field rules: what patronload reads, the schema accepts; what it refuses, the schema refuses.
+    @Test(arguments: [
+        (#"{"lastName": {"rules": [{"when": {"column": "A", "empty": true}, "then": {"value": "UNKNOWN"}}], "otherwise": {"column": "B", "transform": ["trim", "upper", {"replace": {"pattern": "[0-9]", "with": ""}}]}}, "email": {"template": "{KRB}@MIT.EDU"}, "userTitle": {"lookup": {"table": "t.csv", "key": {"column": "A"}, "column": "desc", "default": "X"}}, "status": {"firstNonEmpty": [{"column": "A", "emptyValues": ["NONE"]}, {"value": "ACTIVE"}]}}"#, true),
+        (#"{"lastName": {"colum": "A"}}"#, false),
+        (#"{"lastName": {"column": "A", "value": "x"}}"#, false),
+        (#"{"lastName": {"column": "A", "otherwise": {"value": "x"}}}"#, false),
+        (#"{"lastName": {"column": "A", "transform": ["title"]}}"#, false),
+        (#"{"lastName": {"template": "no column"}}"#, false),
+        (#"{"userTitle": {"lookup": {"table": "t.csv"}}}"#, false),
+        (#"{"jobTitle": {"column": "A"}}"#, false),
+    ])
+    func fieldRulesAreDescribed(fields: String, valid: Bool) throws {
+        let result = try Self.validate(try ProfileEdits.data([0: ["fields": fields]]))
+        #expect((result.status == 0) == valid, "\(result.message)")
+    }
+
+    @Test(arguments: [
+        (#"{"months": 6}"#, nil, true),
+        (#"{"column": "END", "otherwise": {"nextOf": ["06-30"]}}"#, #"{"afterExpiryDays": 90}"#, true),
+        (#"{"byUserGroup": {"31": {"days": 30}, "32": {"fixed": "2027-06-30"}}, "otherwise": {"months": 6}}"#, #"{"months": 30}"#, true),
+        (#"{"nextOf": ["10-20", "01-31"]}"#, #"{"fixed": "2028-06-30"}"#, true),
+        (#"{"nextOf": ["13-01"]}"#, nil, false),
+        (#"{"months": 6, "otherwise": {"days": 1}}"#, nil, false),
+        (#"{"byUserGroup": {"31": {"column": "END"}}}"#, nil, false),
+        (#"{"months": 6}"#, #"{"afterExpiry": 90}"#, false),
+    ] as [(String, String?, Bool)])
+    func dateRulesAreDescribed(expiry: String, purge: String?, valid: Bool) throws {
+        var keys = ["expiry": expiry]
+        if let purge { keys["purge"] = purge }
+        let result = try Self.validate(try ProfileEdits.data([0: keys]))
         #expect((result.status == 0) == valid, "\(result.message)")
     }
 }

@@ -79,4 +79,9 @@ public struct AlmaUser: Sendable, Hashable {
     public var identifiers: [Identifier]
     public var roles: [Role]
     public var statistics: [Statistic]
+    // Set only by a patron type's `fields` rules; nil leaves the element out.
+    public var userTitle: CodeValue? = nil
+    public var jobCategory: CodeValue? = nil
+    public var campusCode: CodeValue? = nil
+    public var birthDate: AlmaDate? = nil
 }

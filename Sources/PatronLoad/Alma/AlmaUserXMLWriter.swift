@@ -21,10 +21,14 @@ public enum AlmaUserXMLWriter {
         out.element("first_name", user.firstName)
         out.element("middle_name", user.middleName)
         out.element("last_name", user.lastName)
+        if let title = user.userTitle { out.code("user_title", title) }
+        if let category = user.jobCategory { out.code("job_category", category) }
         if let gender = user.gender { out.code("gender", gender) }
         out.code("user_group", user.userGroup)
+        if let campus = user.campusCode { out.code("campus_code", campus) }
         if let level = user.catalogerLevel { out.code("cataloger_level", level) }
         if let language = user.preferredLanguage { out.code("preferred_language", language) }
+        if let birth = user.birthDate { out.date("birth_date", birth) }
         out.date("expiry_date", user.expiryDate)
         out.date("purge_date", user.purgeDate)
         out.code("account_type", user.accountType)

@@ -104,6 +104,12 @@ public struct PatronProfile: Sendable, Codable, Equatable {
         public var statisticCategory: StatisticRule?
         /// Which of the query's rows become patrons (optional in the file).
         public var rows: RowRules?
+        /// Alma user fields computed by value rules (optional in the file).
+        public var fields: FieldRules?
+        /// How the expiry date is found; without it, `expiryMonths` after the run's day.
+        public var expiry: ExpiryRule?
+        /// How the purge date is found; without it, `purgeMonths` after the run's day.
+        public var purge: PurgeRule?
     }
 
     /// Rows the profile leaves out on purpose, and the columns without which a row is unusable.
