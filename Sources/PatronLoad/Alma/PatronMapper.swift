@@ -146,6 +146,13 @@ public struct PatronMapper {
         var others = [index.legalFirst, index.legalMiddle, index.legalLast, index.preferredFirst, index.preferredMiddle, index.preferredLast, index.email, index.group]
         others += [index.groupDesc, index.statistic, index.statisticDesc, secondary].compactMap { $0 } + preferredPhones
         for case .column(let position)? in index.address { others.append(position) }
+        // A column a field rule writes is checked as the column it replaces is; a column a rule
+        // only tests (`when`) is not written.
+        for (_, rule) in patronType.fields?.rules ?? [] {
+            for reference in rule.columnReferences(at: "") where !reference.path.contains(".when") {
+                others.append(try column(reference.column))
+            }
+        }
         for position in identifiers where !written.contains(where: { $0.position == position }) {
             written.append((position, columns[position], true))
         }

@@ -91,16 +91,18 @@ struct RowValue {
     }
 
     func value(_ row: [String?]) -> String {
-        evaluate(row).value
+        evaluate(row, explaining: false).value
     }
 
     /// The JSON path of the rule that gave the row's value (`…lastName.rules[1]`), for `explain`.
     func decidingPath(_ row: [String?]) -> String {
-        evaluate(row).path
+        evaluate(row, explaining: true).path ?? path
     }
 
-    private func evaluate(_ row: [String?]) -> (value: String, path: String) {
-        var (value, decided) = raw(row)
+    /// The value, and with `explaining` the path of the rule that decided: a run never builds
+    /// the path text.
+    private func evaluate(_ row: [String?], explaining: Bool) -> (value: String, path: String?) {
+        var (value, decided) = raw(row, explaining: explaining)
         if !empty.isEmpty, !value.isEmpty, empty.contains(value.trimmingCharacters(in: .whitespaces).uppercased()) {
             value = ""
         }
@@ -119,12 +121,12 @@ struct RowValue {
         return (value, decided)
     }
 
-    private func raw(_ row: [String?]) -> (value: String, path: String) {
+    private func raw(_ row: [String?], explaining: Bool) -> (value: String, path: String?) {
         switch node {
         case .column(let position):
-            return (PatronMapper.trimmed(row[position]), path)
+            return (PatronMapper.trimmed(row[position]), nil)
         case .value(let value):
-            return (value, path)
+            return (value, nil)
         case .template(let pieces):
             var text = ""
             var anyValue = false
@@ -137,22 +139,27 @@ struct RowValue {
                 }
             }
             // `{KRB_NAME}@MIT.EDU` for a row without a login is no address: empty, not "@MIT.EDU".
-            return (anyValue ? text : "", path)
+            return (anyValue ? text : "", nil)
         case .firstNonEmpty(let values):
             for value in values {
-                let result = value.evaluate(row)
-                if !result.value.isEmpty { return result }
+                let result = value.evaluate(row, explaining: explaining)
+                if !result.value.isEmpty { return (result.value, explaining ? result.path ?? value.path : nil) }
             }
-            return ("", path)
+            return ("", nil)
         case .lookup(let key, let table, let fallback):
             let wanted = key.value(row)
-            if let found = table[wanted], !wanted.isEmpty { return (found, path) }
-            return (fallback, "\(path) (default)")
+            if !wanted.isEmpty, let found = table[wanted] { return (found, nil) }
+            return (fallback, explaining ? "\(path) (default)" : nil)
         case .rules(let cases, let otherwise):
             for item in cases where item.condition.matches(row) {
-                return item.then.evaluate(row)
+                let result = item.then.evaluate(row, explaining: explaining)
+                return (result.value, explaining ? result.path ?? item.then.path : nil)
             }
-            return otherwise?.evaluate(row) ?? ("", "\(path) (no rule matched)")
+            if let otherwise {
+                let result = otherwise.evaluate(row, explaining: explaining)
+                return (result.value, explaining ? result.path ?? otherwise.path : nil)
+            }
+            return ("", explaining ? "\(path) (no rule matched)" : nil)
         }
     }
 }
