@@ -25,9 +25,12 @@ import Testing
     static let titles = "title,code,desc\nProfessor of Physics,PROF,Professor\nLecturer,LECT,Lecturer\n"
     static let staffQuery = ("ORG_UNIT_TITLE FROM LIBRARY_EMPLOYEE", "ORG_UNIT_TITLE, APPOINTMENT_END_DATE, POSITION_TITLE, DIRECTORY_TITLE AS BIRTH_DATE FROM LIBRARY_EMPLOYEE")
 
+    static let staffAddress = #"{"line1": "OFFICE_ADDRESS", "line1Default": "NO ADDRESS ON FILE IN DATA WAREHOUSE", "line3": {"value": "MIT"}, "postalCode": {"value": "00000"}, "startDate": "today", "endDate": "expiry"}"#
+
     static func profile(in directory: TemporaryDirectory) throws -> String {
         try ProfileEdits.file(in: directory, [
-            0: ["fields": staffFields, "expiry": #"{"column": "APPOINTMENT_END_DATE", "otherwise": {"nextOf": ["06-30"]}}"#, "purge": #"{"afterExpiryDays": 90}"#],
+            0: ["fields": staffFields, "expiry": #"{"column": "APPOINTMENT_END_DATE", "otherwise": {"nextOf": ["06-30"]}}"#, "purge": #"{"afterExpiryDays": 90}"#,
+                "statusDate": #""today""#, "address": Self.staffAddress],
             1: ["fields": studentFields, "expiry": #"{"byUserGroup": {"31": {"nextOf": ["10-20", "01-31", "04-25"]}, "32": {"months": 12}}, "otherwise": {"months": 6}}"#],
         ], edits: [staffQuery], tables: ["titles.csv": titles])
     }
@@ -57,6 +60,7 @@ import Testing
         #expect(s1["user_title"] == "PROF" && s1["job_category"] == "Professor" && s1["campus_code"] == "MAIN")
         #expect(s1["status"] == "ACTIVE" && s1["birth_date"] == "1980-02-29Z" && s1["gender"] == "")
         #expect(s1["expiry_date"] == "2027-08-31Z" && s1["purge_date"] == "2027-11-29Z")
+        #expect(s1["status_date"] == "2026-11-22Z" && s1["start_date"] == "2026-11-22Z" && s1["end_date"] == "2027-08-31Z")
         let s2 = try #require(staff["S2@MIT.EDU"]?.fields)
         #expect(s2["last_name"] == "UNKNOWN" && s2["status"] == "INACTIVE")
         #expect(s2["job_category"] == nil && s2["user_title"] == nil, "NONE is empty: no element")
@@ -71,6 +75,7 @@ import Testing
         #expect(students["T1@MIT.EDU"]?["expiry_date"] == "2027-11-22Z" && students["T1@MIT.EDU"]?["first_name"] == "Mary")
         #expect(students["T0@MIT.EDU"]?["purge_date"] == "2029-05-22Z", "purgeMonths, as without rules")
         #expect(students["T0@MIT.EDU"]?["user_title"] == nil && students["T0@MIT.EDU"]?["status"] == "ACTIVE")
+        #expect(students["T0@MIT.EDU"]?["status_date"] == nil && students["T0@MIT.EDU"]?["start_date"] == nil)
 
         if XMLLint.isAvailable, let alma = XMLLint.almaSchema {
             for delivered in summary.delivered {
@@ -86,11 +91,11 @@ import Testing
         }
     }
 
-    @Test func explainNamesTheRuleBehindEachFieldAndDate() throws {
+    @Test func explainNamesTheRuleBehindEachFieldAndDate() async throws {
         let directory = TemporaryDirectory()
         let warehouse = try Self.warehouse(in: directory)
         let path = try Self.profile(in: directory)
-        let result = try Executable.run("patronload", ["explain", "S2", "--warehouse", "sqlite:\(warehouse.path)", "--profile", path, "--as-of", "2026-11-22"])
+        let result = try await Executable.runWithoutBlocking("patronload", ["explain", "S2", "--warehouse", "sqlite:\(warehouse.path)", "--profile", path, "--as-of", "2026-11-22"])
         #expect(result.status == 0, "\(result.stderr)")
         let lines = result.stdout.split(separator: "\n").map(String.init)
         for line in [
@@ -105,18 +110,18 @@ import Testing
         ] {
             #expect(lines.contains(line), "\(line) in \(result.stdout)")
         }
-        let student = try Executable.run("patronload", ["explain", "T1", "--warehouse", "sqlite:\(warehouse.path)", "--profile", path, "--as-of", "2026-11-22"])
+        let student = try await Executable.runWithoutBlocking("patronload", ["explain", "T1", "--warehouse", "sqlite:\(warehouse.path)", "--profile", path, "--as-of", "2026-11-22"])
         #expect(student.stdout.contains("  expiryDate: patronTypes[1].expiry.byUserGroup.32\n"), "\(student.stdout)")
     }
 
-    @Test func checkProfileNamesTheColumnsAndLookupColumnsRulesLack() throws {
+    @Test func checkProfileNamesTheColumnsAndLookupColumnsRulesLack() async throws {
         let directory = TemporaryDirectory()
         let warehouse = try TinyWarehouse.standard(in: directory)
         let path = try ProfileEdits.file(in: directory, [0: [
             "fields": #"{"email": {"template": "{KRB_NAME}@MIT.EDU"}, "userTitle": {"lookup": {"table": "titles.csv", "key": {"column": "MIT_ID"}, "column": "label"}}, "jobCategory": {"lookup": {"table": "jobs.csv", "key": {"column": "MIT_ID"}}}}"#,
             "expiry": #"{"column": "END_DATE"}"#,
         ]], tables: ["titles.csv": Self.titles])
-        let result = try Executable.run("patronload", ["check-profile", "--warehouse", "sqlite:\(warehouse.path)", "--profile", path])
+        let result = try await Executable.runWithoutBlocking("patronload", ["check-profile", "--warehouse", "sqlite:\(warehouse.path)", "--profile", path])
         #expect(result.status == 2)
         let lines = result.stdout.split(separator: "\n").map(String.init)
         #expect(lines.contains { $0.hasPrefix("patronTypes[0].fields.email.template: the staff query returns no column KRB_NAME (it returns: MIT_ID,") }, "\(lines)")

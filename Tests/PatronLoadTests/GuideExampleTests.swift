@@ -16,7 +16,7 @@ import Testing
     }
 
     @Test(arguments: [("Row and group rules", 2), ("Field and date rules", 3)])
-    func everyExampleLoads(section: String, count: Int) throws {
+    func everyExampleLoads(section: String, count: Int) async throws {
         let examples = try Self.examples(section: section)
         #expect(examples.count == count)
         for example in examples {
@@ -27,7 +27,7 @@ import Testing
             let data = try JSONSerialization.data(withJSONObject: tree)
             let profile = try ProfileDecoding.decode(data)
             #expect((ProfileKeys.unknown(in: data, decoded: profile) + ProfileRules.problems(in: profile)).map(\.description) == [], "\(example)")
-            #expect(try ProfileSchemaTests.validate(data).status == 0, "\(example)")
+            #expect(try await ProfileSchemaTests.validate(data).status == 0, "\(example)")
         }
     }
 }

@@ -23,6 +23,8 @@ public struct AlmaUser: Sendable, Hashable {
         public var note: String = ""
         public var types: [CodeValue]
         public var preferred: Bool = true
+        public var startDate: AlmaDate? = nil
+        public var endDate: AlmaDate? = nil
     }
 
     public struct Email: Sendable, Hashable {
@@ -84,4 +86,5 @@ public struct AlmaUser: Sendable, Hashable {
     public var jobCategory: CodeValue? = nil
     public var campusCode: CodeValue? = nil
     public var birthDate: AlmaDate? = nil
+    public var statusDate: AlmaDate? = nil
 }

@@ -56,7 +56,8 @@ public struct AlmaUserBuilder: Sendable {
             status: Self.code(details?.status, otherwise: codes.status) ?? codes.status,
             addresses: [AlmaUser.Address(
                 line1: record.line1, line2: record.line2, line3: record.line3, city: record.city,
-                stateProvince: record.stateProvince, postalCode: record.postalCode, note: codes.addressNote, types: addressTypes
+                stateProvince: record.stateProvince, postalCode: record.postalCode, note: codes.addressNote, types: addressTypes,
+                startDate: day(patronType.address.startDate, expiry: expiryDate), endDate: day(patronType.address.endDate, expiry: expiryDate)
             )],
             emails: record.email.isEmpty ? [] : [.init(address: record.email, types: emailTypes, preferred: true)],
             phones: record.phones.map { .init(number: $0.number, types: $0.isPreferred ? preferredPhoneTypes : secondaryPhoneTypes, preferred: $0.isPreferred) },
@@ -70,8 +71,17 @@ public struct AlmaUserBuilder: Sendable {
             userTitle: Self.code(details?.userTitle, otherwise: nil),
             jobCategory: Self.code(details?.jobCategory, otherwise: nil),
             campusCode: Self.code(details?.campusCode, otherwise: nil),
-            birthDate: details?.birthDate.flatMap { AlmaDate(isoDay: $0) }
+            birthDate: details?.birthDate.flatMap { AlmaDate(isoDay: $0) },
+            statusDate: day(patronType.statusDate, expiry: expiryDate)
         )
+    }
+
+    private func day(_ choice: UserDay?, expiry: AlmaDate) -> AlmaDate? {
+        switch choice {
+        case .today?: dates.today
+        case .expiry?: expiry
+        case nil: nil
+        }
     }
 
     /// A rule's empty value clears the gender only where the type clears it anyway.

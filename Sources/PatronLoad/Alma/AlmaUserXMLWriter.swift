@@ -34,6 +34,7 @@ public enum AlmaUserXMLWriter {
         out.code("account_type", user.accountType)
         if !user.externalID.isEmpty { out.element("external_id", user.externalID) }
         out.code("status", user.status)
+        if let day = user.statusDate { out.date("status_date", day) }
         writeContactInfo(user, into: &out)
         out.element("pref_first_name", user.preferredFirstName)
         out.element("pref_middle_name", user.preferredMiddleName)
@@ -68,6 +69,8 @@ public enum AlmaUserXMLWriter {
                 if !address.stateProvince.isEmpty { out.element("state_province", address.stateProvince) }
                 if !address.postalCode.isEmpty { out.element("postal_code", address.postalCode) }
                 if !address.note.isEmpty { out.element("address_note", address.note) }
+                if let day = address.startDate { out.date("start_date", day) }
+                if let day = address.endDate { out.date("end_date", day) }
                 out.raw("<address_types>")
                 for type in address.types { out.code("address_type", type) }
                 out.raw("</address_types></address>")

@@ -15,7 +15,7 @@ enum ProfileEdits {
         var tree = try JSONSerialization.jsonObject(with: Data(text.utf8)) as! [String: Any]
         var list = tree["patronTypes"] as! [[String: Any]]
         for (index, keys) in types {
-            for (key, json) in keys { list[index][key] = try JSONSerialization.jsonObject(with: Data(json.utf8)) }
+            for (key, json) in keys { list[index][key] = try JSONSerialization.jsonObject(with: Data(json.utf8), options: [.fragmentsAllowed]) }
         }
         tree["patronTypes"] = list
         return try JSONSerialization.data(withJSONObject: tree, options: [.prettyPrinted, .sortedKeys])
