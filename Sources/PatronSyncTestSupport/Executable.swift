@@ -41,20 +41,55 @@ public enum Executable {
     /// Runs to the end. Output goes to files, not pipes: a product that fills one pipe while the
     /// test drains the other would otherwise wait forever.
     public static func run(_ name: String, _ arguments: [String], environment: [String: String] = [:], in directory: URL? = nil) throws -> Result {
+        let started = try start(name, arguments, environment: environment, in: directory)
+        started.process.waitUntilExit()
+        return try started.result()
+    }
+
+    /// Runs to the end, polling instead of `waitUntilExit`: a blocked cooperative thread (two
+    /// cores give two) starves every other test's tasks meanwhile, among them the ones that
+    /// watch a run to signal it mid-render.
+    public static func runWithoutBlocking(_ name: String, _ arguments: [String], environment: [String: String] = [:],
+                                          in directory: URL? = nil) async throws -> Result {
+        let started = try start(name, arguments, environment: environment, in: directory)
+        while started.process.isRunning { try await Task.sleep(for: .milliseconds(10)) }
+        return try started.result()
+    }
+
+    /// A process writing stdout and stderr to files of their own.
+    private struct Started {
+        var process: Process
+        var folder: URL
+        var handles: [FileHandle]
+
+        func result() throws -> Result {
+            defer {
+                for handle in handles { try? handle.close() }
+                try? FileManager.default.removeItem(at: folder)
+            }
+            return Result(status: process.terminationStatus,
+                          stdout: String(decoding: try Data(contentsOf: folder.appendingPathComponent("stdout")), as: UTF8.self),
+                          stderr: String(decoding: try Data(contentsOf: folder.appendingPathComponent("stderr")), as: UTF8.self))
+        }
+    }
+
+    private static func start(_ name: String, _ arguments: [String], environment: [String: String], in directory: URL?) throws -> Started {
         let process = try process(name, arguments, environment: environment, in: directory)
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("\(name)-\(UUID().uuidString)", isDirectory: true)
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(at: folder) }
         let out = folder.appendingPathComponent("stdout"), err = folder.appendingPathComponent("stderr")
         for file in [out, err] { _ = FileManager.default.createFile(atPath: file.path, contents: nil) }
         let outHandle = try FileHandle(forWritingTo: out), errHandle = try FileHandle(forWritingTo: err)
-        defer { try? outHandle.close(); try? errHandle.close() }
         process.standardOutput = outHandle
         process.standardError = errHandle
-        try process.run()
-        process.waitUntilExit()
-        return Result(status: process.terminationStatus, stdout: String(decoding: try Data(contentsOf: out), as: UTF8.self),
-                      stderr: String(decoding: try Data(contentsOf: err), as: UTF8.self))
+        do {
+            try process.run()
+        } catch {
+            try? outHandle.close(); try? errHandle.close()
+            try? FileManager.default.removeItem(at: folder)
+            throw error
+        }
+        return Started(process: process, folder: folder, handles: [outHandle, errHandle])
     }
 }
 

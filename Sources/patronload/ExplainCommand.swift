@@ -47,6 +47,7 @@ struct ExplainCommand: AsyncParsableCommand {
             for (column, value) in match.values { print("  \(column) = \(value.map { "\"\($0)\"" } ?? "NULL")") }
             print("  → \(match.verdict)")
             if let source = match.userGroupSource { print("  user group: \(source)") }
+            for (field, path) in match.ruleSources { print("  \(field): \(path)") }
             if let xml = match.xml { print(xml) }
             print("")
         }

@@ -23,6 +23,8 @@ public struct AlmaUser: Sendable, Hashable {
         public var note: String = ""
         public var types: [CodeValue]
         public var preferred: Bool = true
+        public var startDate: AlmaDate? = nil
+        public var endDate: AlmaDate? = nil
     }
 
     public struct Email: Sendable, Hashable {
@@ -79,4 +81,10 @@ public struct AlmaUser: Sendable, Hashable {
     public var identifiers: [Identifier]
     public var roles: [Role]
     public var statistics: [Statistic]
+    // Set only by a patron type's `fields` rules; nil leaves the element out.
+    public var userTitle: CodeValue? = nil
+    public var jobCategory: CodeValue? = nil
+    public var campusCode: CodeValue? = nil
+    public var birthDate: AlmaDate? = nil
+    public var statusDate: AlmaDate? = nil
 }

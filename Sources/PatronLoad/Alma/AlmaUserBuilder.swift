@@ -11,6 +11,8 @@ public struct AlmaUserBuilder: Sendable {
     private let preferredPhoneTypes: [CodeValue]
     private let secondaryPhoneTypes: [CodeValue]
     private let roles: [AlmaUser.Role]
+    /// The type's expiry and purge rules, worked out for the run.
+    let typeDates: TypeDates
 
     public init(profile: PatronProfile, patronType: PatronProfile.PatronType, dates: RunDates) {
         let codes = profile.codes
@@ -22,9 +24,14 @@ public struct AlmaUserBuilder: Sendable {
         preferredPhoneTypes = [codes.preferredPhoneType]
         secondaryPhoneTypes = [patronType.phones.secondary?.type ?? codes.preferredPhoneType]
         roles = [.init(status: codes.roleStatus, scope: codes.roleScope, roleType: codes.roleType)]
+        let index = profile.patronTypes.firstIndex { $0.name == patronType.name } ?? 0
+        typeDates = TypeDates(patronType, path: "patronTypes[\(index)]", dates: dates)
     }
 
+    /// `expiry` replaces the type's rules (a leaver's last expiry).
     public func user(_ record: PatronRecord, expiry: AlmaDate? = nil) -> AlmaUser {
+        let expiryDate = expiry ?? typeDates.expiry(of: record).day
+        let details = record.details
         var identifiers: [AlmaUser.Identifier] = []
         if !record.institutionalID.isEmpty {
             identifiers.append(.init(type: codes.institutionalIDType, value: record.institutionalID, status: codes.identifierStatus))
@@ -38,18 +45,19 @@ public struct AlmaUserBuilder: Sendable {
             firstName: record.firstName,
             middleName: record.middleName,
             lastName: record.lastName,
-            gender: patronType.clearGender ? CodeValue("") : nil,
+            gender: gender(details?.gender),
             userGroup: record.userGroup,
             catalogerLevel: codes.catalogerLevel,
-            preferredLanguage: codes.preferredLanguage,
-            expiryDate: expiry ?? dates.expiry,
-            purgeDate: dates.purge,
+            preferredLanguage: Self.code(details?.preferredLanguage, otherwise: codes.preferredLanguage),
+            expiryDate: expiryDate,
+            purgeDate: typeDates.purge(expiring: expiryDate),
             accountType: codes.accountType,
             externalID: codes.externalID,
-            status: codes.status,
+            status: Self.code(details?.status, otherwise: codes.status) ?? codes.status,
             addresses: [AlmaUser.Address(
                 line1: record.line1, line2: record.line2, line3: record.line3, city: record.city,
-                stateProvince: record.stateProvince, postalCode: record.postalCode, note: codes.addressNote, types: addressTypes
+                stateProvince: record.stateProvince, postalCode: record.postalCode, note: codes.addressNote, types: addressTypes,
+                startDate: day(patronType.address.startDate, expiry: expiryDate), endDate: day(patronType.address.endDate, expiry: expiryDate)
             )],
             emails: record.email.isEmpty ? [] : [.init(address: record.email, types: emailTypes, preferred: true)],
             phones: record.phones.map { .init(number: $0.number, types: $0.isPreferred ? preferredPhoneTypes : secondaryPhoneTypes, preferred: $0.isPreferred) },
@@ -59,7 +67,33 @@ public struct AlmaUserBuilder: Sendable {
             isResearcher: patronType.isResearcher,
             identifiers: identifiers,
             roles: roles,
-            statistics: record.statistic.map { [AlmaUser.Statistic(category: $0, categoryType: codes.statisticCategoryType)] } ?? []
+            statistics: record.statistic.map { [AlmaUser.Statistic(category: $0, categoryType: codes.statisticCategoryType)] } ?? [],
+            userTitle: Self.code(details?.userTitle, otherwise: nil),
+            jobCategory: Self.code(details?.jobCategory, otherwise: nil),
+            campusCode: Self.code(details?.campusCode, otherwise: nil),
+            birthDate: details?.birthDate.flatMap { AlmaDate(isoDay: $0) },
+            statusDate: day(patronType.statusDate, expiry: expiryDate)
         )
+    }
+
+    private func day(_ choice: UserDay?, expiry: AlmaDate) -> AlmaDate? {
+        switch choice {
+        case .today?: dates.today
+        case .expiry?: expiry
+        case nil: nil
+        }
+    }
+
+    /// A rule's empty value clears the gender only where the type clears it anyway.
+    private func gender(_ value: String?) -> CodeValue? {
+        if let value, !value.isEmpty { return CodeValue(value) }
+        return patronType.clearGender ? CodeValue("") : nil
+    }
+
+    /// A rule's code, with the profile's description when it is the profile's code; `otherwise`
+    /// when the rule gave nothing (or there is none).
+    private static func code(_ value: String?, otherwise: CodeValue?) -> CodeValue? {
+        guard let value, !value.isEmpty else { return otherwise }
+        return value == otherwise?.code ? otherwise : CodeValue(value)
     }
 }

@@ -21,15 +21,20 @@ public enum AlmaUserXMLWriter {
         out.element("first_name", user.firstName)
         out.element("middle_name", user.middleName)
         out.element("last_name", user.lastName)
+        if let title = user.userTitle { out.code("user_title", title) }
+        if let category = user.jobCategory { out.code("job_category", category) }
         if let gender = user.gender { out.code("gender", gender) }
         out.code("user_group", user.userGroup)
+        if let campus = user.campusCode { out.code("campus_code", campus) }
         if let level = user.catalogerLevel { out.code("cataloger_level", level) }
         if let language = user.preferredLanguage { out.code("preferred_language", language) }
+        if let birth = user.birthDate { out.date("birth_date", birth) }
         out.date("expiry_date", user.expiryDate)
         out.date("purge_date", user.purgeDate)
         out.code("account_type", user.accountType)
         if !user.externalID.isEmpty { out.element("external_id", user.externalID) }
         out.code("status", user.status)
+        if let day = user.statusDate { out.date("status_date", day) }
         writeContactInfo(user, into: &out)
         out.element("pref_first_name", user.preferredFirstName)
         out.element("pref_middle_name", user.preferredMiddleName)
@@ -64,6 +69,8 @@ public enum AlmaUserXMLWriter {
                 if !address.stateProvince.isEmpty { out.element("state_province", address.stateProvince) }
                 if !address.postalCode.isEmpty { out.element("postal_code", address.postalCode) }
                 if !address.note.isEmpty { out.element("address_note", address.note) }
+                if let day = address.startDate { out.date("start_date", day) }
+                if let day = address.endDate { out.date("end_date", day) }
                 out.raw("<address_types>")
                 for type in address.types { out.code("address_type", type) }
                 out.raw("</address_types></address>")

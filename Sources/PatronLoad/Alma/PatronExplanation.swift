@@ -23,6 +23,8 @@ public struct PatronExplanation: Sendable {
         public var verdict: String
         /// Where the user group came from, for a type with `userGroupRules`.
         public var userGroupSource: String?
+        /// Each field or date a `fields`, `expiry` or `purge` rule decided, with the rule's JSON path.
+        public var ruleSources: [(field: String, path: String)] = []
         public var xml: String?
     }
 
@@ -64,9 +66,13 @@ public struct PatronExplanation: Sendable {
                             winner = (record.primaryID, record.institutionalID, type.name)
                             match.verdict = "written as \(type.name) \(record.primaryID)"
                             var xml = XMLBytes(capacity: 4096)
-                            AlmaUserXMLWriter.write(AlmaUserBuilder(profile: profile.profile, patronType: type, dates: dates).user(record), into: &xml)
+                            let builder = AlmaUserBuilder(profile: profile.profile, patronType: type, dates: dates)
+                            AlmaUserXMLWriter.write(builder.user(record), into: &xml)
                             match.xml = String(decoding: xml.bytes, as: UTF8.self)
                             match.userGroupSource = mapper.userGroupSource(of: row)
+                            match.ruleSources = mapper.fieldSources(of: row)
+                            if let path = builder.typeDates.expiry(of: record).path { match.ruleSources.append(("expiryDate", path)) }
+                            if let path = builder.typeDates.purgePath { match.ruleSources.append(("purgeDate", path)) }
                         }
                     }
                     found.append(match)

@@ -57,6 +57,10 @@ public struct PatronMapper {
     /// `userGroupRules`, compiled: tried in order before `userGroup`.
     private let groupRules: [(condition: RowCondition, group: CodeValue)]
     private let typePath: String
+    /// The type's `fields` rules, compiled.
+    private let fields: CompiledFieldRules
+    /// The column `expiry.column` reads, when the type's expiry comes from the row.
+    private let expiryColumn: Int?
     /// Every column whose value is written, identifiers first.
     private let written: [(position: Int, column: String, isIdentifier: Bool)]
 
@@ -142,6 +146,13 @@ public struct PatronMapper {
         var others = [index.legalFirst, index.legalMiddle, index.legalLast, index.preferredFirst, index.preferredMiddle, index.preferredLast, index.email, index.group]
         others += [index.groupDesc, index.statistic, index.statisticDesc, secondary].compactMap { $0 } + preferredPhones
         for case .column(let position)? in index.address { others.append(position) }
+        // A column a field rule writes is checked as the column it replaces is; a column a rule
+        // only tests (`when`) is not written.
+        for (_, rule) in patronType.fields?.rules ?? [] {
+            for reference in rule.columnReferences(at: "") where !reference.path.contains(".when") {
+                others.append(try column(reference.column))
+            }
+        }
         for position in identifiers where !written.contains(where: { $0.position == position }) {
             written.append((position, columns[position], true))
         }
@@ -157,6 +168,12 @@ public struct PatronMapper {
             groupRules.append((try RowCondition(rule.when, today: today, position: column), CodeValue(rule.userGroup, desc: rule.desc)))
         }
         self.groupRules = groupRules
+        self.fields = try CompiledFieldRules(patronType.fields, path: "\(typePath).fields", today: today, tables: profile.tables, position: column)
+        if case .column(let name, _)? = patronType.expiry {
+            self.expiryColumn = try column(name)
+        } else {
+            self.expiryColumn = nil
+        }
         self.groupValues = patronType.userGroup.values.map { table in
             Dictionary(table.map { ($0.key.uppercased(), $0.value) }, uniquingKeysWith: { first, _ in first })
         }
@@ -204,6 +221,8 @@ public struct PatronMapper {
             return .rejected(institutionalID: institutionalID(of: row), reason: .missingRequiredColumn(required.column))
         }
         func value(_ position: Int) -> String { Self.trimmed(row[position]) }
+        // A field's rule, when the type has one, replaces the column the field is read from.
+        func value(_ field: RuleField, or position: Int) -> String { fields.value(field, row) ?? Self.trimmed(row[position]) }
         func read(_ slot: Int) -> String {
             switch index.address[slot] {
             case .column(let position)?: Self.trimmed(row[position])
@@ -211,10 +230,10 @@ public struct PatronMapper {
             case nil: ""
             }
         }
-        let first = value(index.legalFirst)
-        let middle = value(index.legalMiddle)
-        let last = value(index.legalLast)
-        var barcode = value(index.barcode)
+        let first = value(.firstName, or: index.legalFirst)
+        let middle = value(.middleName, or: index.legalMiddle)
+        let last = value(.lastName, or: index.legalLast)
+        var barcode = value(.barcode, or: index.barcode)
         if noneBarcodes.contains(barcode.uppercased()) { barcode = "" }
         let line1 = read(0)
         return .record(PatronRecord(
@@ -224,10 +243,10 @@ public struct PatronMapper {
             firstName: first,
             middleName: middle,
             lastName: last,
-            preferredFirstName: Self.preferred(value(index.preferredFirst), legal: first),
-            preferredMiddleName: Self.preferred(value(index.preferredMiddle), legal: middle),
-            preferredLastName: Self.preferred(value(index.preferredLast), legal: last),
-            email: value(index.email),
+            preferredFirstName: Self.preferred(value(.preferredFirstName, or: index.preferredFirst), legal: first),
+            preferredMiddleName: Self.preferred(value(.preferredMiddleName, or: index.preferredMiddle), legal: middle),
+            preferredLastName: Self.preferred(value(.preferredLastName, or: index.preferredLast), legal: last),
+            email: value(.email, or: index.email),
             phones: phones(row),
             userGroup: userGroup(row),
             line1: line1.isEmpty ? patronType.address.line1Default : line1,
@@ -236,23 +255,61 @@ public struct PatronMapper {
             city: read(3),
             stateProvince: read(4),
             postalCode: read(5),
-            statistic: statistic(row)
+            statistic: statistic(row),
+            details: details(row)
         ))
+    }
+
+    /// What the `fields` and `expiry` rules set beyond the base record; nil when none does.
+    private func details(_ row: [String?]) -> PatronRecord.Details? {
+        guard fields.setsDetails || expiryColumn != nil else { return nil }
+        return PatronRecord.Details(
+            status: fields.value(.status, row), userTitle: fields.value(.userTitle, row), jobCategory: fields.value(.jobCategory, row),
+            campusCode: fields.value(.campusCode, row), preferredLanguage: fields.value(.preferredLanguage, row),
+            gender: fields.value(.gender, row), birthDate: fields.value(.birthDate, row).map(Self.isoDay),
+            expiryDate: expiryColumn.map { Self.isoDay(Self.trimmed(row[$0])) }
+        )
+    }
+
+    /// The value's leading ISO day (`2027-06-30` of `2027-06-30 00:00:00`), or empty.
+    static func isoDay(_ value: String) -> String {
+        let utf8 = value.utf8
+        guard utf8.count >= 10 else { return "" }
+        for (offset, byte) in utf8.prefix(10).enumerated() {
+            let isDash = offset == 4 || offset == 7
+            guard isDash ? byte == UInt8(ascii: "-") : (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(byte) else { return "" }
+        }
+        if let next = utf8.dropFirst(10).first, (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(next) { return "" }
+        let day = String(value.prefix(10))
+        return AlmaDate(isoDay: day) == nil ? "" : day
+    }
+
+    /// For `explain`: each field a `fields` rule set, with the JSON path of the rule that decided it.
+    public func fieldSources(of row: [String?]) -> [(field: String, path: String)] {
+        // The user group has its own line (`userGroupSource`): userGroupRules come before it.
+        fields.decisions(row).filter { $0.field != RuleField.userGroup.name }
     }
 
     /// The JSON path of what decides the row's user group, for `explain`; nil for a type without
     /// `userGroupRules`.
     public func userGroupSource(of row: [String?]) -> String? {
-        guard !groupRules.isEmpty else { return nil }
+        let fromFields = fields.value(.userGroup, row).map { !$0.isEmpty }
+        guard !groupRules.isEmpty || fromFields != nil else { return nil }
         if let index = groupRules.firstIndex(where: { $0.condition.matches(row) }) {
             return "\(typePath).userGroupRules[\(index)]"
         }
-        return "\(typePath).userGroup (no userGroupRules rule matched)"
+        if fromFields == true, let path = fields.decisions(row).first(where: { $0.field == RuleField.userGroup.name })?.path {
+            return path
+        }
+        return "\(typePath).userGroup (" + (fromFields == false ? "fields.userGroup gave no value" : "no userGroupRules rule matched") + ")"
     }
 
     private func userGroup(_ row: [String?]) -> CodeValue {
         for rule in groupRules where rule.condition.matches(row) {
             return rule.group
+        }
+        if let code = fields.value(.userGroup, row), !code.isEmpty {
+            return CodeValue(code)
         }
         for override in overrides {
             let candidate = Self.trimmed(row[override.column])

@@ -139,6 +139,14 @@ public struct PatronProfile: Sendable, Codable, Equatable {
         public var statisticCategory: StatisticRule?
         /// Which of the query's rows become patrons (optional in the file).
         public var rows: RowRules?
+        /// Alma user fields computed by value rules (optional in the file).
+        public var fields: FieldRules?
+        /// How the expiry date is found; without it, `expiryMonths` after the run's day.
+        public var expiry: ExpiryRule?
+        /// How the purge date is found; without it, `purgeMonths` after the run's day.
+        public var purge: PurgeRule?
+        /// The day written as `status_date`; without it none is written.
+        public var statusDate: UserDay?
     }
 
     /// Rows the profile leaves out on purpose, and the columns without which a row is unusable.
@@ -211,6 +219,9 @@ public struct PatronProfile: Sendable, Codable, Equatable {
         public var city: FieldSource?
         public var stateProvince: FieldSource?
         public var postalCode: FieldSource?
+        /// The address's `start_date` and `end_date`; without them none is written.
+        public var startDate: UserDay?
+        public var endDate: UserDay?
     }
 
     public struct PhoneRule: Sendable, Codable, Equatable {
@@ -235,6 +246,11 @@ public struct PatronProfile: Sendable, Codable, Equatable {
         public var descColumn: String?
         public var descDefault: String?
     }
+}
+
+/// A day a user's date element takes: the run's day (`--as-of`) or the patron's expiry date.
+public enum UserDay: String, Sendable, Codable, Equatable, CaseIterable {
+    case today, expiry
 }
 
 /// A field that comes either from a column (a JSON string) or is fixed (`{"value": "MIT"}`).

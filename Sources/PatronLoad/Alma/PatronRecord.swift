@@ -27,10 +27,49 @@ public struct PatronRecord: Sendable, Hashable {
     public var stateProvince: String
     public var postalCode: String
     public var statistic: CodeValue?
+    /// What the type's `fields` and `expiry` rules set beyond the fields above; nil for a type
+    /// without such rules, whose records then serialize exactly as before they existed.
+    public var details: Details? = nil
+
+    /// Values from rules: nil where the type has no rule, so that the profile's default is written.
+    public struct Details: Sendable, Hashable {
+        public var status: String?
+        public var userTitle: String?
+        public var jobCategory: String?
+        public var campusCode: String?
+        public var preferredLanguage: String?
+        public var gender: String?
+        /// An ISO day, or empty when the rule gave none.
+        public var birthDate: String?
+        /// The `expiry.column`'s ISO day, or empty when the row holds none.
+        public var expiryDate: String?
+
+        public init(status: String? = nil, userTitle: String? = nil, jobCategory: String? = nil, campusCode: String? = nil,
+                    preferredLanguage: String? = nil, gender: String? = nil, birthDate: String? = nil, expiryDate: String? = nil) {
+            self.status = status
+            self.userTitle = userTitle
+            self.jobCategory = jobCategory
+            self.campusCode = campusCode
+            self.preferredLanguage = preferredLanguage
+            self.gender = gender
+            self.birthDate = birthDate
+            self.expiryDate = expiryDate
+        }
+
+        var fields: [String?] { [status, userTitle, jobCategory, campusCode, preferredLanguage, gender, birthDate, expiryDate] }
+
+        init(fields: ArraySlice<String?>) {
+            let values = Array(fields)
+            self.init(status: values[0], userTitle: values[1], jobCategory: values[2], campusCode: values[3],
+                      preferredLanguage: values[4], gender: values[5], birthDate: values[6], expiryDate: values[7])
+        }
+
+        static let count = 8
+    }
 
     /// The parts of a record the report names when they change.
     public enum FieldGroup: Int, CaseIterable, Sendable, Codable {
-        case names, email, phones, address, userGroup, department, identifiers
+        case names, email, phones, address, userGroup, department, identifiers, details
 
         public var label: String {
             switch self {
@@ -41,6 +80,7 @@ public struct PatronRecord: Sendable, Hashable {
             case .userGroup: "user group"
             case .department: "department"
             case .identifiers: "identifiers"
+            case .details: "other fields"
             }
         }
     }
@@ -48,15 +88,18 @@ public struct PatronRecord: Sendable, Hashable {
     /// Which serialized fields make up each group (see `fields`).
     static let groupFields: [FieldGroup: [Int]] = [
         .names: [0, 3, 4, 5, 6, 7, 8], .identifiers: [1, 2], .email: [9], .userGroup: [10, 11],
-        .address: [12, 13, 14, 15, 16, 17], .department: [18, 19], .phones: [20],
+        .address: [12, 13, 14, 15, 16, 17], .department: [18, 19], .phones: [20], .details: Array(21..<(21 + Details.count)),
     ]
 
     /// The record's fields in their serialized order; absent optional values as NUL.
+    /// A record without details has 21; one with details has their 8 more.
     var fields: [String] {
-        [primaryID, institutionalID, barcode, firstName, middleName, lastName, preferredFirstName, preferredMiddleName,
+        let base = [primaryID, institutionalID, barcode, firstName, middleName, lastName, preferredFirstName, preferredMiddleName,
          preferredLastName, email, userGroup.code, userGroup.desc ?? "\u{0}", line1, line2, line3, city, stateProvince,
          postalCode, statistic?.code ?? "\u{0}", statistic?.desc ?? "\u{0}",
          phones.map { ($0.isPreferred ? "P" : "S") + $0.number }.joined(separator: "\u{1D}")]
+        guard let details else { return base }
+        return base + details.fields.map { $0 ?? "\u{0}" }
     }
 
     /// The field groups whose one-byte hashes differ.
@@ -81,7 +124,8 @@ extension PatronRecord {
     func serialized() -> SerializedRecord {
         var bytes: [UInt8] = []
         bytes.reserveCapacity(256)
-        var fieldHash = [UInt64](repeating: 0, count: 21)
+        // A group whose fields a record lacks (details) hashes to 0, as before it existed.
+        var fieldHash = [UInt64](repeating: 0, count: 21 + Details.count)
         for (index, var field) in fields.enumerated() {
             if index > 0 { bytes.append(0x09) }
             let start = bytes.count
@@ -114,12 +158,12 @@ extension PatronRecord {
     /// Reads a serialized line back.
     init?(serialized line: ArraySlice<UInt8>) {
         var fields: [String] = []
-        fields.reserveCapacity(21)
+        fields.reserveCapacity(21 + Details.count)
         Self.forEachField(of: line) { _, bytes in
             fields.append(String(decoding: bytes, as: UTF8.self))
             return true
         }
-        guard fields.count == 21 else { return nil }
+        guard fields.count == 21 || fields.count == 21 + Details.count else { return nil }
         func optional(_ value: String) -> String? { value == "\u{0}" ? nil : value }
         primaryID = fields[0]; institutionalID = fields[1]; barcode = fields[2]
         firstName = fields[3]; middleName = fields[4]; lastName = fields[5]
@@ -129,6 +173,7 @@ extension PatronRecord {
         line1 = fields[12]; line2 = fields[13]; line3 = fields[14]; city = fields[15]; stateProvince = fields[16]; postalCode = fields[17]
         statistic = fields[18] == "\u{0}" ? nil : CodeValue(fields[18], desc: optional(fields[19]))
         phones = fields[20].isEmpty ? [] : fields[20].split(separator: "\u{1D}").map { Phone(number: String($0.dropFirst()), isPreferred: $0.first == "P") }
+        details = fields.count == 21 ? nil : Details(fields: fields[21...].map(optional)[...])
     }
 
     /// One identifier of a serialized line, unescaped, without decoding the rest.

@@ -33,6 +33,10 @@ extension PatronProfile.PatronType {
             references += rows.exclude?.columnReferences(at: "rows.exclude") ?? []
             for (index, column) in (rows.requiredColumns ?? []).enumerated() { references.append(("rows.requiredColumns[\(index)]", column)) }
         }
+        for (field, rule) in fields?.rules ?? [] {
+            references += rule.columnReferences(at: "fields.\(field.name)")
+        }
+        references += expiry?.columnReferences(at: "expiry") ?? []
         return references
     }
 }

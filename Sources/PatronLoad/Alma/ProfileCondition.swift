@@ -29,13 +29,7 @@ public indirect enum ProfileCondition: Sendable, Equatable, Codable {
         case after(String)
     }
 
-    private struct Key: CodingKey {
-        var stringValue: String
-        var intValue: Int? { nil }
-        init(_ name: String) { stringValue = name }
-        init?(stringValue: String) { self.stringValue = stringValue }
-        init?(intValue: Int) { nil }
-    }
+    private typealias Key = ProfileKey
 
     static let tests = ["equals", "in", "matches", "empty", "before", "after"]
     static let combinations = ["all", "any", "not"]

@@ -13,8 +13,10 @@ enum ProfileKeys {
     }
 
     private static func walk(_ json: Any, _ model: Any, path: String, into problems: inout [ProfileProblem]) {
-        // A condition refuses unknown keys itself, as it decodes: its cases are not its keys.
-        guard !(unwrapped(model) is ProfileCondition) else { return }
+        // Conditions, value and date rules refuse unknown keys themselves, as they decode: their
+        // cases are not their keys.
+        let model = unwrapped(model)
+        guard !(model is ProfileCondition || model is ValueRule || model is ExpiryRule || model is PurgeRule) else { return }
         let mirror = Mirror(reflecting: unwrapped(model))
         switch json {
         case let object as [String: Any]:

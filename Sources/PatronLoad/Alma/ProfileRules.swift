@@ -62,6 +62,11 @@ enum ProfileRules {
             if let rows = type.rows {
                 problems += rows.problems(at: "patronTypes[\(index)].rows")
             }
+            for (field, rule) in type.fields?.rules ?? [] {
+                problems += rule.problems(at: "patronTypes[\(index)].fields.\(field.name)")
+            }
+            problems += type.expiry?.problems(at: "patronTypes[\(index)].expiry") ?? []
+            problems += type.purge?.problems(at: "patronTypes[\(index)].purge") ?? []
             for (rule, group) in (type.userGroupRules ?? []).enumerated() {
                 let path = "patronTypes[\(index)].userGroupRules[\(rule)]"
                 problems += group.when.problems(at: "\(path).when")

@@ -56,6 +56,7 @@ public struct ProfileCheck: Sendable {
         } catch {
             outcome.problems.append(error.description)
         }
+        outcome.problems += LoadedProfile.tables(of: profile, beside: url).problems
         let source = warehouse.makeSource(logger: logger)
         do {
             _ = try await source.serverVersion()
