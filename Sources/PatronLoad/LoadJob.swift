@@ -82,7 +82,7 @@ public struct LoadJob: Sendable {
             try stop.check(during: "the comparison with the run history")
 
             if let folio = destination as? FolioDestination {
-                try await renderForFolio(folio, scans, preflight.decisions, comparison, into: folder!, summary: &summary)
+                try await renderForFolio(folio, scans, preflight.decisions, comparison, leavers: leavers.linesByType, into: folder!, summary: &summary)
             } else {
                 let rendered = try await renderer.render(scans, preflight.decisions, comparison.changes, full: comparison.full,
                                                          leavers: leavers.linesByType, into: folder!)
@@ -140,7 +140,7 @@ public struct LoadJob: Sendable {
     /// FOLIO's reference data first (so that an unknown name is a reason line, not a refused
     /// user), then the request bodies.
     private func renderForFolio(_ folio: FolioDestination, _ scans: [ScannedType], _ decisions: FeedDecisions, _ comparison: RunHistory.Comparison,
-                                into folder: URL, summary: inout RunSummary) async throws(RunFailure) {
+                                leavers: [String: [[UInt8]]], into folder: URL, summary: inout RunSummary) async throws(RunFailure) {
         guard let mapping = configuration.profile.profile.folioMapping else { throw .preflight("the profile has no \"folio\" section") }
         let reference: FolioReferenceData
         do {
@@ -150,7 +150,7 @@ public struct LoadJob: Sendable {
         }
         let renderer = FolioBatchRenderer(profile: configuration.profile.profile, dates: runDates, stamp: runID, mapping: mapping,
                                           batchSize: configuration.profile.profile.folio?.batchSize ?? 250, reference: reference, stop: stop, logger: logger)
-        let output = try renderer.render(scans, decisions, comparison.changes, full: comparison.full, into: folder)
+        let output = try renderer.render(scans, decisions, comparison.changes, full: comparison.full, leavers: leavers, into: folder)
         summary.record(output.rendered)
         for (index, count) in output.leftOutByType.enumerated() where index < summary.types.count {
             summary.types[index].leftOut += count

@@ -34,12 +34,15 @@ import Testing
         return configuration
     }
 
-    @Test func aFullLoadThenOnlyTheChangesLandInFOLIO() async throws {
+    /// Ten staff and ten students, a FOLIO double, and the reference profile with a folio section.
+    static func setUp() async throws -> (TemporaryDirectory, TinyWarehouse, FolioUserImportTestDouble, LoadedProfile) {
         let directory = try TemporaryDirectory()
-        let warehouse = try TinyWarehouse.standard(in: directory)
-        let double = try await FolioUserImportTestDouble.start()
+        return (directory, try TinyWarehouse.standard(in: directory), try await FolioUserImportTestDouble.start(), try Self.profile(in: directory))
+    }
+
+    @Test func aFullLoadThenOnlyTheChangesLandInFOLIO() async throws {
+        let (directory, warehouse, double, profile) = try await Self.setUp()
         defer { Task { await double.shutdown() } }
-        let profile = try Self.profile(in: directory)
         let output = directory.appending("out")
 
         let (first, _) = await LoadJobTests.run(Self.configuration(warehouse, double, output: output, day: 0, profile: profile))
@@ -61,6 +64,42 @@ import Testing
         let last = try #require(try JSONSerialization.jsonObject(with: Data(imports.last!.body)) as? [String: Any])
         #expect((last["users"] as? [[String: Any]])?.map { $0["username"] as? String } == ["S3@MIT.EDU"])
         #expect(double.current.users.first { $0.username == "S3@MIT.EDU" }?.email == "changed@mit.edu")
+    }
+
+    @Test func aLeaverIsSentOnceMoreInactiveWithEverythingFOLIOHad() async throws {
+        let (directory, warehouse, double, profile) = try await Self.setUp()
+        defer { Task { await double.shutdown() } }
+        let output = directory.appending("out")
+        var first = Self.configuration(warehouse, double, output: output, day: 0, profile: profile)
+        first.historyRules.leavers = .expire
+        #expect(await LoadJobTests.run(first).0.outcome == .delivered)
+        #expect(double.current.users.first { $0.username == "T7@MIT.EDU" }?.active == true)
+
+        try warehouse.remove("student", login: "T7")
+        var second = Self.configuration(warehouse, double, output: output, day: 1, profile: profile, onlyChanges: true)
+        second.historyRules.leavers = .expire
+        let (summary, _) = await LoadJobTests.run(second)
+        #expect(summary.outcome == .delivered, "\(summary.outcome)")
+        #expect(summary.types.first(where: { $0.patronType == "student" })?.leaversWritten == 1)
+        let last = try #require(double.requests.filter { $0.path == "/user-import" }.last)
+        let body = try #require(try JSONSerialization.jsonObject(with: Data(last.body)) as? [String: Any])
+        let users = try #require(body["users"] as? [[String: Any]])
+        #expect(users.count == 1)
+        let leaver = try #require(users.first)
+        #expect(leaver["username"] as? String == "T7@MIT.EDU" && leaver["active"] as? Bool == false)
+        // Expiring leaverExpiryDays (14) after the second run's day, 2026-11-23.
+        #expect(leaver["expirationDate"] as? String == "2026-12-07")
+        // Whole, as FOLIO was last sent it: a FOLIO update replaces the user.
+        #expect((leaver["personal"] as? [String: Any])?["email"] as? String == "t7@mit.edu")
+        #expect(double.current.users.first { $0.username == "T7@MIT.EDU" }?.active == false)
+        #expect(double.current.users.count == 20)
+
+        // Once: the third run sends nothing for the leaver.
+        var third = Self.configuration(warehouse, double, output: output, day: 2, profile: profile, onlyChanges: true)
+        third.historyRules.leavers = .expire
+        let before = double.requests.filter { $0.path == "/user-import" }.count
+        #expect(await LoadJobTests.run(third).0.outcome == .delivered)
+        #expect(double.requests.filter { $0.path == "/user-import" }.count == before)
     }
 
     @Test func anUnknownGroupIsAReasonLineAndARefusedUserFailsTheRun() async throws {

@@ -56,6 +56,25 @@ import Testing
         #expect(!leaver.active && leaver.expirationDate == "2026-12-01")
     }
 
+    @Test func departmentsMobilePhonesAndCustomFieldsComeFromTheUsersFields() throws {
+        var mapping = Self.mapping
+        mapping.departmentsFromStatistics = true
+        mapping.mobilePhoneType = "mobile"
+        mapping.customFields = ["jobcat": .jobCategory, "campus": .campusCode]
+        var user = Self.user("ADA", institutionalID: "900001")
+        user.statistics = [.init(category: CodeValue("6", desc: "Electrical Engineering"), categoryType: CodeValue("DEPT")),
+                           .init(category: CodeValue("18"), categoryType: CodeValue("DEPT")),
+                           .init(category: CodeValue("6", desc: "Electrical Engineering"), categoryType: CodeValue("DEPT"))]
+        user.phones.append(.init(number: "617-555-0100", types: [CodeValue("mobile")], preferred: false))
+        user.jobCategory = CodeValue("LIB", desc: "Librarian")
+        let record = try #require(mapping.record(for: user))
+        #expect(record.departments == ["Electrical Engineering", "18"])
+        #expect(record.personal.phone == "617-253-1000" && record.personal.mobilePhone == "617-555-0100")
+        #expect(record.customFields == ["jobcat": "Librarian"], "a field the user does not have is left out")
+        let reference = FolioReferenceData(patronGroups: ["staff"], addressTypes: ["Work"], departments: ["Electrical Engineering"])
+        #expect(reference.problems(with: record) == [#"its departments "18" are not departments in FOLIO"#])
+    }
+
     @Test func aFullLoadThenChangesAreCreatedThenUpdated() async throws {
         let double = try await FolioUserImportTestDouble.start()
         defer { Task { await double.shutdown() } }

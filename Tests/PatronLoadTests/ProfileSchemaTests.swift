@@ -72,7 +72,8 @@ import Testing
         profile.patronTypes[0].address.endDate = .expiry
         profile.patronTypes[0].rows = .init(include: .column("X", .empty(false), ignoreCase: false), exclude: .not(.column("X", .equals("N"), ignoreCase: false)), requiredColumns: ["X"])
         profile.folio = .init(updateOnlyPresentFields: false, sourceType: "mit", externalSystemIdType: "02", barcodeType: "01",
-                              patronGroups: ["31": "staff"], addressTypes: ["work": "Work"], preferredContactType: "email", batchSize: 100)
+                              patronGroups: ["31": "staff"], addressTypes: ["work": "Work"], preferredContactType: "email", batchSize: 100,
+                              departmentsFromStatistics: true, mobilePhoneType: "mobile", customFields: ["jobcat": .jobCategory])
         let model = Self.modelPaths(profile)
         let declared = Self.schemaPaths(schema)
         #expect(model.subtracting(declared).sorted() == [], "keys the schema lacks")

@@ -42,6 +42,12 @@ public struct PatronProfile: Sendable, Codable, Equatable {
         public var preferredContactType: String?
         /// Users per request, sent one request at a time (default 250; FOLIO advises 100–500).
         public var batchSize: Int?
+        /// Statistic categories (description, else code) become FOLIO departments.
+        public var departmentsFromStatistics: Bool?
+        /// Phone type code whose number is FOLIO's mobilePhone.
+        public var mobilePhoneType: String?
+        /// FOLIO custom field refId → the user field it takes.
+        public var customFields: [String: FolioMapping.CustomFieldSource]?
     }
 
     /// The FOLIO mapping this profile gives, with its defaults.
@@ -53,6 +59,9 @@ public struct PatronProfile: Sendable, Codable, Equatable {
         mapping.addressTypes = folio.addressTypes ?? [:]
         mapping.preferredContactType = folio.preferredContactType ?? "email"
         mapping.updateOnlyPresentFields = folio.updateOnlyPresentFields
+        mapping.departmentsFromStatistics = folio.departmentsFromStatistics ?? false
+        mapping.mobilePhoneType = folio.mobilePhoneType
+        mapping.customFields = folio.customFields ?? [:]
         return mapping
     }
 

@@ -275,9 +275,6 @@ extension LoadConfiguration {
         guard profile.folio != nil else {
             throw ConfigurationError("the profile has no \"folio\" section: it says how its users map to FOLIO (see docs/patronload.md, Delivering to FOLIO)")
         }
-        if profile.history?.leavers == .expire {
-            throw ConfigurationError("history.leavers \"expire\" is not yet supported for FOLIO: leavers are not sent; use \"ignore\" (FOLIO's expirationDate ends their loans)")
-        }
         return .folio(url: url, tenant: tenant, credentials: .init(username: username, password: password))
     }
 }

@@ -22,13 +22,16 @@ struct FolioBatchRenderer {
         var leftOutByType: [Int]
     }
 
-    func render(_ scans: [ScannedType], _ decisions: FeedDecisions, _ changes: ChangeSet, full: Bool, into staging: URL) throws(RunFailure) -> Output {
+    /// `leavers`: per type, the JSON of each leaver's FOLIO user as the history found it
+    /// (inactive, expiring), sent once more after the type's users.
+    func render(_ scans: [ScannedType], _ decisions: FeedDecisions, _ changes: ChangeSet, full: Bool, leavers: [String: [[UInt8]]],
+                into staging: URL) throws(RunFailure) -> Output {
         var output = Output(rendered: [], leftOut: [], leftOutByType: [])
         for scan in scans {
             do {
                 let before = output.leftOut.count
                 output.rendered.append(try render(scan, decisions.decisions[scan.typeIndex], changes.statuses[scan.typeIndex], full: full,
-                                                  into: staging, leftOut: &output.leftOut))
+                                                  leavers: leavers[scan.patronType.name] ?? [], into: staging, leftOut: &output.leftOut))
                 output.leftOutByType.append(output.leftOut.count - before)
             } catch let failure as RunFailure {
                 throw failure
@@ -39,7 +42,7 @@ struct FolioBatchRenderer {
         return output
     }
 
-    private func render(_ scan: ScannedType, _ decisions: [Decision], _ statuses: [ChangeStatus], full: Bool, into staging: URL,
+    private func render(_ scan: ScannedType, _ decisions: [Decision], _ statuses: [ChangeStatus], full: Bool, leavers: [[UInt8]], into staging: URL,
                         leftOut: inout [String]) throws -> FeedRenderer.Rendered {
         let type = scan.patronType
         let builder = AlmaUserBuilder(profile: profile, patronType: type, dates: dates)
@@ -75,6 +78,13 @@ struct FolioBatchRenderer {
             result.written += 1
             if batch.count == batchSize { try flush() }
             if result.written & 1023 == 0 { try stop.check(during: "the rendering of \(type.name)") }
+        }
+        let decoder = JSONDecoder()
+        for line in leavers {
+            batch.append(try decoder.decode(FolioUserRecord.self, from: Data(line)))
+            result.written += 1
+            result.leaversWritten += 1
+            if batch.count == batchSize { try flush() }
         }
         try flush()
         logger.info("\(type.name): read \(scan.counts.read), \(result.written) for FOLIO in \(result.zips.count) batch(es)\(full ? "" : ", \(result.unchangedNotWritten) unchanged not sent")")

@@ -19,6 +19,17 @@ public struct FolioMapping: Sendable, Hashable {
     /// With false (FOLIO's default) an update replaces the whole user: fields this profile does
     /// not send are erased in FOLIO.
     public var updateOnlyPresentFields: Bool = false
+    /// Each statistic category (its description, else its code) becomes a FOLIO department.
+    public var departmentsFromStatistics = false
+    /// The phone type code whose number is FOLIO's mobilePhone (the preferred other one is phone).
+    public var mobilePhoneType: String?
+    /// FOLIO custom field refId → the Alma user field whose value (description, else code) it
+    /// takes: userTitle, jobCategory, campusCode, userGroup, statisticCategory.
+    public var customFields: [String: CustomFieldSource] = [:]
+
+    public enum CustomFieldSource: String, Sendable, Hashable, Codable, CaseIterable {
+        case userTitle, jobCategory, campusCode, userGroup, statisticCategory
+    }
 
     public init(sourceType: String?, externalSystemIdType: String, barcodeType: String?) {
         self.sourceType = sourceType
@@ -42,15 +53,48 @@ extension FolioMapping {
                 countryId: nil, primaryAddress: address.preferred || (index == 0 && !user.addresses.contains { $0.preferred }))
         }
         let email = (user.emails.first { $0.preferred } ?? user.emails.first)?.address
-        let phone = (user.phones.first { $0.preferred } ?? user.phones.first)?.number
+        let isMobile = { (phone: AlmaUser.Phone) in self.mobilePhoneType.map { type in phone.types.contains { $0.code == type } } ?? false }
+        let others = user.phones.filter { !isMobile($0) }
+        let phone = (others.first { $0.preferred } ?? others.first)?.number
+        let mobile = user.phones.first(where: isMobile)?.number
         let group = user.userGroup.code.isEmpty ? nil : patronGroups[user.userGroup.code] ?? user.userGroup.code
         return FolioUserRecord(
             username: user.primaryID, externalSystemId: external, barcode: barcode.flatMap(nonEmpty), active: user.status.code == "ACTIVE",
-            patronGroup: group, departments: nil,
+            patronGroup: group, departments: departments(of: user),
             personal: .init(lastName: user.lastName, firstName: nonEmpty(user.firstName), middleName: nonEmpty(user.middleName),
                             preferredFirstName: nonEmpty(user.preferredFirstName), email: email.flatMap(nonEmpty), phone: phone.flatMap(nonEmpty),
-                            mobilePhone: nil, addresses: addresses.isEmpty ? nil : addresses, preferredContactTypeId: preferredContactType),
-            enrollmentDate: nil, expirationDate: user.expiryDate.isoDay, customFields: nil)
+                            mobilePhone: mobile.flatMap(nonEmpty), addresses: addresses.isEmpty ? nil : addresses, preferredContactTypeId: preferredContactType),
+            enrollmentDate: nil, expirationDate: user.expiryDate.isoDay, customFields: customFieldValues(of: user))
+    }
+
+    private func departments(of user: AlmaUser) -> [String]? {
+        guard departmentsFromStatistics else { return nil }
+        var names: [String] = []
+        for statistic in user.statistics {
+            let name = label(statistic.category)
+            if !name.isEmpty && !names.contains(name) { names.append(name) }
+        }
+        return names.isEmpty ? nil : names
+    }
+
+    private func customFieldValues(of user: AlmaUser) -> [String: String]? {
+        var values: [String: String] = [:]
+        for (refId, source) in customFields {
+            let value: CodeValue? = switch source {
+            case .userTitle: user.userTitle
+            case .jobCategory: user.jobCategory
+            case .campusCode: user.campusCode
+            case .userGroup: user.userGroup
+            case .statisticCategory: user.statistics.first?.category
+            }
+            if let value, !label(value).isEmpty { values[refId] = label(value) }
+        }
+        return values.isEmpty ? nil : values
+    }
+
+    /// What FOLIO knows a code-table value by: its description, else its code.
+    private func label(_ value: CodeValue) -> String {
+        value.desc.flatMap(nonEmpty) ?? value.code
     }
 
     /// A leaver, sent once more: inactive, expiring on the day the leaver policy gives.

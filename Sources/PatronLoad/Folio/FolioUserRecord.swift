@@ -1,8 +1,8 @@
 /// One user as FOLIO's user import takes it (`userdataimport.json`, a closed schema): names where
 /// FOLIO stores ids (patron group, address types, departments, contact type), which the import
 /// resolves. Empty values are left out rather than sent empty: FOLIO stores "" as a value.
-public struct FolioUserRecord: Sendable, Hashable, Encodable {
-    public struct Address: Sendable, Hashable, Encodable {
+public struct FolioUserRecord: Sendable, Hashable, Codable {
+    public struct Address: Sendable, Hashable, Codable {
         public var addressTypeId: String
         public var addressLine1: String?
         public var addressLine2: String?
@@ -13,7 +13,7 @@ public struct FolioUserRecord: Sendable, Hashable, Encodable {
         public var primaryAddress: Bool
     }
 
-    public struct Personal: Sendable, Hashable, Encodable {
+    public struct Personal: Sendable, Hashable, Codable {
         public var lastName: String
         public var firstName: String?
         public var middleName: String?
@@ -53,6 +53,12 @@ public struct FolioImportRequest: Sendable, Encodable {
         self.updateOnlyPresentFields = updateOnlyPresentFields
         self.sourceType = sourceType
     }
+}
+
+/// A request body read back from the run history's archive: its users are what FOLIO was last
+/// sent for each of them.
+struct FolioArchivedBatch: Decodable {
+    var users: [FolioUserRecord]
 }
 
 /// FOLIO's answer to one request (`importResponse.json`).

@@ -3,6 +3,9 @@ import Foundation
 /// Finds the last `<user>` that was written for each leaver in the archived zips (newest run
 /// first), so that a leaver is written once more exactly as Alma last saw them, with only the
 /// expiry date moved forward. The writer puts one user on a line, which makes this a line scan.
+/// A run that delivered to FOLIO archived its request bodies instead: there the leaver is the
+/// user as FOLIO was last sent them, inactive, with the expiry date moved (a FOLIO update
+/// replaces the whole user, so a leaver must carry everything it carried before).
 enum LeaverArchive {
     struct Found {
         var linesByType: [String: [[UInt8]]] = [:]
@@ -15,6 +18,10 @@ enum LeaverArchive {
         let open = Array("<primary_id>".utf8)
         let close = Array("</primary_id>".utf8)
         for path in zipsNewestFirst where !wanted.isEmpty {
+            if path.hasSuffix(".json") {
+                try findInFolioBatch(path, &wanted, &found, expiry: expiry)
+                continue
+            }
             let archive = try ZipArchiveReader(path: path)
             for entry in archive.entries where !wanted.isEmpty {
                 let reader = try archive.open(entry)
@@ -43,6 +50,21 @@ enum LeaverArchive {
         }
         found.notFound = gone.filter { wanted[$0.idHash] != nil }
         return found
+    }
+
+    /// One archived FOLIO request body (at most a batch of users, so read whole): each wanted
+    /// leaver becomes one JSON line of its FOLIO user, inactive and expiring on `expiry`.
+    private static func findInFolioBatch(_ path: String, _ wanted: inout [Hash128: GoneEntry], _ found: inout Found, expiry: AlmaDate) throws {
+        let batch = try JSONDecoder().decode(FolioArchivedBatch.self, from: Data(contentsOf: URL(fileURLWithPath: path)))
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys]
+        for user in batch.users {
+            guard let leaver = wanted.removeValue(forKey: StableHash.hash128(PrimaryIDSet.fold(user.username))) else { continue }
+            var inactive = user
+            inactive.active = false
+            inactive.expirationDate = expiry.isoDay
+            found.linesByType[leaver.patronType, default: []].append(Array(try encoder.encode(inactive)))
+        }
     }
 
     /// The user line with its `<expiry_date>` replaced, newline-terminated.
