@@ -144,9 +144,9 @@ public struct LoadJob: Sendable {
         guard let mapping = configuration.profile.profile.folioMapping else { throw .preflight("the profile has no \"folio\" section") }
         let reference: FolioReferenceData
         do {
-            reference = try await folio.referenceData()
+            reference = try await folio.referenceData(customFields: !mapping.customFields.isEmpty)
         } catch {
-            throw .delivery(DeliveryError("Cannot read FOLIO's patron groups, address types and departments: \(error)"))
+            throw .delivery(DeliveryError("Cannot read FOLIO's patron groups, address types, departments or custom fields: \(error)"))
         }
         let renderer = FolioBatchRenderer(profile: configuration.profile.profile, dates: runDates, stamp: runID, mapping: mapping,
                                           batchSize: configuration.profile.profile.folio?.batchSize ?? 250, reference: reference, stop: stop, logger: logger)

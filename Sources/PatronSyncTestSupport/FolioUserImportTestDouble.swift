@@ -40,6 +40,10 @@ public final class FolioUserImportTestDouble: Sendable {
         public var addressTypes: [String: String] = ["Home": UUID().uuidString.lowercased(), "Work": UUID().uuidString.lowercased(),
                                                      "Campus": UUID().uuidString.lowercased()]
         public var departments: [String: String] = [:]
+        /// Users' custom fields by refId: a select field's option labels, or nil for a text field.
+        public var customFields: [String: [String]?] = [:]
+        /// A server older than /authn/login-with-expiry: only /authn/login, token in a header.
+        public var legacyLoginOnly = false
         public var users: [StoredUser] = []
         /// The next imports answered 500 as FOLIO does when it cannot read reference data.
         public var failImports = 0
@@ -94,6 +98,9 @@ private struct Responder: Sendable {
     func answer(_ request: RecordedRequest) -> Reply {
         guard request.header("x-okapi-tenant") == tenant else { return text(400, "No such Tenant \(request.header("x-okapi-tenant") ?? "")") }
         switch (request.method, request.path) {
+        case ("POST", "/authn/login-with-expiry") where state.withLockedValue({ $0.legacyLoginOnly }):
+            return text(404, "No suitable module found for path /authn/login-with-expiry for tenant \(tenant)")
+        case ("POST", "/authn/login"): return legacyLogin(request)
         case ("POST", "/authn/login-with-expiry"): return login(request)
         case ("POST", "/authn/refresh"): return refresh(request)
         default: break
@@ -105,6 +112,19 @@ private struct Responder: Sendable {
         case ("GET", "/groups"): return collection("usergroups", state.withLockedValue { $0.groups }.map { ["group": $0.key, "id": $0.value] })
         case ("GET", "/addresstypes"): return collection("addressTypes", state.withLockedValue { $0.addressTypes }.map { ["addressType": $0.key, "id": $0.value] })
         case ("GET", "/departments"): return collection("departments", state.withLockedValue { $0.departments }.map { ["name": $0.key, "id": $0.value, "code": $0.key.uppercased()] })
+        case ("GET", "/_/proxy/tenants/\(tenant)/modules"):
+            return request.uri.contains("provide=custom-fields") ? json(200, [["id": "mod-users-19.4.0"]]) : text(400, "provide is required")
+        case ("GET", "/custom-fields"):
+            guard request.header("x-okapi-module-id")?.hasPrefix("mod-users") == true else { return text(400, "X-Okapi-Module-Id is required") }
+            let fields = state.withLockedValue { $0.customFields }.sorted { $0.key < $1.key }.enumerated().map { index, field -> [String: Any] in
+                var json: [String: Any] = ["id": UUID().uuidString.lowercased(), "refId": field.key, "name": field.key, "entityType": "user",
+                                           "type": field.value == nil ? "TEXTBOX_SHORT" : "SINGLE_SELECT_DROPDOWN", "order": index + 1]
+                if let options = field.value {
+                    json["selectField"] = ["multiSelect": false, "options": ["values": options.enumerated().map { ["id": "opt_\($0.offset)", "value": $0.element] }]]
+                }
+                return json
+            }
+            return json(200, ["customFields": fields, "totalRecords": fields.count])
         case ("POST", "/user-import"): return userImport(request)
         default: return text(404, "No suitable module found for path \(request.path) for tenant \(tenant)")
         }
@@ -116,6 +136,20 @@ private struct Responder: Sendable {
             return text(422, "Password does not match")
         }
         return issueTokens { $0.logins += 1 }
+    }
+
+    /// The deprecated login: the token in the answer's header, no expiry given.
+    func legacyLogin(_ request: RecordedRequest) -> Reply {
+        guard let json = try? JSONSerialization.jsonObject(with: Data(request.body)) as? [String: Any],
+              json["username"] as? String == username, json["password"] as? String == password else {
+            return text(422, "Password does not match")
+        }
+        let token = "access-" + UUID().uuidString
+        state.withLockedValue { state in
+            state.logins += 1
+            state.tokens[token] = Date().addingTimeInterval(state.accessLifetime)
+        }
+        return .respond(status: 201, headers: [("Content-Type", "application/json"), ("x-okapi-token", token)], body: Array(#"{"username":"\#(username)"}"#.utf8))
     }
 
     func refresh(_ request: RecordedRequest) -> Reply {
@@ -195,6 +229,8 @@ private struct Responder: Sendable {
                 let departments = user["departments"] as? [String] ?? []
                 let unknown = departments.filter { state.departments[$0] == nil }.sorted()
                 if !unknown.isEmpty { fail("Departments do not exist in the system: [\(unknown.joined(separator: ", "))]"); continue }
+                let custom = (user["customFields"] as? [String: Any] ?? [:]).keys.filter { state.customFields[$0] == nil }.sorted()
+                if !custom.isEmpty { fail("Custom fields do not exist in the system: [\(custom.joined(separator: ", "))]."); continue }
                 let personal = user["personal"] as? [String: Any] ?? [:]
                 // An address of an unknown type is dropped without a word, as FOLIO does.
                 let addressTypes = (personal["addresses"] as? [[String: Any]] ?? []).compactMap { ($0["addressTypeId"] as? String).flatMap { state.addressTypes[$0] } }
@@ -260,7 +296,7 @@ private struct Responder: Sendable {
         json(200, [name: records, "totalRecords": records.count])
     }
 
-    func json(_ status: Int, _ object: [String: Any]) -> Reply {
+    func json(_ status: Int, _ object: Any) -> Reply {
         .respond(status: status, headers: [("Content-Type", "application/json")], body: Array((try? JSONSerialization.data(withJSONObject: object)) ?? Data()))
     }
 

@@ -64,6 +64,13 @@ import Testing
         let last = try #require(try JSONSerialization.jsonObject(with: Data(imports.last!.body)) as? [String: Any])
         #expect((last["users"] as? [[String: Any]])?.map { $0["username"] as? String } == ["S3@MIT.EDU"])
         #expect(double.current.users.first { $0.username == "S3@MIT.EDU" }?.email == "changed@mit.edu")
+
+        // Every body the runs sent is valid per FOLIO's own schemas.
+        let bodies = directory.appending("bodies")
+        try FileManager.default.createDirectory(at: bodies, withIntermediateDirectories: true)
+        for (index, request) in imports.enumerated() { try Data(request.body).write(to: bodies.appendingPathComponent("\(index).json")) }
+        let validation = try FolioUserImportTests.validate(bodies)
+        #expect(validation.0 == 0, "\(validation.1)")
     }
 
     @Test func aLeaverIsSentOnceMoreInactiveWithEverythingFOLIOHad() async throws {

@@ -117,6 +117,26 @@ import Testing
         #expect(answer.failedUsers?.first?.errorMessage == "Patron group does not exist in the system: [VISITOR]")
     }
 
+    @Test func customFieldsAndTheirOptionsAreCheckedBeforeSending() async throws {
+        let double = try await FolioUserImportTestDouble.start()
+        defer { Task { await double.shutdown() } }
+        double.change { $0.customFields = ["jobcat": ["Librarian", "Faculty"], "note": nil] }
+        let (client, _) = Self.client(double)
+        let reference = try await client.referenceData(customFields: true)
+        #expect(reference.customFields == ["jobcat": .options(["Librarian", "Faculty"]), "note": .text])
+        var user = try #require(Self.mapping.record(for: Self.user("CF", institutionalID: "77")))
+        user.customFields = ["jobcat": "Librarian", "note": "anything"]
+        #expect(reference.problems(with: user) == [])
+        user.customFields = ["jobcat": "Janitor", "color": "blue"]
+        #expect(reference.problems(with: user) == [#"its custom field "color" is not a custom field of FOLIO's users"#,
+                                                   #"its custom field "jobcat" has "Janitor", which is not one of that field's options in FOLIO"#])
+        // Without the check, FOLIO fails the user.
+        let answer = try await client.send(FolioImportRequest(users: [user], updateOnlyPresentFields: false, sourceType: nil))
+        #expect(answer.failedUsers?.first?.errorMessage == "Custom fields do not exist in the system: [color].")
+        // A profile without custom fields never asks for them.
+        #expect(try await client.referenceData().customFields == nil)
+    }
+
     @Test func aBatchAnswered500IsSentAgain() async throws {
         let double = try await FolioUserImportTestDouble.start()
         defer { Task { await double.shutdown() } }
@@ -160,6 +180,14 @@ import Testing
         #expect(await session.refreshes == 2, "one refresh before each of the two calls after the first")
         #expect(double.current.logins == 1 && double.current.refreshes == 2)
         #expect(double.requests.allSatisfy { $0.path.hasPrefix("/authn") || $0.header("x-okapi-token")?.hasPrefix("access-") == true })
+
+        // A server with only the deprecated login: its header token is used.
+        let legacy = try await FolioUserImportTestDouble.start()
+        defer { Task { await legacy.shutdown() } }
+        legacy.change { $0.legacyLoginOnly = true }
+        let (old, oldSession) = Self.client(legacy)
+        #expect(try await old.referenceData().patronGroups.contains("staff"))
+        #expect(await oldSession.logins == 1 && legacy.requests.contains { $0.path == "/authn/login" })
 
         let (refused, _) = Self.client(double, password: "wrong")
         await #expect {

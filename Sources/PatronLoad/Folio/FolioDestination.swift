@@ -19,8 +19,8 @@ public struct FolioDestination: Destination {
     public var description: String { "FOLIO \(url) tenant \(tenant)" }
 
     /// Names FOLIO resolves, read once before the run renders.
-    public func referenceData() async throws -> FolioReferenceData {
-        try await client.referenceData()
+    public func referenceData(customFields: Bool) async throws -> FolioReferenceData {
+        try await client.referenceData(customFields: customFields)
     }
 
     var staging: RemoteStaging {

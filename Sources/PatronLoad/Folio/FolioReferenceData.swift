@@ -5,11 +5,20 @@ public struct FolioReferenceData: Sendable, Equatable {
     public var patronGroups: Set<String>
     public var addressTypes: Set<String>
     public var departments: Set<String>
+    /// Users' custom fields by refId; nil when the profile sends none (then they are not read).
+    public var customFields: [String: CustomField]?
 
-    public init(patronGroups: Set<String>, addressTypes: Set<String>, departments: Set<String>) {
+    /// What a custom field takes: any text, or one of its option labels (select, radio).
+    public enum CustomField: Sendable, Equatable {
+        case text
+        case options(Set<String>)
+    }
+
+    public init(patronGroups: Set<String>, addressTypes: Set<String>, departments: Set<String>, customFields: [String: CustomField]? = nil) {
         self.patronGroups = patronGroups
         self.addressTypes = addressTypes
         self.departments = departments
+        self.customFields = customFields
     }
 
     /// The contact types FOLIO maps (any case); any other value becomes null without a word.
@@ -37,6 +46,17 @@ public struct FolioReferenceData: Sendable, Equatable {
         }
         if let contact = user.personal.preferredContactTypeId, !Self.contactTypes.contains(contact.lowercased()) {
             problems.append("its preferred contact type \"\(contact)\" is not one of mail, email, text, phone, mobile (FOLIO would drop it)")
+        }
+        if let known = customFields {
+            for (refId, value) in (user.customFields ?? [:]).sorted(by: { $0.key < $1.key }) {
+                guard let field = known[refId] else {
+                    problems.append("its custom field \"\(refId)\" is not a custom field of FOLIO's users")
+                    continue
+                }
+                if case .options(let options) = field, !options.contains(value) {
+                    problems.append("its custom field \"\(refId)\" has \"\(value)\", which is not one of that field's options in FOLIO")
+                }
+            }
         }
         if user.personal.lastName.isEmpty {
             problems.append("it has no last name, which FOLIO requires")

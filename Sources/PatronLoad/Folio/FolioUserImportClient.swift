@@ -50,24 +50,45 @@ public struct FolioUserImportClient: Sendable {
         }
     }
 
-    /// Patron groups, address types and departments by name, each read whole.
-    public func referenceData() async throws -> FolioReferenceData {
-        func names(_ path: String, _ collection: String, _ field: String) async throws -> Set<String> {
-            let response = try await call(.GET, path + "?limit=2147483647", body: nil)
+    /// Patron groups, address types and departments by name, each read whole; the users' custom
+    /// fields too when `customFields` (the profile sends some).
+    public func referenceData(customFields: Bool = false) async throws -> FolioReferenceData {
+        func records(_ path: String, _ collection: String, headers: [(String, String)] = []) async throws -> [[String: Any]] {
+            let response = try await call(.GET, path + (path.contains("?") ? "&" : "?") + "limit=2147483647", body: nil, headers: headers)
             guard response.status == 200,
                   let json = try? JSONSerialization.jsonObject(with: Data(response.text.utf8)) as? [String: Any],
                   let records = json[collection] as? [[String: Any]] else {
                 throw FolioError("GET \(path) answered \(response.status): \(Self.reason(response))", status: response.status, retryable: false)
             }
-            return Set(records.compactMap { $0[field] as? String })
+            return records
         }
-        return FolioReferenceData(patronGroups: try await names("/groups", "usergroups", "group"),
-                                  addressTypes: try await names("/addresstypes", "addressTypes", "addressType"),
-                                  departments: try await names("/departments", "departments", "name"))
+        func names(_ path: String, _ collection: String, _ field: String) async throws -> Set<String> {
+            Set(try await records(path, collection).compactMap { $0[field] as? String })
+        }
+        var reference = FolioReferenceData(patronGroups: try await names("/groups", "usergroups", "group"),
+                                           addressTypes: try await names("/addresstypes", "addressTypes", "addressType"),
+                                           departments: try await names("/departments", "departments", "name"))
+        if customFields {
+            // As the import does: the module that provides users' custom fields, then its fields.
+            let modules = try await call(.GET, "/_/proxy/tenants/\(tenant)/modules?provide=custom-fields", body: nil)
+            let ids = ((try? JSONSerialization.jsonObject(with: Data(modules.text.utf8))) as? [[String: Any]] ?? []).compactMap { $0["id"] as? String }
+            guard modules.status == 200, let module = ids.first(where: { $0.hasPrefix("mod-users") }) else {
+                throw FolioError("GET /_/proxy/tenants/\(tenant)/modules?provide=custom-fields answered \(modules.status) without mod-users: \(Self.reason(modules))",
+                                 status: modules.status, retryable: false)
+            }
+            var fields: [String: FolioReferenceData.CustomField] = [:]
+            for field in try await records("/custom-fields", "customFields", headers: [("X-Okapi-Module-Id", module)]) {
+                guard let refId = field["refId"] as? String else { continue }
+                let options = ((field["selectField"] as? [String: Any])?["options"] as? [String: Any])?["values"] as? [[String: Any]]
+                fields[refId] = options.map { .options(Set($0.compactMap { $0["value"] as? String })) } ?? .text
+            }
+            reference.customFields = fields
+        }
+        return reference
     }
 
     /// One call with a token, retried for 5xx and transport errors; a refused token is renewed once.
-    private func call(_ method: HTTPMethod, _ path: String, body: Data?) async throws -> FolioHTTPResponse {
+    private func call(_ method: HTTPMethod, _ path: String, body: Data?, headers: [(String, String)] = []) async throws -> FolioHTTPResponse {
         var renewed = false
         return try await retry.run(retryable: { ($0 as? FolioError)?.retryable == true }, onRetry: { attempt, error, wait in
             logger.warning("\(method.rawValue) \(path) attempt \(attempt) failed (\(error)); retrying in \(wait)")
@@ -76,6 +97,7 @@ public struct FolioUserImportClient: Sendable {
             request.method = method
             request.headers.add(name: "X-Okapi-Tenant", value: tenant)
             request.headers.add(name: "X-Okapi-Token", value: try await session.token())
+            for (name, value) in headers { request.headers.add(name: name, value: value) }
             if let body {
                 request.headers.add(name: "Content-Type", value: "application/json")
                 request.body = .bytes(ByteBuffer(bytes: body))
