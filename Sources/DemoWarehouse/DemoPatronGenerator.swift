@@ -54,6 +54,14 @@ public struct DemoPatronGenerator: Sendable {
         (0..<spec.students).lazy.map { studentRow($0) }
     }
 
+    /// The reference views as tables: LIBRARY_EMPLOYEE, then LIBRARY_STUDENT.
+    public var tables: [DemoTable] {
+        [
+            DemoTable(name: DemoWarehouseWriter.staffTable, columns: Self.staffColumns, count: spec.staff) { staffRow($0) },
+            DemoTable(name: DemoWarehouseWriter.studentTable, columns: Self.studentColumns, count: spec.students) { studentRow($0) },
+        ]
+    }
+
     // MARK: - Rows
 
     private func generator(_ kind: UInt64, _ index: Int) -> SplitMix64 {

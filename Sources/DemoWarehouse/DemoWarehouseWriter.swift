@@ -8,11 +8,17 @@ public enum DemoWarehouseWriter {
     public static let studentTable = "LIBRARY_STUDENT"
 
     public static func writeSQLite(_ generator: DemoPatronGenerator, to path: String) throws {
+        try writeSQLite(generator.tables, to: path)
+    }
+
+    /// Any shape's tables, in a new SQLite file (an existing one is replaced).
+    public static func writeSQLite(_ tables: [DemoTable], to path: String) throws {
         try? FileManager.default.removeItem(atPath: path)
         let connection = try SQLiteConnection(path: path, mode: .readWriteCreate)
         try connection.execute("PRAGMA journal_mode = OFF; PRAGMA synchronous = OFF;")
-        try writeTable(staffTable, columns: DemoPatronGenerator.staffColumns, rows: generator.staffRows(), to: connection)
-        try writeTable(studentTable, columns: DemoPatronGenerator.studentColumns, rows: generator.studentRows(), to: connection)
+        for table in tables {
+            try writeTable(table.name, columns: table.columns, rows: table.rows, to: connection)
+        }
     }
 
     static func writeTable<S: Sequence>(_ table: String, columns: [String], rows: S, to connection: SQLiteConnection) throws where S.Element == [String?] {
@@ -29,9 +35,15 @@ public enum DemoWarehouseWriter {
     /// `library_employee.csv` and `library_student.csv` in `directory`, with a header row; NULL is
     /// an unquoted empty field and an empty string a quoted one (PostgreSQL's CSV convention).
     public static func writeCSV(_ generator: DemoPatronGenerator, to directory: URL) throws {
+        try writeCSV(generator.tables, to: directory)
+    }
+
+    /// One file per table, named after it in lower case (`library_employee.csv`).
+    public static func writeCSV(_ tables: [DemoTable], to directory: URL) throws {
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-        try writeCSVFile(directory.appendingPathComponent("library_employee.csv"), columns: DemoPatronGenerator.staffColumns, rows: generator.staffRows())
-        try writeCSVFile(directory.appendingPathComponent("library_student.csv"), columns: DemoPatronGenerator.studentColumns, rows: generator.studentRows())
+        for table in tables {
+            try writeCSVFile(directory.appendingPathComponent(table.name.lowercased() + ".csv"), columns: table.columns, rows: table.rows)
+        }
     }
 
     static func writeCSVFile<S: Sequence>(_ url: URL, columns: [String], rows: S) throws where S.Element == [String?] {

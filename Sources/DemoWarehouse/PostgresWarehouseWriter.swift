@@ -6,13 +6,19 @@ import PostgresNIO
 /// columns) in a schema of their own, so a test or a benchmark can point `search_path` at it.
 public enum PostgresWarehouseWriter {
     public static func write(_ generator: DemoPatronGenerator, schema: String, connection: PostgresConnection, logger: Logger) async throws {
+        try await write(generator.tables, schema: schema, connection: connection, logger: logger)
+    }
+
+    /// Any shape's tables, each named after the table in lower case.
+    public static func write(_ tables: [DemoTable], schema: String, connection: PostgresConnection, logger: Logger) async throws {
         precondition(schema.allSatisfy { $0.isLetter || $0.isNumber || $0 == "_" }, "schema names here are generated identifiers")
         try await connection.query(PostgresQuery(unsafeSQL: "DROP SCHEMA IF EXISTS \(schema) CASCADE"), logger: logger)
         try await connection.query(PostgresQuery(unsafeSQL: "CREATE SCHEMA \(schema)"), logger: logger)
         // COPY quotes the table name as one identifier, so the schema comes from search_path.
         try await connection.query(PostgresQuery(unsafeSQL: "SET search_path TO \(schema)"), logger: logger)
-        try await copy(DemoPatronGenerator.staffColumns, count: generator.spec.staff, row: { generator.staffRow($0) }, into: "library_employee", connection: connection, logger: logger)
-        try await copy(DemoPatronGenerator.studentColumns, count: generator.spec.students, row: { generator.studentRow($0) }, into: "library_student", connection: connection, logger: logger)
+        for table in tables {
+            try await copy(table.columns, count: table.count, row: table.row, into: table.name.lowercased(), connection: connection, logger: logger)
+        }
     }
 
     static func copy(_ columns: [String], count: Int, row makeRow: @escaping @Sendable (Int) -> [String?], into table: String, connection: PostgresConnection, logger: Logger) async throws {

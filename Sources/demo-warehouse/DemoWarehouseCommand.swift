@@ -15,6 +15,10 @@ struct DemoWarehouseCommand: AsyncParsableCommand {
         views' columns, filled with realistic generated people, student employees, and the \
         awkward rows a real feed has. The same seed always gives the same warehouse.
 
+        --shape picks another institution's tables, read by the example profile of the same \
+        name in examples/profiles/: single-view (one view LIBRARY_PATRON_VIEW of employees and \
+        students) or consortium-member (HR_EMPLOYEES and SIS_STUDENTS).
+
         Formats: sqlite (a file), csv (a folder of two files), postgres (tables in --schema of \
         the database at --url, loaded with COPY).
         """
@@ -29,6 +33,9 @@ struct DemoWarehouseCommand: AsyncParsableCommand {
     @Option(help: "Random seed.")
     var seed: UInt64 = 2026
 
+    @Option(help: "reference, single-view or consortium-member.")
+    var shape = "reference"
+
     @Option(help: "sqlite, csv or postgres.")
     var format = "sqlite"
 
@@ -42,16 +49,19 @@ struct DemoWarehouseCommand: AsyncParsableCommand {
     var schema = "patron_warehouse"
 
     func run() async throws {
-        let generator = DemoPatronGenerator(spec: .init(staff: staff, students: students, seed: seed))
+        guard let shape = DemoShape(rawValue: self.shape) else {
+            throw ValidationError("--shape must be one of \(DemoShape.allCases.map(\.rawValue).joined(separator: ", "))")
+        }
+        let tables = shape.tables(staff: staff, students: students, seed: seed)
         let destination: String
         switch format {
         case "sqlite":
             let file = URL(fileURLWithPath: output)
             try FileManager.default.createDirectory(at: file.deletingLastPathComponent(), withIntermediateDirectories: true)
-            try DemoWarehouseWriter.writeSQLite(generator, to: output)
+            try DemoWarehouseWriter.writeSQLite(tables, to: output)
             destination = output
         case "csv":
-            try DemoWarehouseWriter.writeCSV(generator, to: URL(fileURLWithPath: output))
+            try DemoWarehouseWriter.writeCSV(tables, to: URL(fileURLWithPath: output))
             destination = output
         case "postgres":
             guard let url else { throw ValidationError("--format postgres needs --url") }
@@ -59,7 +69,7 @@ struct DemoWarehouseCommand: AsyncParsableCommand {
             let logger = Logger(label: "demo-warehouse")
             let connection = try await PostgresConnection.connect(configuration: try settings.connectionConfiguration(), id: 1, logger: logger)
             do {
-                try await PostgresWarehouseWriter.write(generator, schema: schema, connection: connection, logger: logger)
+                try await PostgresWarehouseWriter.write(tables, schema: schema, connection: connection, logger: logger)
                 try await connection.close()
             } catch {
                 try? await connection.close()
@@ -70,6 +80,6 @@ struct DemoWarehouseCommand: AsyncParsableCommand {
         default:
             throw ValidationError("--format must be sqlite, csv or postgres")
         }
-        print("Wrote \(staff) staff and \(students) student rows to \(destination)")
+        print("Wrote \(staff) staff and \(students) student rows (\(tables.map(\.name).joined(separator: ", "))) to \(destination)")
     }
 }

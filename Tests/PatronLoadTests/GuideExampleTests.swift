@@ -2,32 +2,58 @@ import Foundation
 import Testing
 @testable import PatronLoad
 
-/// The guide's examples run: each JSON block of "Row and group rules" and "Field and date
-/// rules" in docs/patronload.md, set on a patron type of the reference profile, loads with no
-/// problem and is valid against the schema.
+/// The guides' examples run: each JSON block of "Row and group rules" and "Field and date
+/// rules" in docs/patronload.md, and each of docs/writing-a-profile.md, loads with no problem
+/// and is valid against the schema. A block with `patronTypes` is a whole profile; any other is
+/// set on a patron type of the reference profile.
 @Suite struct GuideExampleTests {
+    static func guide(_ name: String) throws -> String {
+        let docs = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+            .appendingPathComponent("docs")
+        return try String(contentsOf: docs.appendingPathComponent(name), encoding: .utf8)
+    }
+
+    static func jsonBlocks(_ text: some StringProtocol) -> [String] {
+        text.components(separatedBy: "```json\n").dropFirst().map { $0.components(separatedBy: "\n```").first ?? "" }
+    }
+
     static func examples(section: String = "Row and group rules") throws -> [String] {
-        let guide = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-            .appendingPathComponent("docs/patronload.md")
-        let text = try String(contentsOf: guide, encoding: .utf8)
+        let text = try guide("patronload.md")
         let start = try #require(text.range(of: "\n## \(section)\n"))
-        let section = text[start.upperBound...].components(separatedBy: "\n## ").first ?? ""
-        return section.components(separatedBy: "```json\n").dropFirst().map { $0.components(separatedBy: "\n```").first ?? "" }
+        return jsonBlocks(text[start.upperBound...].components(separatedBy: "\n## ").first ?? "")
+    }
+
+    /// The example as a whole profile: itself, or the reference profile with it on the first type.
+    static func profile(_ example: String) throws -> Data {
+        let fragment = try JSONSerialization.jsonObject(with: Data(example.utf8)) as! [String: Any]
+        if fragment["patronTypes"] != nil { return Data(example.utf8) }
+        var tree = try JSONSerialization.jsonObject(with: Data(contentsOf: LoadedProfile.referenceURL())) as! [String: Any]
+        var types = tree["patronTypes"] as! [[String: Any]]
+        types[0].merge(fragment) { $1 }
+        tree["patronTypes"] = types
+        return try JSONSerialization.data(withJSONObject: tree)
+    }
+
+    static func expectLoads(_ examples: [String]) async throws {
+        for example in examples {
+            let data = try profile(example)
+            let profile = try ProfileDecoding.decode(data)
+            #expect((ProfileKeys.unknown(in: data, decoded: profile) + ProfileRules.problems(in: profile)).map(\.description) == [], "\(example)")
+            #expect(try await ProfileSchemaTests.validate(data).status == 0, "\(example)")
+        }
     }
 
     @Test(arguments: [("Row and group rules", 2), ("Field and date rules", 3)])
     func everyExampleLoads(section: String, count: Int) async throws {
         let examples = try Self.examples(section: section)
         #expect(examples.count == count)
-        for example in examples {
-            var tree = try JSONSerialization.jsonObject(with: Data(contentsOf: LoadedProfile.referenceURL())) as! [String: Any]
-            var types = tree["patronTypes"] as! [[String: Any]]
-            types[0].merge(try JSONSerialization.jsonObject(with: Data(example.utf8)) as! [String: Any]) { $1 }
-            tree["patronTypes"] = types
-            let data = try JSONSerialization.data(withJSONObject: tree)
-            let profile = try ProfileDecoding.decode(data)
-            #expect((ProfileKeys.unknown(in: data, decoded: profile) + ProfileRules.problems(in: profile)).map(\.description) == [], "\(example)")
-            #expect(try await ProfileSchemaTests.validate(data).status == 0, "\(example)")
-        }
+        try await Self.expectLoads(examples)
+    }
+
+    @Test func everyExampleOfWritingAProfileLoads() async throws {
+        let examples = Self.jsonBlocks(try Self.guide("writing-a-profile.md"))
+        #expect(examples.count == 17)
+        #expect(examples.filter { $0.contains("\"patronTypes\"") }.count == 1, "the layout's whole profile")
+        try await Self.expectLoads(examples)
     }
 }

@@ -1,4 +1,5 @@
 import Foundation
+import PatronSyncTestSupport
 #if canImport(FoundationXML)
 import FoundationXML
 #endif
@@ -51,7 +52,7 @@ final class UserXMLReader: NSObject, XMLParserDelegate {
         case "id_type": pendingIDType = text
         case "value" where path.dropLast().last == "user_identifier": current.identifiers[pendingIDType] = text
         default:
-            if path.count == 3 || (path.count > 3 && ["line1", "line3", "city", "postal_code", "statistic_category", "start_date", "end_date"].contains(name)) {
+            if path.count == 3 || (path.count > 3 && ["line1", "line3", "city", "state_province", "postal_code", "statistic_category", "start_date", "end_date"].contains(name)) {
                 current.fields[name] = text
             }
         }
@@ -73,6 +74,23 @@ enum XMLLint {
         let output = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
         process.waitUntilExit()
         return (process.terminationStatus == 0, output)
+    }
+
+    /// Each delivered file of the run checked against Alma's schema (its root renamed `users`
+    /// when the profile writes `userRecords`): one line per file Alma's schema refuses.
+    static func almaProblems(in summary: RunSummary, schema: String, scratch directory: TemporaryDirectory) throws -> [String] {
+        var problems: [String] = []
+        for delivered in summary.delivered {
+            let archive = try ZipArchiveReader(path: delivered.location)
+            for entry in archive.entries {
+                let xml = String(decoding: try archive.data(of: entry), as: UTF8.self).replacingOccurrences(of: "userRecords>", with: "users>")
+                let file = directory.appending("alma-" + entry.name)
+                try Data(xml.utf8).write(to: file)
+                let result = try validate(file: file.path, schema: schema)
+                if !result.ok { problems.append("\(entry.name): \(result.output.suffix(2000))") }
+            }
+        }
+        return problems
     }
 
     /// Alma's own published schema, read from the shared reference folder (never copied into the
