@@ -154,10 +154,21 @@ public enum FeedAnalysis {
         if let populationFailure { throw populationFailure }
 
         // 3. Identifiers across patrons and identifier types, among the rows still to be written.
+        // A merged row's identifiers are written too, on its person's user: they count as that
+        // person's (its primary_id is the person's already).
+        var mergedInto: [RowReference: RowReference] = [:]
+        for (written, others) in sharedPersons {
+            for row in others where decisions[row.type][row.ordinal] == .mergedIntoOtherType { mergedInto[row] = written }
+        }
+        func person(of item: PackedRow) -> RowReference { mergedInto[item.reference] ?? item.reference }
         var values: [(hash: UInt64, item: PackedRow)] = []
         for type in types {
-            for (ordinal, entry) in type.entries.enumerated() where decisions[type.typeIndex][ordinal] == .write {
-                values.append((entry.idHash.low, PackedRow(type: type.typeIndex, ordinal: ordinal, kind: .primaryID)))
+            for (ordinal, entry) in type.entries.enumerated() {
+                let decision = decisions[type.typeIndex][ordinal]
+                guard decision == .write || decision == .mergedIntoOtherType else { continue }
+                if decision == .write {
+                    values.append((entry.idHash.low, PackedRow(type: type.typeIndex, ordinal: ordinal, kind: .primaryID)))
+                }
                 if entry.institutionalIDHash != ScanEntry.none {
                     values.append((entry.institutionalIDHash, PackedRow(type: type.typeIndex, ordinal: ordinal, kind: .institutionalID)))
                 }
@@ -171,17 +182,18 @@ public enum FeedAnalysis {
         forEachGroup(values.count, same: { values[$0].hash == values[$1].hash }) { range in
             guard failure == nil else { return }
             let candidates = values[range].map(\.item)
-            guard Set(candidates.map { $0.reference }).count > 1 else { return }
+            guard Set(candidates.map(person(of:))).count > 1 else { return }
             do {
                 // Equal hashes; confirm with the values, folded as Alma compares them.
                 var byValue: [String: [PackedRow]] = [:]
                 for item in candidates {
                     byValue[PrimaryIDSet.fold(try value(item.reference, item.kind)), default: []].append(item)
                 }
-                for group in byValue.values where Set(group.map { $0.reference }).count > 1 {
+                for group in byValue.values where Set(group.map(person(of:))).count > 1 {
                     // A primary_id owns its value; otherwise the first patron in load order does.
                     let owner = group.first { $0.kind == .primaryID } ?? group.min { $0.bits < $1.bits }!
-                    for item in group where item.reference != owner.reference && decisions[item.type][item.ordinal] == .write {
+                    for item in group where person(of: item) != person(of: owner)
+                        && [.write, .mergedIntoOtherType].contains(decisions[item.type][item.ordinal]) {
                         decisions[item.type][item.ordinal] = .leftOut
                         leftOut.append(LeftOut(row: item.reference, reason: .identifier(item.kind, equals: owner.kind, of: owner.reference)))
                     }
