@@ -62,14 +62,15 @@ public struct LoadJob: Sendable {
             folder = try staging.create()
             let work = StagingArea.work(in: folder!)
 
-            let scans = try await FeedScanner(source: source, profile: configuration.profile, today: AlmaDate(utc: configuration.now), stop: stop, logger: logger).scan(into: work)
+            var scans = try await FeedScanner(source: source, profile: configuration.profile, today: AlmaDate(utc: configuration.now), stop: stop, logger: logger).scan(into: work)
             summary.types = scans.map(\.counts)
             summary.warnings += Self.repairWarning(scans)
             try stop.check(during: "the scan")
 
-            let preflightStep = Preflight(policy: configuration.policy, logger: logger)
+            let preflightStep = Preflight(policy: configuration.policy, population: configuration.profile.profile.population, logger: logger)
             let preflight = try preflightStep.run(scans)
             summary.record(preflight)
+            MergedDigests.apply(preflight.decisions, to: &scans)
             try preflightStep.check(preflight, scans: scans)
             try stop.check(during: "the pre-flight")
 

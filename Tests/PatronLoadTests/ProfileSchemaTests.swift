@@ -74,6 +74,7 @@ import Testing
         profile.folio = .init(updateOnlyPresentFields: false, sourceType: "mit", externalSystemIdType: "02", barcodeType: "01",
                               patronGroups: ["31": "staff"], addressTypes: ["work": "Work"], preferredContactType: "email", batchSize: 100,
                               departmentsFromStatistics: true, mobilePhoneType: "mobile", customFields: ["jobcat": .jobCategory])
+        profile.population = .init(rule: .precedence, userGroupWeights: ["31": 1], otherwise: 0, winner: "staff")
         let model = Self.modelPaths(profile)
         let declared = Self.schemaPaths(schema)
         #expect(model.subtracting(declared).sorted() == [], "keys the schema lacks")

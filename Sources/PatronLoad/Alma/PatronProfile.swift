@@ -14,7 +14,8 @@ public struct PatronProfile: Sendable, Codable, Equatable {
     public var codes: FixedCodes
     /// Barcode values that mean "no barcode" (compared ignoring case).
     public var barcodeNoneValues: [String]
-    /// Patron types in load order: an ID written by an earlier type is skipped in a later one.
+    /// Patron types in load order: an ID written by an earlier type is skipped in a later one,
+    /// unless `population` says otherwise.
     public var patronTypes: [PatronType]
     /// What the pre-flight checks before anything is delivered (optional in the file).
     public var preflight: Preflight?
@@ -22,6 +23,9 @@ public struct PatronProfile: Sendable, Codable, Equatable {
     public var history: HistorySettings?
     /// How users map to FOLIO when the run delivers there (`--folio-url`).
     public var folio: FolioSettings?
+    /// Which record is written for a person in several patron types (optional in the file:
+    /// first feed wins).
+    public var population: Population?
 
     public struct FolioSettings: Sendable, Codable, Equatable {
         /// Required, so that the choice is made knowingly: false (FOLIO's default) replaces each

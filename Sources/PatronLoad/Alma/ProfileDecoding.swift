@@ -43,7 +43,9 @@ enum ProfileDecoding {
     /// `patronTypes[0].columns.email`.
     static func path(_ keys: [any CodingKey]) -> String {
         keys.reduce(into: "") { text, key in
-            if let index = key.intValue {
+            // A table's key that reads as a number ("12", a user group) carries an intValue too;
+            // only a list's index has a stringValue other than its number.
+            if let index = key.intValue, key.stringValue != String(index) {
                 text += "[\(index)]"
             } else {
                 text += text.isEmpty ? key.stringValue : ".\(key.stringValue)"

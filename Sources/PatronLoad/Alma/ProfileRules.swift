@@ -76,6 +76,7 @@ enum ProfileRules {
                 }
             }
         }
+        problems += profile.population?.problems(at: "population", typeNames: profile.patronTypes.map(\.name)) ?? []
         return problems
     }
 

@@ -30,7 +30,8 @@ struct FolioBatchRenderer {
         for scan in scans {
             do {
                 let before = output.leftOut.count
-                output.rendered.append(try render(scan, decisions.decisions[scan.typeIndex], changes.statuses[scan.typeIndex], full: full,
+                let merged = MergedUsers(type: scan.typeIndex, scans: scans, decisions: decisions, profile: profile, dates: dates)
+                output.rendered.append(try render(scan, decisions.decisions[scan.typeIndex], changes.statuses[scan.typeIndex], merged: merged, full: full,
                                                   leavers: leavers[scan.patronType.name] ?? [], into: staging, leftOut: &output.leftOut))
                 output.leftOutByType.append(output.leftOut.count - before)
             } catch let failure as RunFailure {
@@ -42,7 +43,8 @@ struct FolioBatchRenderer {
         return output
     }
 
-    private func render(_ scan: ScannedType, _ decisions: [Decision], _ statuses: [ChangeStatus], full: Bool, leavers: [[UInt8]], into staging: URL,
+    private func render(_ scan: ScannedType, _ decisions: [Decision], _ statuses: [ChangeStatus], merged: MergedUsers, full: Bool, leavers: [[UInt8]],
+                        into staging: URL,
                         leftOut: inout [String]) throws -> FeedRenderer.Rendered {
         let type = scan.patronType
         let builder = AlmaUserBuilder(profile: profile, patronType: type, dates: dates)
@@ -63,8 +65,8 @@ struct FolioBatchRenderer {
                                         xmlFiles: [BuiltXMLFile(name: name, users: batch.count, bytes: bytes, compressedBytes: bytes, crc32: 0, userElements: batch.count)]))
             batch.removeAll(keepingCapacity: true)
         }
-        result.unchangedNotWritten = try RecordFileReader(path: scan.recordsPath).forEachToWrite(decisions, statuses, full: full) { record in
-            let user = builder.user(record)
+        result.unchangedNotWritten = try RecordFileReader(path: scan.recordsPath).forEachToWrite(decisions, statuses, full: full) { record, ordinal in
+            let user = try merged.user(builder.user(record), ordinal: ordinal)
             guard let folioUser = mapping.record(for: user) else {
                 leftOut.append("\(type.name) \(user.primaryID) left out of FOLIO: it has no \(mapping.externalSystemIdType) identifier, FOLIO's only match key")
                 return

@@ -29,8 +29,9 @@ struct FeedRenderer {
                     let decided = decisions.decisions[scan.typeIndex]
                     let statuses = changes.statuses[scan.typeIndex]
                     let leaverLines = leavers[scan.patronType.name] ?? []
+                    let merged = MergedUsers(type: scan.typeIndex, scans: scans, decisions: decisions, profile: profile, dates: dates)
                     group.addTask {
-                        (scan.typeIndex, try render(scan, decided, statuses, full: full, leavers: leaverLines, into: staging))
+                        (scan.typeIndex, try render(scan, decided, statuses, merged: merged, full: full, leavers: leaverLines, into: staging))
                     }
                 }
                 var results = Array<Rendered?>(repeating: nil, count: scans.count)
@@ -44,7 +45,8 @@ struct FeedRenderer {
         }
     }
 
-    private func render(_ scan: ScannedType, _ decisions: [Decision], _ statuses: [ChangeStatus], full: Bool, leavers: [[UInt8]], into staging: URL) throws(RunFailure) -> Rendered {
+    private func render(_ scan: ScannedType, _ decisions: [Decision], _ statuses: [ChangeStatus], merged: MergedUsers, full: Bool,
+                        leavers: [[UInt8]], into staging: URL) throws(RunFailure) -> Rendered {
         let started = Date()
         let type = scan.patronType
         let builder = AlmaUserBuilder(profile: profile, patronType: type, dates: dates)
@@ -55,9 +57,9 @@ struct FeedRenderer {
         var result = Rendered()
         do {
             var user = XMLBytes(capacity: 16 * 1024)
-            result.unchangedNotWritten = try RecordFileReader(path: scan.recordsPath).forEachToWrite(decisions, statuses, full: full) { record in
+            result.unchangedNotWritten = try RecordFileReader(path: scan.recordsPath).forEachToWrite(decisions, statuses, full: full) { record, ordinal in
                 user.removeAll()
-                AlmaUserXMLWriter.write(builder.user(record), into: &user)
+                AlmaUserXMLWriter.write(try merged.user(builder.user(record), ordinal: ordinal), into: &user)
                 try packager.add(user)
                 result.written += 1
                 if result.written & 1023 == 0 { try stop.check(during: "the rendering of \(type.name)") }

@@ -7,6 +7,12 @@ public enum Decision: UInt8, Sendable {
     case repeatInType
     /// Left out by the pre-flight; `FeedDecisions.leftOut` says why.
     case leftOut
+    /// Population `precedence`: the same person is written from another type's row, whose user
+    /// group weighs more.
+    case outranked
+    /// Population `merge`: the same person is written from another type's row, with this row's
+    /// values filling what that row lacks.
+    case mergedIntoOtherType
 }
 
 public enum IdentifierKind: String, Sendable {
@@ -42,6 +48,16 @@ public struct LeftOut: Sendable, Equatable {
 public struct FeedDecisions: Sendable {
     public var decisions: [[Decision]]
     public var leftOut: [LeftOut]
+    /// For a person in several types under `precedence` or `merge`: the row written → the other
+    /// types' rows of the same person (outranked, or merged into it), in load order. Holds only
+    /// such persons: a few percent of a campus, never the feed.
+    public var sharedPersons: [RowReference: [RowReference]] = [:]
+
+    public init(decisions: [[Decision]], leftOut: [LeftOut], sharedPersons: [RowReference: [RowReference]] = [:]) {
+        self.decisions = decisions
+        self.leftOut = leftOut
+        self.sharedPersons = sharedPersons
+    }
 
     public func count(_ decision: Decision, type: Int) -> Int {
         decisions[type].reduce(0) { $0 + ($1 == decision ? 1 : 0) }
@@ -57,9 +73,15 @@ public struct FeedDecisions: Sendable {
 public enum FeedAnalysis {
     public typealias ValueReader = (RowReference, IdentifierKind) throws -> String
 
-    public static func decide(_ types: [ScannedType], value: ValueReader) throws -> FeedDecisions {
+    /// `userGroup` reads a row's user group code, for `precedence`: only for persons in several types.
+    public static func decide(_ types: [ScannedType], population: PatronProfile.Population? = nil,
+                              userGroup: ((RowReference) throws -> String)? = nil, value: ValueReader) throws -> FeedDecisions {
         var decisions = types.map { Array(repeating: Decision.write, count: $0.entries.count) }
         var leftOut: [LeftOut] = []
+        var sharedPersons: [RowReference: [RowReference]] = [:]
+        let population = population ?? PatronProfile.Population(rule: .firstFeedWins)
+        let winnerType = population.winner.flatMap { name in types.first { $0.patronType.name == name }?.typeIndex }
+        var populationFailure: (any Error)?
 
         // 1. The profile's rules.
         for type in types {
@@ -83,6 +105,7 @@ public enum FeedAnalysis {
             // The first row the rules accept keeps the ID; with none, every row stays left out.
             guard let keeper = group.first(where: { decisions[$0.type][$0.ordinal] == .write }) else { return }
             let keeperInstitution = types[keeper.type].entries[keeper.ordinal].institutionalIDHash
+            let validBefore = group.filter { decisions[$0.type][$0.ordinal] == .write }
             for row in group where row != keeper {
                 if types[row.type].entries[row.ordinal].institutionalIDHash == keeperInstitution {
                     if decisions[row.type][row.ordinal] == .leftOut {
@@ -95,14 +118,57 @@ public enum FeedAnalysis {
                     leftOut.append(LeftOut(row: row, reason: .primaryIDClash(with: keeper)))
                 }
             }
+            guard population.rule != .firstFeedWins, populationFailure == nil else { return }
+            // The person's first valid row in each type, in load order: the keeper comes first.
+            var candidates = [keeper]
+            for row in validBefore where row.type != candidates.last!.type
+                && types[row.type].entries[row.ordinal].institutionalIDHash == keeperInstitution {
+                candidates.append(row)
+            }
+            guard candidates.count > 1 else { return }
+            do {
+                var choices: [PopulationChoice.Candidate] = []
+                for row in candidates {
+                    var code = ""
+                    if population.rule == .precedence { code = try userGroup?(row) ?? "" }
+                    choices.append(PopulationChoice.Candidate(type: row.type, userGroup: code))
+                }
+                let chosen = PopulationChoice.chosen(choices, population: population, winnerType: winnerType)
+                let written = candidates[chosen]
+                let others = candidates.filter { $0 != written }
+                decisions[written.type][written.ordinal] = .write
+                for row in others {
+                    decisions[row.type][row.ordinal] = population.rule == .merge ? .mergedIntoOtherType : .outranked
+                }
+                // A candidate's later rows in its own type repeat it, whichever row is written.
+                for row in group where !candidates.contains(row) && decisions[row.type][row.ordinal] == .duplicateOfEarlierType
+                    && candidates.contains(where: { $0.type == row.type }) {
+                    decisions[row.type][row.ordinal] = .repeatInType
+                }
+                sharedPersons[written] = others
+            } catch {
+                populationFailure = error
+            }
         }
         byID = []
+        if let populationFailure { throw populationFailure }
 
         // 3. Identifiers across patrons and identifier types, among the rows still to be written.
+        // A merged row's identifiers are written too, on its person's user: they count as that
+        // person's (its primary_id is the person's already).
+        var mergedInto: [RowReference: RowReference] = [:]
+        for (written, others) in sharedPersons {
+            for row in others where decisions[row.type][row.ordinal] == .mergedIntoOtherType { mergedInto[row] = written }
+        }
+        func person(of item: PackedRow) -> RowReference { mergedInto[item.reference] ?? item.reference }
         var values: [(hash: UInt64, item: PackedRow)] = []
         for type in types {
-            for (ordinal, entry) in type.entries.enumerated() where decisions[type.typeIndex][ordinal] == .write {
-                values.append((entry.idHash.low, PackedRow(type: type.typeIndex, ordinal: ordinal, kind: .primaryID)))
+            for (ordinal, entry) in type.entries.enumerated() {
+                let decision = decisions[type.typeIndex][ordinal]
+                guard decision == .write || decision == .mergedIntoOtherType else { continue }
+                if decision == .write {
+                    values.append((entry.idHash.low, PackedRow(type: type.typeIndex, ordinal: ordinal, kind: .primaryID)))
+                }
                 if entry.institutionalIDHash != ScanEntry.none {
                     values.append((entry.institutionalIDHash, PackedRow(type: type.typeIndex, ordinal: ordinal, kind: .institutionalID)))
                 }
@@ -116,17 +182,18 @@ public enum FeedAnalysis {
         forEachGroup(values.count, same: { values[$0].hash == values[$1].hash }) { range in
             guard failure == nil else { return }
             let candidates = values[range].map(\.item)
-            guard Set(candidates.map { $0.reference }).count > 1 else { return }
+            guard Set(candidates.map(person(of:))).count > 1 else { return }
             do {
                 // Equal hashes; confirm with the values, folded as Alma compares them.
                 var byValue: [String: [PackedRow]] = [:]
                 for item in candidates {
                     byValue[PrimaryIDSet.fold(try value(item.reference, item.kind)), default: []].append(item)
                 }
-                for group in byValue.values where Set(group.map { $0.reference }).count > 1 {
+                for group in byValue.values where Set(group.map(person(of:))).count > 1 {
                     // A primary_id owns its value; otherwise the first patron in load order does.
                     let owner = group.first { $0.kind == .primaryID } ?? group.min { $0.bits < $1.bits }!
-                    for item in group where item.reference != owner.reference && decisions[item.type][item.ordinal] == .write {
+                    for item in group where person(of: item) != person(of: owner)
+                        && [.write, .mergedIntoOtherType].contains(decisions[item.type][item.ordinal]) {
                         decisions[item.type][item.ordinal] = .leftOut
                         leftOut.append(LeftOut(row: item.reference, reason: .identifier(item.kind, equals: owner.kind, of: owner.reference)))
                     }
@@ -137,7 +204,7 @@ public enum FeedAnalysis {
         }
         if let failure { throw failure }
         leftOut.sort { $0.row < $1.row }
-        return FeedDecisions(decisions: decisions, leftOut: leftOut)
+        return FeedDecisions(decisions: decisions, leftOut: leftOut, sharedPersons: sharedPersons)
     }
 
     private static func forEachGroup(_ count: Int, same: (Int, Int) -> Bool, _ body: (Range<Int>) -> Void) {

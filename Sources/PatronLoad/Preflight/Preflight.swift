@@ -5,6 +5,7 @@ import Logging
 /// when a patron type would lose too much.
 struct Preflight {
     var policy: RunPolicy
+    var population: PatronProfile.Population? = nil
     var logger: Logger
 
     struct Result {
@@ -15,16 +16,19 @@ struct Preflight {
 
     /// The decisions over the scans' record files; reads an identifier only for the rare groups
     /// of equal hashes.
-    static func decide(_ scans: [ScannedType]) throws -> FeedDecisions {
+    static func decide(_ scans: [ScannedType], population: PatronProfile.Population? = nil) throws -> FeedDecisions {
         let readers = try scans.map { try RecordFileReader(path: $0.recordsPath) }
-        return try FeedAnalysis.decide(scans) { row, kind in
+        let userGroup = { (row: RowReference) throws -> String in
+            try readers[row.type].record(at: scans[row.type].entries[row.ordinal].offset)?.userGroup.code ?? ""
+        }
+        return try FeedAnalysis.decide(scans, population: population, userGroup: userGroup) { row, kind in
             try readers[row.type].identifier(kind, at: scans[row.type].entries[row.ordinal].offset)
         }
     }
 
     func run(_ scans: [ScannedType]) throws(RunFailure) -> Result {
         do {
-            let decisions = try Self.decide(scans)
+            let decisions = try Self.decide(scans, population: population)
             let lines = try PreflightReport.lines(decisions.leftOut.prefix(PreflightReport.lineLimit), scans: scans)
             if !decisions.leftOut.isEmpty {
                 logger.warning("Pre-flight left out \(decisions.leftOut.count) patron(s); the report lists them with their reasons")
@@ -54,6 +58,18 @@ extension RunSummary {
             types[index].skippedAsEarlierType = preflight.decisions.count(.duplicateOfEarlierType, type: index)
             types[index].skippedAsRepeat = preflight.decisions.count(.repeatInType, type: index)
             types[index].leftOut = preflight.decisions.count(.leftOut, type: index)
+            types[index].outranked = [:]
+            types[index].mergedInto = [:]
+        }
+        for (written, others) in preflight.decisions.sharedPersons {
+            let winner = types[written.type].patronType
+            for row in others {
+                switch preflight.decisions.decisions[row.type][row.ordinal] {
+                case .outranked: types[row.type].outranked[winner, default: 0] += 1
+                case .mergedIntoOtherType: types[row.type].mergedInto[winner, default: 0] += 1
+                default: break
+                }
+            }
         }
         self.preflight = preflight.lines
         preflightTotal = preflight.decisions.leftOut.count

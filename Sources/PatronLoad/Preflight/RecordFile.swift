@@ -76,7 +76,8 @@ final class RecordFileReader {
 
     /// Each record the run sends, in file order: those the pre-flight decided to write and, on a
     /// changes-only run, only those that changed. Returns how many unchanged ones it passed over.
-    func forEachToWrite(_ decisions: [Decision], _ statuses: [ChangeStatus], full: Bool, _ body: (PatronRecord) throws -> Void) throws -> Int {
+    /// `body` gets each record with its ordinal.
+    func forEachToWrite(_ decisions: [Decision], _ statuses: [ChangeStatus], full: Bool, _ body: (PatronRecord, Int) throws -> Void) throws -> Int {
         var ordinal = 0
         var unchanged = 0
         while let line = try nextLine() {
@@ -89,7 +90,7 @@ final class RecordFileReader {
             guard let record = PatronRecord(serialized: line) else {
                 throw PackagingError.io(path: path, reason: "record \(ordinal) does not read back")
             }
-            try body(record)
+            try body(record, ordinal)
         }
         return unchanged
     }

@@ -39,6 +39,14 @@ public struct RunReport: Sendable, Equatable {
             if s.types.contains(where: { $0.skippedAsEarlierType > 0 }) {
                 lines.append(Self.skippedAsEarlierTypeNote)
             }
+            for counts in s.types {
+                for (winner, count) in counts.outranked.sorted(by: { $0.key < $1.key }) {
+                    lines.append("\(counts.patronType): skipped: same person with a higher-weight group in \(winner): \(count)")
+                }
+                for (winner, count) in counts.mergedInto.sorted(by: { $0.key < $1.key }) {
+                    lines.append("\(counts.patronType): merged into the same person's \(winner) user: \(count)")
+                }
+            }
             for counts in s.types where counts.excludedByRule > 0 {
                 lines.append("\(counts.patronType): excluded by the profile's rows rules: \(counts.excludedByRule)")
             }

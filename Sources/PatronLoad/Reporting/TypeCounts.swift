@@ -12,6 +12,11 @@ public struct TypeCounts: Sendable, Equatable, Codable {
     public var excludedByRule = 0
     /// Rows whose primary_id an earlier type already loaded (student employees).
     public var skippedAsEarlierType = 0
+    /// Population `precedence`: rows not written because the same person's row in another type
+    /// (the key) has a user group that weighs more.
+    public var outranked: [String: Int] = [:]
+    /// Population `merge`: rows merged into the same person's row of another type (the key).
+    public var mergedInto: [String: Int] = [:]
     /// Rows whose primary_id appeared earlier in the same type (ignoring case).
     public var skippedAsRepeat = 0
     /// Patrons the pre-flight left out (identifier clashes, code sets, required fields).
@@ -41,5 +46,6 @@ public struct TypeCounts: Sendable, Equatable, Codable {
     /// Every row is accounted for exactly once.
     public var isBalanced: Bool {
         read == written - leaversWritten + excludedByRule + rejected + skippedAsEarlierType + skippedAsRepeat + leftOut + unchangedNotWritten
+            + outranked.values.reduce(0, +) + mergedInto.values.reduce(0, +)
     }
 }
