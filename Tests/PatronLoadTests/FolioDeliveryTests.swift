@@ -1,3 +1,4 @@
+import DemoWarehouse
 import Foundation
 import PatronSyncTestSupport
 import Testing
@@ -134,6 +135,36 @@ import Testing
         #expect(stage == .delivery)
         #expect(message.contains("FOLIO refused 1 user(s): T5@MIT.EDU (externalSystemId mit_205): Failed to create new user with externalSystemId: mit_205"), "\(message)")
         #expect(second.historyStored == nil, "not remembered: the next run sends the refused user again")
+    }
+
+    /// The single-view example is a profile for both destinations: its users land in FOLIO too,
+    /// every body valid per FOLIO's schemas.
+    @Test func theSingleViewExampleDeliversToFOLIO() async throws {
+        let directory = TemporaryDirectory()
+        let warehouse = directory.appending("single-view.sqlite").path
+        try DemoWarehouseWriter.writeSQLite(DemoShape.singleView.tables(staff: 60, students: 90, seed: 2026), to: warehouse)
+        let double = try await FolioUserImportTestDouble.start()
+        defer { Task { await double.shutdown() } }
+        double.change { state in
+            for group in ["law", "graduate", "undergrad", "faculty", "staff", "affiliate"] { state.groups[group] = UUID().uuidString.lowercased() }
+            state.addressTypes = ["Campus": UUID().uuidString.lowercased()]
+        }
+        var configuration = LoadJobTests.configuration(warehouse: warehouse, output: directory.appending("out"),
+                                                       profile: try LoadedProfile.load(from: ExampleProfileTests.profileURL(.singleView)))
+        configuration.destination = .folio(url: double.url, tenant: double.tenant, credentials: .init(username: double.username, password: double.password))
+        let (summary, _) = await LoadJobTests.run(configuration)
+        #expect(summary.outcome == .delivered, "\(summary.outcome)")
+        let written = summary.types.reduce(0) { $0 + $1.written }
+        #expect(written > 0 && double.current.users.count == written)
+        #expect(summary.preflight.filter { $0.contains("left out of FOLIO") } == [])
+        #expect(double.current.users.allSatisfy { $0.externalSystemId.hasPrefix("hvu_") && $0.patronGroupId != nil })
+        let bodies = directory.appending("bodies")
+        try FileManager.default.createDirectory(at: bodies, withIntermediateDirectories: true)
+        for (index, request) in double.requests.filter({ $0.path == "/user-import" }).enumerated() {
+            try Data(request.body).write(to: bodies.appendingPathComponent("\(index).json"))
+        }
+        let validation = try FolioUserImportTests.validate(bodies)
+        #expect(validation.0 == 0, "\(validation.1)")
     }
 
     @Test func aDryRunKeepsTheRequestBodiesAndSendsNothing() async throws {
