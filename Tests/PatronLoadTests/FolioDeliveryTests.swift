@@ -167,6 +167,26 @@ import Testing
         #expect(validation.0 == 0, "\(validation.1)")
     }
 
+    /// FOLIO-only fields come from the same value rules as Alma's: here the enrollment date.
+    @Test func anEnrollmentDateRuleReachesFOLIO() async throws {
+        let (directory, warehouse, double, _) = try await Self.setUp()
+        defer { Task { await double.shutdown() } }
+        let path = try Self.profilePath(in: directory)
+        var tree = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: path))) as! [String: Any]
+        var types = tree["patronTypes"] as! [[String: Any]]
+        types[0]["fields"] = ["enrollmentDate": ["value": "2025-09-01 00:00:00"]]
+        tree["patronTypes"] = types
+        try JSONSerialization.data(withJSONObject: tree).write(to: URL(fileURLWithPath: path))
+        let profile = try LoadedProfile.load(from: URL(fileURLWithPath: path))
+        let (summary, _) = await LoadJobTests.run(Self.configuration(warehouse, double, output: directory.appending("out"), day: 0, profile: profile))
+        #expect(summary.outcome == .delivered, "\(summary.outcome)")
+        let bodies = double.requests.filter { $0.path == "/user-import" }.compactMap { try? JSONSerialization.jsonObject(with: Data($0.body)) as? [String: Any] }
+        let users = bodies.flatMap { $0["users"] as? [[String: Any]] ?? [] }
+        #expect(users.filter { ($0["username"] as? String)?.hasPrefix("S") == true }.allSatisfy { $0["enrollmentDate"] as? String == "2025-09-01" })
+        #expect(users.filter { ($0["username"] as? String)?.hasPrefix("T") == true }.allSatisfy { $0["enrollmentDate"] == nil }, "students have no rule")
+        #expect(users.count == 20)
+    }
+
     @Test func aDryRunKeepsTheRequestBodiesAndSendsNothing() async throws {
         let directory = try TemporaryDirectory()
         let warehouse = try TinyWarehouse.standard(in: directory)

@@ -87,4 +87,6 @@ public struct AlmaUser: Sendable, Hashable {
     public var campusCode: CodeValue? = nil
     public var birthDate: AlmaDate? = nil
     public var statusDate: AlmaDate? = nil
+    /// Not written to Alma (its user has no such field): FOLIO's enrollmentDate.
+    public var enrollmentDate: AlmaDate? = nil
 }

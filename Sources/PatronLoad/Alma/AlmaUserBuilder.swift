@@ -72,7 +72,8 @@ public struct AlmaUserBuilder: Sendable {
             jobCategory: Self.code(details?.jobCategory, otherwise: nil),
             campusCode: Self.code(details?.campusCode, otherwise: nil),
             birthDate: details?.birthDate.flatMap { AlmaDate(isoDay: $0) },
-            statusDate: day(patronType.statusDate, expiry: expiryDate)
+            statusDate: day(patronType.statusDate, expiry: expiryDate),
+            enrollmentDate: details?.enrollmentDate.flatMap { AlmaDate(isoDay: $0) }
         )
     }
 

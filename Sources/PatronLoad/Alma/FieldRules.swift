@@ -24,6 +24,8 @@ extension PatronProfile {
         public var gender: ValueRule?
         /// A value that begins with an ISO day (`1990-04-01`, `1990-04-01 00:00:00`); else left out.
         public var birthDate: ValueRule?
+        /// An ISO day, as for birthDate. Alma has no such field: only a FOLIO delivery sends it.
+        public var enrollmentDate: ValueRule?
 
         public init() {}
     }
@@ -32,7 +34,7 @@ extension PatronProfile {
 /// The fields a `fields` rule may set, in the order `explain` lists them.
 enum RuleField: Int, CaseIterable {
     case firstName, middleName, lastName, preferredFirstName, preferredMiddleName, preferredLastName, email, barcode
-    case userGroup, status, userTitle, jobCategory, campusCode, preferredLanguage, gender, birthDate
+    case userGroup, status, userTitle, jobCategory, campusCode, preferredLanguage, gender, birthDate, enrollmentDate
 
     var name: String { String(describing: self) }
 
@@ -54,6 +56,7 @@ enum RuleField: Int, CaseIterable {
         case .preferredLanguage: \.preferredLanguage
         case .gender: \.gender
         case .birthDate: \.birthDate
+        case .enrollmentDate: \.enrollmentDate
         }
     }
 

@@ -267,7 +267,8 @@ public struct PatronMapper {
             status: fields.value(.status, row), userTitle: fields.value(.userTitle, row), jobCategory: fields.value(.jobCategory, row),
             campusCode: fields.value(.campusCode, row), preferredLanguage: fields.value(.preferredLanguage, row),
             gender: fields.value(.gender, row), birthDate: fields.value(.birthDate, row).map(Self.isoDay),
-            expiryDate: expiryColumn.map { Self.isoDay(Self.trimmed(row[$0])) }
+            expiryDate: expiryColumn.map { Self.isoDay(Self.trimmed(row[$0])) },
+            enrollmentDate: fields.value(.enrollmentDate, row).map(Self.isoDay)
         )
     }
 

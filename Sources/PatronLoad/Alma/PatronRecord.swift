@@ -43,9 +43,12 @@ public struct PatronRecord: Sendable, Hashable {
         public var birthDate: String?
         /// The `expiry.column`'s ISO day, or empty when the row holds none.
         public var expiryDate: String?
+        /// An ISO day, or empty (FOLIO's enrollmentDate).
+        public var enrollmentDate: String?
 
         public init(status: String? = nil, userTitle: String? = nil, jobCategory: String? = nil, campusCode: String? = nil,
-                    preferredLanguage: String? = nil, gender: String? = nil, birthDate: String? = nil, expiryDate: String? = nil) {
+                    preferredLanguage: String? = nil, gender: String? = nil, birthDate: String? = nil, expiryDate: String? = nil,
+                    enrollmentDate: String? = nil) {
             self.status = status
             self.userTitle = userTitle
             self.jobCategory = jobCategory
@@ -54,17 +57,18 @@ public struct PatronRecord: Sendable, Hashable {
             self.gender = gender
             self.birthDate = birthDate
             self.expiryDate = expiryDate
+            self.enrollmentDate = enrollmentDate
         }
 
-        var fields: [String?] { [status, userTitle, jobCategory, campusCode, preferredLanguage, gender, birthDate, expiryDate] }
+        var fields: [String?] { [status, userTitle, jobCategory, campusCode, preferredLanguage, gender, birthDate, expiryDate, enrollmentDate] }
 
         init(fields: ArraySlice<String?>) {
             let values = Array(fields)
             self.init(status: values[0], userTitle: values[1], jobCategory: values[2], campusCode: values[3],
-                      preferredLanguage: values[4], gender: values[5], birthDate: values[6], expiryDate: values[7])
+                      preferredLanguage: values[4], gender: values[5], birthDate: values[6], expiryDate: values[7], enrollmentDate: values[8])
         }
 
-        static let count = 8
+        static let count = 9
     }
 
     /// The parts of a record the report names when they change.

@@ -34,6 +34,7 @@ public enum UserMerge {
             fill("job_category", \.jobCategory, empty: noCode)
             fill("campus_code", \.campusCode, empty: noCode)
             fill("birth_date", \.birthDate, empty: noDate)
+            fill("enrollment_date", \.enrollmentDate, empty: noDate)
             if unite(&user.addresses, other.addresses, isEmpty: { $0.line1.isEmpty }, key: addressKey, preferred: \.preferred) {
                 filled.append(Filled(field: "addresses", from: index))
             }

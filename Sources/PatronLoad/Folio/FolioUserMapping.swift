@@ -64,7 +64,7 @@ extension FolioMapping {
             personal: .init(lastName: user.lastName, firstName: nonEmpty(user.firstName), middleName: nonEmpty(user.middleName),
                             preferredFirstName: nonEmpty(user.preferredFirstName), email: email.flatMap(nonEmpty), phone: phone.flatMap(nonEmpty),
                             mobilePhone: mobile.flatMap(nonEmpty), addresses: addresses.isEmpty ? nil : addresses, preferredContactTypeId: preferredContactType),
-            enrollmentDate: nil, expirationDate: user.expiryDate.isoDay, customFields: customFieldValues(of: user))
+            enrollmentDate: user.enrollmentDate?.isoDay, expirationDate: user.expiryDate.isoDay, customFields: customFieldValues(of: user))
     }
 
     private func departments(of user: AlmaUser) -> [String]? {
