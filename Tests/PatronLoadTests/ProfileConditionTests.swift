@@ -149,6 +149,8 @@ import Testing
                problem: #"patronTypes[0].rows.exclude.not.matches: "([" is not a valid regular expression"#),
         Broken(condition: #"{"any": [{"column": "CODE", "empty": true}, {"column": "END_DATE", "before": "2026-02-30"}]}"#,
                problem: #"patronTypes[0].rows.exclude.any[1].before: "2026-02-30" is neither a date (YYYY-MM-DD) nor "today""#),
+        Broken(condition: #"{"column": "END_DATE", "after": "2026-9-1"}"#,
+               problem: #"patronTypes[0].rows.exclude.after: "2026-9-1" is neither a date (YYYY-MM-DD) nor "today""#),
         Broken(condition: #"{"all": []}"#,
                problem: "patronTypes[0].rows.exclude.all: is empty; give at least one condition"),
         Broken(condition: #"{"column": "CODE", "in": []}"#,

@@ -39,6 +39,9 @@ import Testing
          ProfileProblem("patronTypes[1].name", "\"staff\" is already the name of an earlier type")),
         ("an empty query", { $0.patronTypes[0].query = "  ;\n" },
          ProfileProblem("patronTypes[0].query", "is empty; give the SELECT that returns this type's patrons")),
+        // Found when the profile loads, not when the run reaches that type.
+        ("a user group override that is no regular expression", { $0.patronTypes[1].userGroup.overrides = [.init(column: "HOME_DEPARTMENT", pattern: "NI[UV", code: "54")] },
+         ProfileProblem("patronTypes[1].userGroup.overrides[0].pattern", "\"NI[UV\" is not a regular expression")),
     ]
 
     @Test(arguments: broken)

@@ -135,7 +135,8 @@ public indirect enum ProfileCondition: Sendable, Equatable, Codable {
                     problems.append(ProfileProblem("\(path).matches", "\(ProfileRules.quoted(pattern)) is not a valid regular expression"))
                 }
             case .before(let day), .after(let day):
-                if day != "today" && AlmaDate(isoDay: day) == nil {
+                // Compared as text with the row's ISO day, so only the padded form can match.
+                if day != "today" && (AlmaDate(isoDay: day) == nil || !ISODay.isPadded(day)) {
                     let key = if case .before = test { "before" } else { "after" }
                     problems.append(ProfileProblem("\(path).\(key)", "\(ProfileRules.quoted(day)) is neither a date (YYYY-MM-DD) nor \"today\""))
                 }
@@ -243,5 +244,14 @@ struct RowCondition {
         if utf8.count > 10, let next = utf8.dropFirst(10).first, (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(next) { return nil }
         // Ten ASCII bytes: a small String, stored inline.
         return String(value.prefix(10))
+    }
+}
+
+/// `2026-09-01`, not `2026-9-1`: conditions compare days as text.
+enum ISODay {
+    static func isPadded(_ text: String) -> Bool {
+        let bytes = Array(text.utf8)
+        guard bytes.count == 10, bytes[4] == UInt8(ascii: "-"), bytes[7] == UInt8(ascii: "-") else { return false }
+        return bytes.enumerated().allSatisfy { index, byte in index == 4 || index == 7 || (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(byte) }
     }
 }

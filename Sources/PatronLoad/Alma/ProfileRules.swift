@@ -46,6 +46,12 @@ enum ProfileRules {
                 problems.append(ProfileProblem("folio.preferredContactType", "\(quoted(contact)) is not one of mail, email, text, phone, mobile; FOLIO would drop it"))
             }
         }
+        for (index, type) in profile.patronTypes.enumerated() {
+            for (number, override) in (type.userGroup.overrides ?? []).enumerated() where (try? Regex(override.pattern)) == nil {
+                problems.append(ProfileProblem("patronTypes[\(index)].userGroup.overrides[\(number)].pattern",
+                                               "\(quoted(override.pattern)) is not a regular expression"))
+            }
+        }
         if profile.patronTypes.isEmpty {
             problems.append(ProfileProblem("patronTypes", "is empty"))
         }
