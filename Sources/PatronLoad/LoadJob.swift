@@ -52,6 +52,7 @@ public struct LoadJob: Sendable {
                     .take(LockHolder(runID: runID))
                 summary.warnings += locks.notes + staging.removeLeftovers()
             }
+            summary.warnings += staging.removeDeadDryRuns()
             try stop.check(during: "start")
             summary.serverVersion = try await connect()
             guard configuration.mode != .connectionTest else {

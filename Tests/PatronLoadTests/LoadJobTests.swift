@@ -193,6 +193,34 @@ import Testing
         #expect(RunReport(summary: summary, workspace: "qa", logLines: []).summaryText.contains("the files were checked and removed"))
     }
 
+    /// A dry run killed with SIGKILL leaves its folder (and patron records) in the temp folder:
+    /// the next run of any kind removes it, and never one of a dry run still running.
+    @Test func aKilledDryRunsFolderIsRemovedByTheNextRun() async throws {
+        let directory = TemporaryDirectory()
+        let warehouse = try Self.generate(staff: 5, students: 5, in: directory)
+        let temp = FileManager.default.temporaryDirectory
+        // A process that has exited: its pid no longer exists.
+        let ended = Process()
+        ended.executableURL = URL(fileURLWithPath: "/bin/true")
+        try ended.run()
+        ended.waitUntilExit()
+        let dead = temp.appendingPathComponent(DryRunFolders.name(runID: "2026-11-01_02.00.00", pid: ended.processIdentifier))
+        let alive = temp.appendingPathComponent(DryRunFolders.name(runID: "2026-11-01_02.00.00"))
+        for folder in [dead, alive] {
+            try FileManager.default.createDirectory(at: folder.appendingPathComponent("work"), withIntermediateDirectories: true)
+            try Data("patron records".utf8).write(to: folder.appendingPathComponent("work/staff.records"))
+        }
+        defer { try? FileManager.default.removeItem(at: alive) }
+        #expect(DryRunFolders.pid(of: dead.lastPathComponent) == ended.processIdentifier)
+        #expect(DryRunFolders.pid(of: "patronload-dry-run-2026-11-01_02.00.00-1a2b3c4d") == nil, "another form is never taken for a pid")
+
+        let (summary, _) = await Self.run(Self.configuration(warehouse: warehouse, output: directory.appending("out"), mode: .dryRun))
+        #expect(summary.outcome == .dryRun)
+        #expect(!FileManager.default.fileExists(atPath: dead.path))
+        #expect(FileManager.default.fileExists(atPath: alive.path), "this process is alive: its dry run may still be running")
+        #expect(summary.warnings.contains { $0.contains("folder(s) that killed dry runs left behind (\(dead.lastPathComponent))") }, "\(summary.warnings)")
+    }
+
     @Test func connectionTestReportsTheVersionAndDoesNothingElse() async throws {
         let directory = TemporaryDirectory()
         let warehouse = try Self.generate(staff: 10, students: 10, in: directory)

@@ -16,7 +16,7 @@ struct StagingArea {
         do {
             let staging: URL
             if dryRun {
-                staging = FileManager.default.temporaryDirectory.appendingPathComponent("patronload-dry-run-\(runID)-\(UUID().uuidString.prefix(8))", isDirectory: true)
+                staging = FileManager.default.temporaryDirectory.appendingPathComponent(DryRunFolders.name(runID: runID), isDirectory: true)
                 try FileManager.default.createPrivateDirectory(at: staging)
             } else {
                 staging = try destination.stagingDirectory(runID: runID)
@@ -49,6 +49,29 @@ struct StagingArea {
     /// Removes the staging folders that runs killed before they could clean up left behind, with
     /// patron records in them. Only under the destination's lock, so none belongs to a live run.
     /// Returns the report's lines.
+    /// Dry runs take no lock, so their folders are told apart by process: those of processes
+    /// that no longer exist (a dry run killed with SIGKILL) are removed, by any run.
+    func removeDeadDryRuns() -> [String] {
+        var lines: [String] = []
+        var removed: [String] = []
+        for folder in DryRunFolders.orphans(in: FileManager.default.temporaryDirectory) {
+            do {
+                try FileManager.default.removeItem(at: folder)
+                removed.append(folder.lastPathComponent)
+            } catch {
+                let warning = "cannot remove the folder \(folder.path) that a killed dry run left behind: \(error.localizedDescription); it may hold patron records, remove it by hand"
+                lines.append(warning)
+                logger.error("\(warning)")
+            }
+        }
+        if !removed.isEmpty {
+            let note = "removed \(removed.count) folder(s) that killed dry runs left behind (\(removed.joined(separator: ", "))), with the patron records in them"
+            lines.append(note)
+            logger.notice("\(note)")
+        }
+        return lines
+    }
+
     func removeLeftovers() -> [String] {
         let leftovers = destination.leftoverStagingDirectories()
         guard !leftovers.isEmpty else { return [] }
@@ -88,6 +111,33 @@ struct StagingArea {
             }
         } catch {
             throw .packaging(.io(path: folder, reason: "cannot keep the dry run's files: \(error.localizedDescription)"))
+        }
+    }
+}
+
+/// `patronload-dry-run-<run>-p<pid>-<random>` in the temp folder: the process id says whether the
+/// dry run that made it can still be running.
+enum DryRunFolders {
+    static let prefix = "patronload-dry-run-"
+
+    static func name(runID: String, pid: Int32 = getpid()) -> String {
+        "\(prefix)\(runID)-p\(pid)-\(UUID().uuidString.prefix(8))"
+    }
+
+    /// The process id in a folder name, nil for a name of another form.
+    static func pid(of name: String) -> Int32? {
+        guard name.hasPrefix(prefix) else { return nil }
+        let parts = name.split(separator: "-")
+        guard parts.count >= 2, let part = parts.dropLast().last, part.first == "p" else { return nil }
+        return Int32(part.dropFirst())
+    }
+
+    static func orphans(in directory: URL) -> [URL] {
+        let names = (try? FileManager.default.contentsOfDirectory(atPath: directory.path)) ?? []
+        return names.compactMap { name in
+            // A pid that no longer exists (ESRCH); a live one, even another user's (EPERM), is kept.
+            guard let pid = pid(of: name), pid > 0, kill(pid, 0) == -1, errno == ESRCH else { return nil }
+            return directory.appendingPathComponent(name, isDirectory: true)
         }
     }
 }
