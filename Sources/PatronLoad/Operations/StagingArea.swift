@@ -46,49 +46,37 @@ struct StagingArea {
         }
     }
 
-    /// Removes the staging folders that runs killed before they could clean up left behind, with
-    /// patron records in them. Only under the destination's lock, so none belongs to a live run.
-    /// Returns the report's lines.
     /// Dry runs take no lock, so their folders are told apart by process: those of processes
     /// that no longer exist (a dry run killed with SIGKILL) are removed, by any run.
     func removeDeadDryRuns() -> [String] {
-        var lines: [String] = []
-        var removed: [String] = []
-        for folder in DryRunFolders.orphans(in: FileManager.default.temporaryDirectory) {
-            do {
-                try FileManager.default.removeItem(at: folder)
-                removed.append(folder.lastPathComponent)
-            } catch {
-                let warning = "cannot remove the folder \(folder.path) that a killed dry run left behind: \(error.localizedDescription); it may hold patron records, remove it by hand"
-                lines.append(warning)
-                logger.error("\(warning)")
-            }
-        }
-        if !removed.isEmpty {
-            let note = "removed \(removed.count) folder(s) that killed dry runs left behind (\(removed.joined(separator: ", "))), with the patron records in them"
-            lines.append(note)
-            logger.notice("\(note)")
-        }
-        return lines
+        remove(DryRunFolders.orphans(in: FileManager.default.temporaryDirectory), left: "folder(s) that killed dry runs left behind",
+               failed: "the folder %@ that a killed dry run left behind")
     }
 
+    /// Removes the staging folders that runs killed before they could clean up left behind, with
+    /// patron records in them. Only under the destination's lock, so none belongs to a live run.
+    /// Returns the report's lines.
     func removeLeftovers() -> [String] {
-        let leftovers = destination.leftoverStagingDirectories()
-        guard !leftovers.isEmpty else { return [] }
+        remove(destination.leftoverStagingDirectories(), left: "staging folder(s) that stopped runs left behind",
+               failed: "the staging folder %@ that an earlier run left behind")
+    }
+
+    /// Removes the folders; the report's lines say what was removed and what could not be.
+    private func remove(_ folders: [URL], left: String, failed: String) -> [String] {
         var lines: [String] = []
         var removed: [String] = []
-        for folder in leftovers {
+        for folder in folders {
             do {
                 try FileManager.default.removeItem(at: folder)
                 removed.append(folder.lastPathComponent)
             } catch {
-                let warning = "cannot remove the staging folder \(folder.path) that an earlier run left behind: \(error.localizedDescription); it may hold patron records, remove it by hand"
+                let warning = "cannot remove \(failed.replacingOccurrences(of: "%@", with: folder.path)): \(error.localizedDescription); it may hold patron records, remove it by hand"
                 lines.append(warning)
                 logger.error("\(warning)")
             }
         }
         if !removed.isEmpty {
-            let note = "removed \(removed.count) staging folder(s) that stopped runs left behind (\(removed.joined(separator: ", "))), with the patron records in them"
+            let note = "removed \(removed.count) \(left) (\(removed.joined(separator: ", "))), with the patron records in them"
             lines.append(note)
             logger.notice("\(note)")
         }
