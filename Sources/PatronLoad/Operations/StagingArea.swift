@@ -48,8 +48,8 @@ struct StagingArea {
 
     /// Dry runs take no lock, so their folders are told apart by process: those of processes
     /// that no longer exist (a dry run killed with SIGKILL) are removed, by any run.
-    func removeDeadDryRuns() -> [String] {
-        remove(DryRunFolders.orphans(in: FileManager.default.temporaryDirectory), left: "folder(s) that killed dry runs left behind",
+    func removeDeadDryRuns(in directory: URL = FileManager.default.temporaryDirectory) -> [String] {
+        remove(DryRunFolders.orphans(in: directory), left: "folder(s) that killed dry runs left behind",
                failed: "the folder %@ that a killed dry run left behind")
     }
 
