@@ -109,7 +109,36 @@ import Testing
         #expect(andersen["line1"] == "3 Birch Hall" && andersen["country"] == "USA", "a local address: its country, not the permanent one's")
     }
 
-    @Test(arguments: [DemoShape.singleView, .consortiumMember])
+    @Test func twoFeedsMergedWritesAStudentEmployeeOnceWithRuleGroupsAndFallbackAddresses() async throws {
+        let load = try await Self.load(.twoFeedsMerged)
+        #expect(load.summary.outcome == .delivered, "\(load.summary.outcome)")
+        #expect(load.summary.types.map(\.patronType) == ["employee", "student"])
+        #expect(load.summary.types.allSatisfy { $0.leftOut == 0 && $0.isBalanced }, "\(load.summary.types)")
+        #expect(load.summary.counts(for: "employee")?.mergedInto == ["student": 1], "the student employee only")
+
+        let employees = try load.users("employee")
+        let okoro = try #require(employees["aokoro1@riverbend.example"]?.fields)
+        #expect(okoro["user_group"] == "FACULTY" && okoro["line1"] == "12 Science Hall" && okoro["email_type"] == "work" && okoro["country"] == "USA")
+        let diaz = try #require(employees["cdiaz3@riverbend.example"]?.fields)
+        #expect(diaz["user_group"] == "PARTTIME", "staff below half time: the rule over job code and FTE")
+        #expect(diaz["line1"] == "9 Birch Ln" && diaz["city"] == "Albany" && diaz["postal_code"] == "97321", "an office street of one space: home")
+        #expect(employees["bsato2@riverbend.example"] == nil, "written once, as a student")
+
+        let students = try load.users("student")
+        let lee = try #require(students["dlee1@riverbend.example"]?.fields)
+        #expect(lee["user_group"] == "LAW" && lee["line1"] == "4 Law Commons", "a JD in the graduate career")
+        #expect(lee["expiry_date"] == "2027-11-22Z")
+        let sato = try #require(students["bsato2@riverbend.example"])
+        #expect(sato.fields["user_group"] == "UNDERGRAD" && sato.fields["first_name"] == "Benjamin", "the student record wins")
+        #expect(sato.fields["expiry_date"] == "2026-12-15Z")
+        #expect(sato.emails == ["bsato2@riverbend.example", "ben.sato@mailbox.example"], "the HR email added after the student's")
+        #expect(sato.phones == ["541-555-0102"], "the student has none: the HR phone")
+        #expect(sato.fields["line1"] == "77 Alder Ave", "the HR home address added after the dorm")
+        let fox = try #require(students["efox3@riverbend.example"]?.fields)
+        #expect(fox["line1"] == "42 Cedar Rd" && fox["city"] == "Eugene" && fox["user_group"] == "UNDERGRAD", "no dorm: the permanent address")
+    }
+
+    @Test(arguments: [DemoShape.singleView, .consortiumMember, .twoFeedsMerged])
     func checkProfileFindsNothingWrongAndTheSchemaAccepts(shape: DemoShape) async throws {
         let directory = TemporaryDirectory()
         let warehouse = directory.appending("warehouse.sqlite").path
