@@ -7,6 +7,8 @@ public enum DemoShape: String, CaseIterable, Sendable {
     case singleView = "single-view"
     /// A consortium member's HR and SIS extracts, with home countries and term-based expiry.
     case consortiumMember = "consortium-member"
+    /// HR and registrar tables with student employees in both, merged into one user.
+    case twoFeedsMerged = "two-feeds-merged"
 
     /// The shape's tables: `staff` employee rows and `students` student rows, from `seed`.
     public func tables(staff: Int, students: Int, seed: UInt64) -> [DemoTable] {
@@ -21,6 +23,12 @@ public enum DemoShape: String, CaseIterable, Sendable {
             return [
                 DemoTable(name: ConsortiumMemberGenerator.employeeTable, columns: ConsortiumMemberGenerator.employeeColumns, count: staff) { generator.employeeRow($0) },
                 DemoTable(name: ConsortiumMemberGenerator.studentTable, columns: ConsortiumMemberGenerator.studentColumns, count: students) { generator.studentRow($0) },
+            ]
+        case .twoFeedsMerged:
+            let generator = TwoFeedsMergedGenerator(seed: seed)
+            return [
+                DemoTable(name: TwoFeedsMergedGenerator.employeeTable, columns: TwoFeedsMergedGenerator.employeeColumns, count: staff) { generator.employeeRow($0) },
+                DemoTable(name: TwoFeedsMergedGenerator.studentTable, columns: TwoFeedsMergedGenerator.studentColumns, count: students) { generator.studentRow($0) },
             ]
         }
     }

@@ -17,7 +17,8 @@ struct DemoWarehouseCommand: AsyncParsableCommand {
 
         --shape picks another institution's tables, read by the example profile of the same \
         name in examples/profiles/: single-view (one view LIBRARY_PATRON_VIEW of employees and \
-        students) or consortium-member (HR_EMPLOYEES and SIS_STUDENTS).
+        students), consortium-member (HR_EMPLOYEES and SIS_STUDENTS) or two-feeds-merged \
+        (HR_EMPLOYEES and REG_STUDENTS, student employees in both).
 
         Formats: sqlite (a file), csv (a folder of two files), postgres (tables in --schema of \
         the database at --url, loaded with COPY).
@@ -33,7 +34,7 @@ struct DemoWarehouseCommand: AsyncParsableCommand {
     @Option(help: "Random seed.")
     var seed: UInt64 = 2026
 
-    @Option(help: "reference, single-view or consortium-member.")
+    @Option(help: "reference, single-view, consortium-member or two-feeds-merged.")
     var shape = "reference"
 
     @Option(help: "sqlite, csv or postgres.")

@@ -94,8 +94,8 @@ import Testing
         (["rootElement"], "null", "rootElement: expected a string, found null"),
         (["patronTypes", "1", "clearGender"], "\"no\"", "patronTypes[1].clearGender: expected true or false, found a string \"no\""),
         (["patronTypes", "0", "columns", "email"], "42", "patronTypes[0].columns.email: expected a string, found 42"),
-        (["patronTypes", "1", "address", "line1"], "5", "patronTypes[1].address.line1: expected a column name or {\"value\": \"…\"}, found 5"),
-        (["patronTypes", "0", "address", "line3"], "{\"text\": \"MIT\"}", "patronTypes[0].address.line3.value: is missing"),
+        (["patronTypes", "1", "address", "line1"], "5", "patronTypes[1].address.line1: expected a column name or a value rule ({\"value\": \"…\"}, {\"firstNonEmpty\": […]}, …), found 5"),
+        (["patronTypes", "0", "address", "line3"], "{\"text\": \"MIT\"}", "patronTypes[0].address.line3: \"text\" is not a value rule key (a value rule has one of column, value, template, firstNonEmpty, lookup, rules; with transform or emptyValues)"),
         (["history", "leavers"], "\"delete\"", "history.leavers: Cannot initialize LeaverPolicy from invalid String value delete"),
     ]
 

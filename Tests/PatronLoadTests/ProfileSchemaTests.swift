@@ -57,6 +57,7 @@ import Testing
         profile.preflight = .init(maxLeftOutPercent: 5, userGroups: ["31"], statisticCategories: ["UP"], requiredFields: [.email], allowEmptyUserGroup: true)
         profile.patronTypes[0].address.line2 = .column("X")
         profile.patronTypes[0].address.city = .column("X")
+        profile.patronTypes[0].address.country = .rule(ValueRule(.lookup(.init(table: "countries.csv", key: ValueRule(.column("X"))))))
         profile.patronTypes[0].address.stateProvince = .column("X")
         profile.patronTypes[0].userGroupRules = [.init(when: .column("X", .oneOf(["L"]), ignoreCase: false), userGroup: "LAW", desc: "Law")]
         var fields = PatronProfile.FieldRules()

@@ -20,6 +20,8 @@ public struct AlmaUser: Sendable, Hashable {
         public var city: String = ""
         public var stateProvince: String = ""
         public var postalCode: String = ""
+        /// A code of Alma's CountryCodes table; empty leaves `<country>` out.
+        public var country: String = ""
         public var note: String = ""
         public var types: [CodeValue]
         public var preferred: Bool = true

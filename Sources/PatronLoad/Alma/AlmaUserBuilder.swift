@@ -56,10 +56,10 @@ public struct AlmaUserBuilder: Sendable {
             status: Self.code(details?.status, otherwise: codes.status) ?? codes.status,
             addresses: [AlmaUser.Address(
                 line1: record.line1, line2: record.line2, line3: record.line3, city: record.city,
-                stateProvince: record.stateProvince, postalCode: record.postalCode, note: codes.addressNote, types: addressTypes,
+                stateProvince: record.stateProvince, postalCode: record.postalCode, country: details?.country ?? "", note: codes.addressNote, types: addressTypes,
                 startDate: day(patronType.address.startDate, expiry: expiryDate), endDate: day(patronType.address.endDate, expiry: expiryDate)
             )],
-            emails: record.email.isEmpty ? [] : [.init(address: record.email, types: emailTypes, preferred: true)],
+            emails: record.email.isEmpty ? [] : [.init(address: record.email, types: emailTypes(details?.emailType), preferred: true)],
             phones: record.phones.map { .init(number: $0.number, types: $0.isPreferred ? preferredPhoneTypes : secondaryPhoneTypes, preferred: $0.isPreferred) },
             preferredFirstName: record.preferredFirstName,
             preferredMiddleName: record.preferredMiddleName,
@@ -75,6 +75,12 @@ public struct AlmaUserBuilder: Sendable {
             statusDate: day(patronType.statusDate, expiry: expiryDate),
             enrollmentDate: details?.enrollmentDate.flatMap { AlmaDate(isoDay: $0) }
         )
+    }
+
+    /// `fields.emailType`'s code, or `codes.emailType` (with its desc) when the rule gives none or the same.
+    private func emailTypes(_ value: String?) -> [CodeValue] {
+        guard let value, !value.isEmpty, value != codes.emailType.code else { return emailTypes }
+        return [CodeValue(value)]
     }
 
     private func day(_ choice: UserDay?, expiry: AlmaDate) -> AlmaDate? {

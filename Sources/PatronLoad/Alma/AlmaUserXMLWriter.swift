@@ -68,6 +68,7 @@ public enum AlmaUserXMLWriter {
                 if !address.city.isEmpty { out.element("city", address.city) }
                 if !address.stateProvince.isEmpty { out.element("state_province", address.stateProvince) }
                 if !address.postalCode.isEmpty { out.element("postal_code", address.postalCode) }
+                if !address.country.isEmpty { out.element("country", address.country) }
                 if !address.note.isEmpty { out.element("address_note", address.note) }
                 if let day = address.startDate { out.date("start_date", day) }
                 if let day = address.endDate { out.date("end_date", day) }

@@ -24,6 +24,9 @@ extension PatronProfile {
         public var gender: ValueRule?
         /// A value that begins with an ISO day (`1990-04-01`, `1990-04-01 00:00:00`); else left out.
         public var birthDate: ValueRule?
+        /// The email's type (`work` for the institution's domain, `personal` otherwise); empty
+        /// writes `codes.emailType`.
+        public var emailType: ValueRule?
         /// An ISO day, as for birthDate. Alma has no such field: only a FOLIO delivery sends it.
         public var enrollmentDate: ValueRule?
 
@@ -34,7 +37,7 @@ extension PatronProfile {
 /// The fields a `fields` rule may set, in the order `explain` lists them.
 enum RuleField: Int, CaseIterable {
     case firstName, middleName, lastName, preferredFirstName, preferredMiddleName, preferredLastName, email, barcode
-    case userGroup, status, userTitle, jobCategory, campusCode, preferredLanguage, gender, birthDate, enrollmentDate
+    case userGroup, status, userTitle, jobCategory, campusCode, preferredLanguage, gender, birthDate, emailType, enrollmentDate
 
     var name: String { String(describing: self) }
 
@@ -56,6 +59,7 @@ enum RuleField: Int, CaseIterable {
         case .preferredLanguage: \.preferredLanguage
         case .gender: \.gender
         case .birthDate: \.birthDate
+        case .emailType: \.emailType
         case .enrollmentDate: \.enrollmentDate
         }
     }
@@ -98,11 +102,27 @@ struct CompiledFieldRules {
     }
 }
 
+extension PatronProfile.PatronType {
+    /// The address's fields in the order the mapper reads them, with their names in the profile.
+    var addressSources: [(name: String, source: FieldSource?)] {
+        [("line1", address.line1), ("line2", address.line2), ("line3", address.line3), ("city", address.city),
+         ("stateProvince", address.stateProvince), ("postalCode", address.postalCode), ("country", address.country)]
+    }
+
+    /// Every value rule of the type (its `fields` and the address fields given as rules), with
+    /// its JSON path within the type: what the checks, the lookups and `check-profile` walk.
+    var valueRules: [(path: String, rule: ValueRule)] {
+        var rules = (fields?.rules ?? []).map { ("fields.\($0.field.name)", $0.rule) }
+        for case let (name, .rule(rule)?) in addressSources { rules.append(("address.\(name)", rule)) }
+        return rules
+    }
+}
+
 extension PatronProfile {
-    /// Every lookup the types' `fields` make, with its JSON path: the tables to read at start.
+    /// Every lookup the types' value rules make, with its JSON path: the tables to read at start.
     var valueLookups: [(path: String, lookup: ValueRule.Lookup)] {
         patronTypes.enumerated().flatMap { index, type in
-            (type.fields?.rules ?? []).flatMap { $0.rule.lookups(at: "patronTypes[\(index)].fields.\($0.field.name)") }
+            type.valueRules.flatMap { $0.rule.lookups(at: "patronTypes[\(index)].\($0.path)") }
         }
     }
 }

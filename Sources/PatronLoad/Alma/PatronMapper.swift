@@ -79,7 +79,11 @@ public struct PatronMapper {
     private enum ReadSource {
         case column(Int)
         case value(String)
+        case rule(RowValue)
     }
+
+    /// The slot of `Indices.address` that holds the country (after line1 … postalCode).
+    private static let countrySlot = 6
 
     /// `today` is the run's as-of day, which conditions on dates compare with.
     public init(profile: LoadedProfile, patronType: PatronProfile.PatronType, columns: [String], today: AlmaDate) throws(ProfileError) {
@@ -98,15 +102,19 @@ public struct PatronMapper {
             }
             return position
         }
-        func source(_ field: FieldSource?) throws(ProfileError) -> ReadSource? {
+        let typeIndex = profile.profile.patronTypes.firstIndex { $0.name == patronType.name } ?? 0
+        self.typePath = "patronTypes[\(typeIndex)]"
+        func source(_ name: String, _ field: FieldSource?) throws(ProfileError) -> ReadSource? {
             switch field {
             case .column(let name)?: .column(try column(name))
             case .value(let value)?: .value(value)
+            case .rule(let rule)?: .rule(try RowValue(rule, path: "patronTypes[\(typeIndex)].address.\(name)", today: today, tables: profile.tables, position: column))
             case nil: nil
             }
         }
         let names = patronType.columns
-        let rule = patronType.address
+        var address: [ReadSource?] = []
+        for (name, field) in patronType.addressSources { address.append(try source(name, field)) }
         var secondary: Int?
         if let name = patronType.phones.secondary?.column { secondary = try column(name) }
         var preferredPhones: [Int] = []
@@ -132,10 +140,7 @@ public struct PatronMapper {
             preferredLast: try column(names.preferredLastName),
             group: try column(patronType.userGroup.column),
             groupDesc: groupDesc,
-            address: [
-                try source(rule.line1), try source(rule.line2), try source(rule.line3),
-                try source(rule.city), try source(rule.stateProvince), try source(rule.postalCode),
-            ],
+            address: address,
             preferredPhones: preferredPhones,
             secondaryPhone: secondary,
             statistic: statistic,
@@ -146,9 +151,9 @@ public struct PatronMapper {
         var others = [index.legalFirst, index.legalMiddle, index.legalLast, index.preferredFirst, index.preferredMiddle, index.preferredLast, index.email, index.group]
         others += [index.groupDesc, index.statistic, index.statisticDesc, secondary].compactMap { $0 } + preferredPhones
         for case .column(let position)? in index.address { others.append(position) }
-        // A column a field rule writes is checked as the column it replaces is; a column a rule
+        // A column a value rule writes is checked as the column it replaces is; a column a rule
         // only tests (`when`) is not written.
-        for (_, rule) in patronType.fields?.rules ?? [] {
+        for (_, rule) in patronType.valueRules {
             for reference in rule.columnReferences(at: "") where !reference.path.contains(".when") {
                 others.append(try column(reference.column))
             }
@@ -160,8 +165,6 @@ public struct PatronMapper {
             written.append((position, columns[position], false))
         }
         self.written = written
-        let typeIndex = profile.profile.patronTypes.firstIndex { $0.name == patronType.name } ?? 0
-        self.typePath = "patronTypes[\(typeIndex)]"
         self.rowRules = try CompiledRowRules(patronType.rows, path: "\(typePath).rows", today: today, loginID: index.loginID, position: column)
         var groupRules: [(condition: RowCondition, group: CodeValue)] = []
         for rule in patronType.userGroupRules ?? [] {
@@ -227,6 +230,7 @@ public struct PatronMapper {
             switch index.address[slot] {
             case .column(let position)?: Self.trimmed(row[position])
             case .value(let value)?: value
+            case .rule(let value)?: value.value(row)
             case nil: ""
             }
         }
@@ -256,18 +260,19 @@ public struct PatronMapper {
             stateProvince: read(4),
             postalCode: read(5),
             statistic: statistic(row),
-            details: details(row)
+            details: details(row, country: index.address[Self.countrySlot] == nil ? nil : read(Self.countrySlot))
         ))
     }
 
     /// What the `fields` and `expiry` rules set beyond the base record; nil when none does.
-    private func details(_ row: [String?]) -> PatronRecord.Details? {
-        guard fields.setsDetails || expiryColumn != nil else { return nil }
+    private func details(_ row: [String?], country: String?) -> PatronRecord.Details? {
+        guard fields.setsDetails || expiryColumn != nil || country != nil else { return nil }
         return PatronRecord.Details(
             status: fields.value(.status, row), userTitle: fields.value(.userTitle, row), jobCategory: fields.value(.jobCategory, row),
             campusCode: fields.value(.campusCode, row), preferredLanguage: fields.value(.preferredLanguage, row),
             gender: fields.value(.gender, row), birthDate: fields.value(.birthDate, row).map(Self.isoDay),
             expiryDate: expiryColumn.map { Self.isoDay(Self.trimmed(row[$0])) },
+            country: country, emailType: fields.value(.emailType, row),
             enrollmentDate: fields.value(.enrollmentDate, row).map(Self.isoDay)
         )
     }
@@ -288,7 +293,11 @@ public struct PatronMapper {
     /// For `explain`: each field a `fields` rule set, with the JSON path of the rule that decided it.
     public func fieldSources(of row: [String?]) -> [(field: String, path: String)] {
         // The user group has its own line (`userGroupSource`): userGroupRules come before it.
-        fields.decisions(row).filter { $0.field != RuleField.userGroup.name }
+        var decisions = fields.decisions(row).filter { $0.field != RuleField.userGroup.name }
+        for ((name, _), source) in zip(patronType.addressSources, index.address) {
+            if case .rule(let value)? = source { decisions.append(("address.\(name)", value.decidingPath(row))) }
+        }
+        return decisions
     }
 
     /// The JSON path of what decides the row's user group, for `explain`; nil for a type without

@@ -232,6 +232,8 @@ public struct PatronProfile: Sendable, Codable, Equatable {
         public var city: FieldSource?
         public var stateProvince: FieldSource?
         public var postalCode: FieldSource?
+        /// A code of Alma's CountryCodes table (`USA`), typically a lookup over the row's country.
+        public var country: FieldSource?
         /// The address's `start_date` and `end_date`; without them none is written.
         public var startDate: UserDay?
         public var endDate: UserDay?
@@ -266,21 +268,28 @@ public enum UserDay: String, Sendable, Codable, Equatable, CaseIterable {
     case today, expiry
 }
 
-/// A field that comes either from a column (a JSON string) or is fixed (`{"value": "MIT"}`).
+/// A field that comes from a column (a JSON string), is fixed (`{"value": "MIT"}`) or is
+/// computed by any other value rule (`{"firstNonEmpty": …}`). The first two keep their own
+/// cases so that profiles written before value rules read, and write back, exactly as they did.
 public enum FieldSource: Sendable, Equatable, Codable {
     case column(String)
     case value(String)
-
-    private enum CodingKeys: String, CodingKey { case value }
+    case rule(ValueRule)
 
     public init(from decoder: any Decoder) throws {
         if let single = try? decoder.singleValueContainer(), let column = try? single.decode(String.self) {
             self = .column(column)
-        } else if let container = try? decoder.container(keyedBy: CodingKeys.self) {
-            self = .value(try container.decode(String.self, forKey: .value))
-        } else {
+            return
+        }
+        guard (try? decoder.container(keyedBy: ProfileKey.self)) != nil else {
             // Neither form: say both, rather than only the object form tried last.
-            throw DecodingError.typeMismatch(FieldSource.self, .init(codingPath: decoder.codingPath, debugDescription: "expected a column name or {\"value\": …}"))
+            throw DecodingError.typeMismatch(FieldSource.self, .init(codingPath: decoder.codingPath, debugDescription: "expected a column name or a value rule"))
+        }
+        let rule = try ValueRule(from: decoder)
+        if case .value(let value) = rule.source, rule.transforms.isEmpty, rule.emptyValues.isEmpty {
+            self = .value(value)
+        } else {
+            self = .rule(rule)
         }
     }
 
@@ -290,8 +299,18 @@ public enum FieldSource: Sendable, Equatable, Codable {
             var container = encoder.singleValueContainer()
             try container.encode(name)
         case .value(let value):
-            var container = encoder.container(keyedBy: CodingKeys.self)
-            try container.encode(value, forKey: .value)
+            try ValueRule(.value(value)).encode(to: encoder)
+        case .rule(let rule):
+            try rule.encode(to: encoder)
+        }
+    }
+
+    /// The source as a value rule: what the mapper compiles and the checks walk.
+    var valueRule: ValueRule {
+        switch self {
+        case .column(let name): ValueRule(.column(name))
+        case .value(let value): ValueRule(.value(value))
+        case .rule(let rule): rule
         }
     }
 }

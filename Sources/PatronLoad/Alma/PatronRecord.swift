@@ -43,12 +43,16 @@ public struct PatronRecord: Sendable, Hashable {
         public var birthDate: String?
         /// The `expiry.column`'s ISO day, or empty when the row holds none.
         public var expiryDate: String?
+        /// The address's country code, when the type's address names one.
+        public var country: String?
+        /// The email's type from `fields.emailType`.
+        public var emailType: String?
         /// An ISO day, or empty (FOLIO's enrollmentDate).
         public var enrollmentDate: String?
 
         public init(status: String? = nil, userTitle: String? = nil, jobCategory: String? = nil, campusCode: String? = nil,
                     preferredLanguage: String? = nil, gender: String? = nil, birthDate: String? = nil, expiryDate: String? = nil,
-                    enrollmentDate: String? = nil) {
+                    country: String? = nil, emailType: String? = nil, enrollmentDate: String? = nil) {
             self.status = status
             self.userTitle = userTitle
             self.jobCategory = jobCategory
@@ -57,18 +61,24 @@ public struct PatronRecord: Sendable, Hashable {
             self.gender = gender
             self.birthDate = birthDate
             self.expiryDate = expiryDate
+            self.country = country
+            self.emailType = emailType
             self.enrollmentDate = enrollmentDate
         }
 
-        var fields: [String?] { [status, userTitle, jobCategory, campusCode, preferredLanguage, gender, birthDate, expiryDate, enrollmentDate] }
+        var fields: [String?] { [status, userTitle, jobCategory, campusCode, preferredLanguage, gender, birthDate, expiryDate, country, emailType, enrollmentDate] }
 
+        /// A record file written before country and emailType existed holds the first eight.
         init(fields: ArraySlice<String?>) {
-            let values = Array(fields)
+            let values = Array(fields) + [String?](repeating: nil, count: max(0, Self.count - fields.count))
             self.init(status: values[0], userTitle: values[1], jobCategory: values[2], campusCode: values[3],
-                      preferredLanguage: values[4], gender: values[5], birthDate: values[6], expiryDate: values[7], enrollmentDate: values[8])
+                      preferredLanguage: values[4], gender: values[5], birthDate: values[6], expiryDate: values[7],
+                      country: values[8], emailType: values[9], enrollmentDate: values[10])
         }
 
-        static let count = 9
+        static let count = 11
+        /// The details a record file held before `country` and `emailType`.
+        static let earlierCount = 8
     }
 
     /// The parts of a record the report names when they change.
@@ -91,19 +101,25 @@ public struct PatronRecord: Sendable, Hashable {
 
     /// Which serialized fields make up each group (see `fields`).
     static let groupFields: [FieldGroup: [Int]] = [
-        .names: [0, 3, 4, 5, 6, 7, 8], .identifiers: [1, 2], .email: [9], .userGroup: [10, 11],
-        .address: [12, 13, 14, 15, 16, 17], .department: [18, 19], .phones: [20], .details: Array(21..<(21 + Details.count)),
+        .names: [0, 3, 4, 5, 6, 7, 8], .identifiers: [1, 2], .email: [9, 30], .userGroup: [10, 11],
+        .address: [12, 13, 14, 15, 16, 17, 29], .department: [18, 19], .phones: [20], .details: Array(21..<29) + [31],
     ]
 
     /// The record's fields in their serialized order; absent optional values as NUL.
-    /// A record without details has 21; one with details has their 8 more.
+    /// A record without details has 21; one with details has their 8 more, or 11 with the
+    /// address's country and the email's type (29 and 30, compared with their groups) and the
+    /// enrollment date (31, a detail).
     var fields: [String] {
         let base = [primaryID, institutionalID, barcode, firstName, middleName, lastName, preferredFirstName, preferredMiddleName,
          preferredLastName, email, userGroup.code, userGroup.desc ?? "\u{0}", line1, line2, line3, city, stateProvince,
          postalCode, statistic?.code ?? "\u{0}", statistic?.desc ?? "\u{0}",
          phones.map { ($0.isPreferred ? "P" : "S") + $0.number }.joined(separator: "\u{1D}")]
         guard let details else { return base }
-        return base + details.fields.map { $0 ?? "\u{0}" }
+        let extra = details.fields.map { $0 ?? "\u{0}" }
+        // Without a country, an email type or an enrollment date, the eight details records held
+        // before those existed: the first run after an upgrade sees no change.
+        guard details.country == nil, details.emailType == nil, details.enrollmentDate == nil else { return base + extra }
+        return base + extra.prefix(Details.earlierCount)
     }
 
     /// The field groups whose one-byte hashes differ.
@@ -132,6 +148,9 @@ extension PatronRecord {
         var fieldHash = [UInt64](repeating: 0, count: 21 + Details.count)
         for (index, var field) in fields.enumerated() {
             if index > 0 { bytes.append(0x09) }
+            // An absent enrollment date hashes as the field not being there, so that a record
+            // gaining a country or an email type does not also show "other fields" changed.
+            let absentLastDetail = index == 21 + Details.count - 1 && field == "\u{0}"
             let start = bytes.count
             field.withUTF8 { utf8 in
                 // Almost no value holds a byte to escape: copy those whole.
@@ -148,7 +167,7 @@ extension PatronRecord {
                     }
                 }
             }
-            fieldHash[index] = bytes.withUnsafeBytes { StableHash.hash128(UnsafeRawBufferPointer(rebasing: $0[start...]), seed: UInt64(index)).low }
+            fieldHash[index] = absentLastDetail ? 0 : bytes.withUnsafeBytes { StableHash.hash128(UnsafeRawBufferPointer(rebasing: $0[start...]), seed: UInt64(index)).low }
         }
         var groups: UInt64 = 0
         for (group, indices) in Self.groupFields {
@@ -167,7 +186,7 @@ extension PatronRecord {
             fields.append(String(decoding: bytes, as: UTF8.self))
             return true
         }
-        guard fields.count == 21 || fields.count == 21 + Details.count else { return nil }
+        guard [21, 21 + Details.earlierCount, 21 + Details.count].contains(fields.count) else { return nil }
         func optional(_ value: String) -> String? { value == "\u{0}" ? nil : value }
         primaryID = fields[0]; institutionalID = fields[1]; barcode = fields[2]
         firstName = fields[3]; middleName = fields[4]; lastName = fields[5]

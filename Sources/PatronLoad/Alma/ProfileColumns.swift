@@ -17,11 +17,7 @@ extension PatronProfile.PatronType {
         for (index, override) in (userGroup.overrides ?? []).enumerated() {
             references.append(("userGroup.overrides[\(index)].column", override.column))
         }
-        let address: [(String, FieldSource?)] = [
-            ("line1", address.line1), ("line2", address.line2), ("line3", address.line3),
-            ("city", address.city), ("stateProvince", address.stateProvince), ("postalCode", address.postalCode),
-        ]
-        for case let (name, .column(column)?) in address { references.append(("address.\(name)", column)) }
+        for case let (name, .column(column)?) in addressSources { references.append(("address.\(name)", column)) }
         for (index, column) in phones.preferred.enumerated() { references.append(("phones.preferred[\(index)]", column)) }
         if let secondary = phones.secondary { references.append(("phones.secondary.column", secondary.column)) }
         if let statistic = statisticCategory {
@@ -33,8 +29,8 @@ extension PatronProfile.PatronType {
             references += rows.exclude?.columnReferences(at: "rows.exclude") ?? []
             for (index, column) in (rows.requiredColumns ?? []).enumerated() { references.append(("rows.requiredColumns[\(index)]", column)) }
         }
-        for (field, rule) in fields?.rules ?? [] {
-            references += rule.columnReferences(at: "fields.\(field.name)")
+        for (path, rule) in valueRules {
+            references += rule.columnReferences(at: path)
         }
         references += expiry?.columnReferences(at: "expiry") ?? []
         return references

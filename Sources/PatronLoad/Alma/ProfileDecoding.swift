@@ -59,7 +59,7 @@ enum ProfileDecoding {
         case is Double.Type: "a number"
         case is String.Type: "a string"
         case is Bool.Type: "true or false"
-        case is FieldSource.Type: "a column name or {\"value\": \"…\"}"
+        case is FieldSource.Type: "a column name or a value rule ({\"value\": \"…\"}, {\"firstNonEmpty\": […]}, …)"
         default: String(describing: type).hasPrefix("Array") ? "a list" : "an object"
         }
     }

@@ -13,10 +13,10 @@ enum ProfileKeys {
     }
 
     private static func walk(_ json: Any, _ model: Any, path: String, into problems: inout [ProfileProblem]) {
-        // Conditions, value and date rules refuse unknown keys themselves, as they decode: their
-        // cases are not their keys.
+        // Conditions, value and date rules (and address fields, which are value rules) refuse
+        // unknown keys themselves, as they decode: their cases are not their keys.
         let model = unwrapped(model)
-        guard !(model is ProfileCondition || model is ValueRule || model is ExpiryRule || model is PurgeRule) else { return }
+        guard !(model is ProfileCondition || model is ValueRule || model is FieldSource || model is ExpiryRule || model is PurgeRule) else { return }
         let mirror = Mirror(reflecting: unwrapped(model))
         switch json {
         case let object as [String: Any]:

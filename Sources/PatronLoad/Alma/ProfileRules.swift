@@ -68,8 +68,8 @@ enum ProfileRules {
             if let rows = type.rows {
                 problems += rows.problems(at: "patronTypes[\(index)].rows")
             }
-            for (field, rule) in type.fields?.rules ?? [] {
-                problems += rule.problems(at: "patronTypes[\(index)].fields.\(field.name)")
+            for (path, rule) in type.valueRules {
+                problems += rule.problems(at: "patronTypes[\(index)].\(path)")
             }
             problems += type.expiry?.problems(at: "patronTypes[\(index)].expiry") ?? []
             problems += type.purge?.problems(at: "patronTypes[\(index)].purge") ?? []

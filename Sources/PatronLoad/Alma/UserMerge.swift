@@ -74,7 +74,7 @@ public enum UserMerge {
     }
 
     private static func addressKey(_ address: AlmaUser.Address) -> String {
-        [address.line1, address.line2, address.line3, address.city, address.stateProvince, address.postalCode]
+        [address.line1, address.line2, address.line3, address.city, address.stateProvince, address.postalCode, address.country]
             .map { $0.uppercased() }.joined(separator: "\u{0}")
     }
 

@@ -52,7 +52,7 @@ final class UserXMLReader: NSObject, XMLParserDelegate {
         case "id_type": pendingIDType = text
         case "value" where path.dropLast().last == "user_identifier": current.identifiers[pendingIDType] = text
         default:
-            if path.count == 3 || (path.count > 3 && ["line1", "line3", "city", "state_province", "postal_code", "statistic_category", "start_date", "end_date"].contains(name)) {
+            if path.count == 3 || (path.count > 3 && ["line1", "line3", "city", "state_province", "postal_code", "country", "email_type", "statistic_category", "start_date", "end_date"].contains(name)) {
                 current.fields[name] = text
             }
         }
