@@ -52,7 +52,7 @@ import Testing
         var withoutID = Self.user("BOB", institutionalID: "")
         withoutID.identifiers.removeAll()
         #expect(Self.mapping.record(for: withoutID) == nil)
-        let leaver = Self.mapping.leaver(record, expiring: AlmaDate(year: 2026, month: 12, day: 1))
+        let leaver = record.leaver(expiring: AlmaDate(year: 2026, month: 12, day: 1))
         #expect(!leaver.active && leaver.expirationDate == "2026-12-01")
     }
 
@@ -202,26 +202,26 @@ import Testing
         defer { Task { await double.shutdown() } }
         let (client, _) = Self.client(double)
         var users = (1...4).compactMap { Self.mapping.record(for: Self.user("S\($0)", institutionalID: "50\($0)", barcode: "B50\($0)", email: "s\($0)@mit.edu")) }
-        users.append(Self.mapping.leaver(users[0], expiring: AlmaDate(year: 2026, month: 12, day: 1)))
+        users.append(users[0].leaver(expiring: AlmaDate(year: 2026, month: 12, day: 1)))
         _ = try await client.send(FolioImportRequest(users: Array(users.prefix(4)), updateOnlyPresentFields: true, sourceType: "mit"))
         _ = try await client.send(FolioImportRequest(users: [users[4]], updateOnlyPresentFields: false, sourceType: nil))
         let bodies = double.requests.filter { $0.path == "/user-import" }.map(\.body)
         #expect(bodies.count == 2)
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("folio-bodies-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(at: directory) }
-        for (index, body) in bodies.enumerated() {
+        for body in bodies {
             let json = try #require(try JSONSerialization.jsonObject(with: Data(body)) as? [String: Any])
             #expect(json["deactivateMissingUsers"] as? Bool == false, "never deactivate with batches")
-            try Data(body).write(to: directory.appendingPathComponent("body-\(index).json"))
         }
-        let (status, output) = try Self.validate(directory)
+        let (status, output) = try await Self.validate(bodies)
         #expect(status == 0, "\(output)")
     }
 
-    /// python3's jsonschema (draft 4, as FOLIO's RAML schemas are) on each body, with the
-    /// schemas' relative `$ref`s resolved from the reference folder.
-    static func validate(_ directory: URL) throws -> (Int32, String) {
+    /// python3's jsonschema (draft 4, as FOLIO's RAML schemas are) on each request body, with
+    /// the schemas' relative `$ref`s resolved from the reference folder.
+    static func validate(_ bodies: [[UInt8]]) async throws -> (status: Int32, output: String) {
+        let directory = TemporaryDirectory()
+        for (index, body) in bodies.enumerated() {
+            try Data(body).write(to: directory.url.appendingPathComponent("body-\(index).json"))
+        }
         // Copies of mod-user-import v3.11.0's schemas (Fixtures/folio-user-import/SOURCE).
         let schemas = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Fixtures/folio-user-import").path
         let script = """
@@ -233,15 +233,6 @@ import Testing
             jsonschema.Draft4Validator(schema, resolver=resolver).validate(json.load(open(path)))
         print('ok')
         """
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["python3", "-c", script, schemas, directory.path]
-        let output = Pipe()
-        process.standardOutput = output
-        process.standardError = output
-        try process.run()
-        let text = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        process.waitUntilExit()
-        return (process.terminationStatus, text)
+        return try await Python.run(script, [schemas, directory.url.path])
     }
 }

@@ -86,20 +86,9 @@ import Testing
     /// the end rather than blocking a cooperative thread: the tests run on two, and a blocked
     /// one starves other suites' tasks (the one that signals a run mid-render among them).
     static func validate(_ profile: URL) async throws -> (status: Int32, message: String) {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["python3", "-c", "import json, sys, jsonschema; jsonschema.validate(json.load(open(sys.argv[2])), json.load(open(sys.argv[1])))",
-                             try Self.schemaURL.path, profile.path]
-        // A file, not a pipe: nothing has to drain it while the test waits.
-        let errors = FileManager.default.temporaryDirectory.appendingPathComponent("schema-\(UUID().uuidString).err")
-        _ = FileManager.default.createFile(atPath: errors.path, contents: nil)
-        defer { try? FileManager.default.removeItem(at: errors) }
-        let handle = try FileHandle(forWritingTo: errors)
-        defer { try? handle.close() }
-        process.standardError = handle
-        try process.run()
-        while process.isRunning { try await Task.sleep(for: .milliseconds(10)) }
-        return (process.terminationStatus, String(decoding: try Data(contentsOf: errors), as: UTF8.self))
+        let result = try await Python.run("import json, sys, jsonschema; jsonschema.validate(json.load(open(sys.argv[2])), json.load(open(sys.argv[1])))",
+                                          [try Self.schemaURL.path, profile.path])
+        return (result.status, result.output)
     }
 
     static func validate(_ data: Data) async throws -> (status: Int32, message: String) {

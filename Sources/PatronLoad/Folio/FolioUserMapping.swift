@@ -96,14 +96,6 @@ extension FolioMapping {
     private func label(_ value: CodeValue) -> String {
         value.desc.flatMap(nonEmpty) ?? value.code
     }
-
-    /// A leaver, sent once more: inactive, expiring on the day the leaver policy gives.
-    public func leaver(_ record: FolioUserRecord, expiring day: AlmaDate) -> FolioUserRecord {
-        var leaver = record
-        leaver.active = false
-        leaver.expirationDate = day.isoDay
-        return leaver
-    }
 }
 
 private func nonEmpty(_ text: String) -> String? { text.isEmpty ? nil : text }

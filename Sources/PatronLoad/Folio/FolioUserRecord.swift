@@ -36,6 +36,15 @@ public struct FolioUserRecord: Sendable, Hashable, Codable {
     public var enrollmentDate: String?
     public var expirationDate: String?
     public var customFields: [String: String]?
+
+    /// The user as a leaver, sent once more: inactive, expiring on the day the leaver policy
+    /// gives, everything else as FOLIO was last sent it (an update replaces the whole user).
+    public func leaver(expiring day: AlmaDate) -> FolioUserRecord {
+        var leaver = self
+        leaver.active = false
+        leaver.expirationDate = day.isoDay
+        return leaver
+    }
 }
 
 /// One request of the user import: a batch of users. `deactivateMissingUsers` is always sent,

@@ -60,10 +60,7 @@ enum LeaverArchive {
         encoder.outputFormatting = [.sortedKeys]
         for user in batch.users {
             guard let leaver = wanted.removeValue(forKey: StableHash.hash128(PrimaryIDSet.fold(user.username))) else { continue }
-            var inactive = user
-            inactive.active = false
-            inactive.expirationDate = expiry.isoDay
-            found.linesByType[leaver.patronType, default: []].append(Array(try encoder.encode(inactive)))
+            found.linesByType[leaver.patronType, default: []].append(Array(try encoder.encode(user.leaver(expiring: expiry))))
         }
     }
 
