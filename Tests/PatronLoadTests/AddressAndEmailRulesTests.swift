@@ -48,6 +48,14 @@ import Testing
         #expect(PatronRecord(serialized: typed.serialized().bytes[...]) == typed)
         #expect(PatronRecord(serialized: record.serialized().bytes[...]) == record)
         #expect(PatronRecord.changedGroups(record.serialized().fieldHashes, typed.serialized().fieldHashes).map(\.label) == ["email", "address"])
+        // One of the later details alone changes its own group only.
+        for (change, group) in [({ (d: inout PatronRecord.Details) in d.emailType = "work" }, "email"),
+                                ({ (d: inout PatronRecord.Details) in d.country = "CAN" }, "address"),
+                                ({ (d: inout PatronRecord.Details) in d.enrollmentDate = "2025-09-01" }, "other fields")] {
+            var one = record
+            change(&one.details!)
+            #expect(PatronRecord.changedGroups(record.serialized().fieldHashes, one.serialized().fieldHashes).map(\.label) == [group])
+        }
     }
 
     static let studentAddress = #"""

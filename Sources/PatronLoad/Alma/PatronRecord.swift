@@ -148,9 +148,9 @@ extension PatronRecord {
         var fieldHash = [UInt64](repeating: 0, count: 21 + Details.count)
         for (index, var field) in fields.enumerated() {
             if index > 0 { bytes.append(0x09) }
-            // An absent enrollment date hashes as the field not being there, so that a record
-            // gaining a country or an email type does not also show "other fields" changed.
-            let absentLastDetail = index == 21 + Details.count - 1 && field == "\u{0}"
+            // A detail added after the first eight hashes, when absent, as the field not being
+            // there at all: a record gaining one of them shows only that one's group changed.
+            let absentLaterDetail = index >= 21 + Details.earlierCount && field == "\u{0}"
             let start = bytes.count
             field.withUTF8 { utf8 in
                 // Almost no value holds a byte to escape: copy those whole.
@@ -167,7 +167,7 @@ extension PatronRecord {
                     }
                 }
             }
-            fieldHash[index] = absentLastDetail ? 0 : bytes.withUnsafeBytes { StableHash.hash128(UnsafeRawBufferPointer(rebasing: $0[start...]), seed: UInt64(index)).low }
+            fieldHash[index] = absentLaterDetail ? 0 : bytes.withUnsafeBytes { StableHash.hash128(UnsafeRawBufferPointer(rebasing: $0[start...]), seed: UInt64(index)).low }
         }
         var groups: UInt64 = 0
         for (group, indices) in Self.groupFields {
