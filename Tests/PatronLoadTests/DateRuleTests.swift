@@ -55,6 +55,10 @@ import Testing
         (#"{"byUserGroup": {"31": {"months": 12}, "12": {"days": 30}}, "otherwise": {"nextOf": ["06-30"]}}"#, "12", nil, "2026-12-22", "patronTypes[0].expiry.byUserGroup.12"),
         (#"{"byUserGroup": {"31": {"months": 12}, "12": {"days": 30}}, "otherwise": {"nextOf": ["06-30"]}}"#, "99", nil, "2027-06-30", "patronTypes[0].expiry.otherwise"),
         (#"{"byUserGroup": {"31": {"months": 12}}}"#, "99", nil, "2027-05-22", "expiryMonths"),
+        // The column's day, else the group's rule, else the group rule's otherwise.
+        (#"{"column": "END", "otherwise": {"byUserGroup": {"12": {"days": 30}}, "otherwise": {"fixed": "2027-01-31"}}}"#, "12", "2027-06-30", "2027-06-30", "patronTypes[0].expiry.column"),
+        (#"{"column": "END", "otherwise": {"byUserGroup": {"12": {"days": 30}}, "otherwise": {"fixed": "2027-01-31"}}}"#, "12", "", "2026-12-22", "patronTypes[0].expiry.otherwise.byUserGroup.12"),
+        (#"{"column": "END", "otherwise": {"byUserGroup": {"12": {"days": 30}}, "otherwise": {"fixed": "2027-01-31"}}}"#, "31", "", "2027-01-31", "patronTypes[0].expiry.otherwise.otherwise"),
     ] as [(String, String, String?, String, String)])
     func aPatronsExpiryComesFromItsRule(rule: String, group: String, column: String?, expected: String, path: String) throws {
         let dates = TypeDates(try Self.type(expiry: rule), path: "patronTypes[0]", dates: Fixtures.dates)
@@ -88,6 +92,8 @@ import Testing
         (#"{"fixed": "2027-02-30"}"#, #"patronTypes[0].expiry.fixed: "2027-02-30" is not a date (YYYY-MM-DD)"#),
         (#"{"months": -1}"#, "patronTypes[0].expiry.months: is -1; it must be 0 or more, or every patron is expired on delivery"),
         (#"{"byUserGroup": {"31": {"column": "X"}}}"#, "patronTypes[0].expiry.byUserGroup.31: must be months, days, nextOf or fixed here"),
+        (#"{"column": "END", "otherwise": {"byUserGroup": {"31": {"byUserGroup": {}}}}}"#, "patronTypes[0].expiry.otherwise.byUserGroup.31: must be months, days, nextOf or fixed here"),
+        (#"{"column": "END", "otherwise": {"column": "OTHER"}}"#, "patronTypes[0].expiry.otherwise: must be months, days, nextOf or fixed here"),
         (#"{"months": 6, "otherwise": {"days": 1}}"#, "patronTypes[0].expiry: otherwise belongs with column or byUserGroup, not with months"),
         (#"{"month": 6}"#, #"patronTypes[0].expiry: "month" is not an expiry rule key (one of months, days, column, byUserGroup, nextOf, fixed)"#),
     ])

@@ -34,4 +34,19 @@ import Testing
         #expect(missing.stderr == "patronload: no row of any feed names NOBODY\n")
         #expect(missing.stdout.isEmpty)
     }
+
+    /// The run treats institutional IDs that differ only in case as one person: so does explain,
+    /// both in finding rows and in telling the same person from a clash.
+    @Test func institutionalIDsCompareIgnoringCase() async throws {
+        let directory = TemporaryDirectory()
+        let warehouse = try TinyWarehouse.standard(in: directory)
+        try warehouse.update("staff", login: "S1", ["MIT_ID": "ab101"])
+        try warehouse.add("student", login: "S1", id: "AB101")
+        let result = try await Executable.runWithoutBlocking("patronload", ["explain", "Ab101", "--warehouse", "sqlite:\(warehouse.path)"])
+        #expect(result.status == 0, "\(result.stderr)")
+        let lines = result.stdout.split(separator: "\n").map(String.init)
+        #expect(lines.contains("  → written as staff S1@MIT.EDU"), "\(result.stdout)")
+        #expect(lines.contains("  → skipped: the same person is written from the staff row (first feed wins)"), "\(result.stdout)")
+        #expect(!lines.contains { $0.contains("a different person") }, "\(result.stdout)")
+    }
 }

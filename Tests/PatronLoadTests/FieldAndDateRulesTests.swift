@@ -121,4 +121,20 @@ import Testing
         #expect(lines.contains { $0.hasPrefix("patronTypes[0].fields.jobCategory.lookup.table: cannot read ") }, "\(lines)")
         #expect(lines.count == 4, "\(lines)")
     }
+
+    /// `fields.userGroupDesc` gives the user group's desc whichever source gave the code; empty,
+    /// the source's own desc stays (staff: LIBRARY_PERSON_TYPE); no code, no desc.
+    @Test(arguments: [
+        (["LIBRARY_PERSON_TYPE_CODE": "12", "LIBRARY_PERSON_TYPE": "Staff", "ORG_UNIT_TITLE": "Support Staff"], "12", "Support Staff"),
+        (["LIBRARY_PERSON_TYPE_CODE": "12", "LIBRARY_PERSON_TYPE": "Staff", "ORG_UNIT_TITLE": nil], "12", "Staff"),
+        (["LIBRARY_PERSON_TYPE_CODE": nil, "LIBRARY_PERSON_TYPE": nil, "ORG_UNIT_TITLE": "Orphan"], "", ""),
+    ] as [([String: String?], String, String?)])
+    func theUserGroupDescComesFromItsRule(values: [String: String?], code: String, desc: String?) throws {
+        let data = try ProfileEdits.data([0: ["fields": #"{"userGroupDesc": {"column": "ORG_UNIT_TITLE"}}"#]])
+        let profile = LoadedProfile(profile: try ProfileDecoding.decode(data), lookups: Fixtures.profile.lookups, source: "test")
+        let (columns, row) = Fixtures.staffRow(values)
+        let mapper = try PatronMapper(profile: profile, patronType: profile.profile.patronTypes[0], columns: columns, today: Fixtures.dates.today)
+        guard case .record(let record) = mapper.map(row) else { Issue.record("expected a record"); return }
+        #expect(record.userGroup == CodeValue(code, desc: desc))
+    }
 }

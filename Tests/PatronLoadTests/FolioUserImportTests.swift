@@ -107,11 +107,18 @@ import Testing
         #expect(reference.problems(with: unknownGroup) == [#"its patron group "VISITOR" is not a patron group in FOLIO"#])
         let unknownAddress = try #require(Self.mapping.record(for: Self.user("C", institutionalID: "3", addressType: "dorm")))
         #expect(reference.problems(with: unknownAddress) == [#"its address type "dorm" is not an address type in FOLIO (FOLIO would drop the address)"#])
-        var twoOfOneType = good
-        twoOfOneType.personal.addresses = (good.personal.addresses ?? []) + (good.personal.addresses ?? [])
-        twoOfOneType.personal.preferredContactTypeId = "002"
-        twoOfOneType.personal.lastName = ""
-        #expect(reference.problems(with: twoOfOneType).count == 3)
+        var twoProblems = good
+        twoProblems.personal.preferredContactTypeId = "002"
+        twoProblems.personal.lastName = ""
+        #expect(reference.problems(with: twoProblems).count == 2)
+        // mod-users refuses two addresses of one type: they never reach it, the first is sent.
+        var twoAddresses = Self.user("D", institutionalID: "4")
+        twoAddresses.addresses.append(twoAddresses.addresses[0])
+        twoAddresses.addresses[1].line1 = "Second street"
+        twoAddresses.addresses[1].preferred = false
+        let sent = try #require(Self.mapping.record(for: twoAddresses))
+        #expect(sent.personal.addresses?.map(\.addressLine1) == [twoAddresses.addresses[0].line1])
+        #expect(reference.problems(with: sent) == [])
         // What the check prevents: FOLIO fails the user in its answer.
         let answer = try await client.send(FolioImportRequest(users: [unknownGroup], updateOnlyPresentFields: false, sourceType: nil))
         #expect(answer.failedUsers?.first?.errorMessage == "Patron group does not exist in the system: [VISITOR]")

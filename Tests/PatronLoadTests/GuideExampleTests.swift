@@ -44,7 +44,7 @@ import Testing
         }
     }
 
-    @Test(arguments: [("Row and group rules", 2), ("Field and date rules", 4), ("Several feeds, one person", 3)])
+    @Test(arguments: [("Row and group rules", 2), ("Field and date rules", 6), ("Several feeds, one person", 3)])
     func everyExampleLoads(section: String, count: Int) async throws {
         let examples = try Self.examples(section: section)
         #expect(examples.count == count)
@@ -53,7 +53,7 @@ import Testing
 
     @Test func everyExampleOfWritingAProfileLoads() async throws {
         let examples = Self.jsonBlocks(try Self.guide("writing-a-profile.md"))
-        #expect(examples.count == 19)
+        #expect(examples.count == 23)
         #expect(examples.filter { $0.contains("\"patronTypes\"") }.count == 1, "the layout's whole profile")
         try await Self.expectLoads(examples)
     }

@@ -69,6 +69,17 @@ import Testing
         profile.patronTypes[0].expiry = .months(6)
         profile.patronTypes[0].purge = .afterExpiryDays(90)
         profile.patronTypes[0].statusDate = .today
+        var address = PatronProfile.AddressSegment(when: .column("X", .empty(false), ignoreCase: false), type: .code("home"), preferred: false, line1: .column("X"))
+        (address.line2, address.line3, address.city, address.stateProvince, address.postalCode, address.country) = (.column("X"), .column("X"), .column("X"), .column("X"), .column("X"), .column("X"))
+        (address.note, address.startDate, address.endDate) = ("n", .today, .expiry)
+        let when = ProfileCondition.column("X", .empty(false), ignoreCase: false)
+        profile.patronTypes[0].segments = .init(
+            addresses: [address], emails: [.init(when: when, address: .column("X"), type: .code("work"), preferred: false)],
+            phones: [.init(when: when, number: .column("X"), type: .code("home"), preferred: false)],
+            identifiers: [.init(when: when, type: .code("NETID"), value: .column("X"))],
+            statistics: [.init(when: when, category: .column("X"), desc: .column("X"), categoryType: .code("DEPT"))],
+            notes: [.init(when: when, type: .code("OTHER"), text: .column("X"), userViewable: true, popup: false)],
+            roles: [.init(when: when, type: .code("200"), scope: .code("S"), status: .code("ACTIVE"))])
         profile.patronTypes[0].address.startDate = .today
         profile.patronTypes[0].address.endDate = .expiry
         profile.patronTypes[0].rows = .init(include: .column("X", .empty(false), ignoreCase: false), exclude: .not(.column("X", .equals("N"), ignoreCase: false)), requiredColumns: ["X"])

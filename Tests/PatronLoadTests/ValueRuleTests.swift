@@ -86,4 +86,12 @@ import Testing
         #expect(throws: ProfileError.self) { try LookupTable(csv: "key\nA\n", source: "t.csv") }
         #expect(throws: ProfileError.self) { try LookupTable(csv: "key,code\nA,1,2\n", source: "t.csv") }
     }
+
+    /// A department table (statisticCategory.lookup) picks the same row of a repeated key as a
+    /// value rule's lookup does: the first.
+    @Test func aRepeatedKeyTakesItsFirstRowInBothKindsOfTable() throws {
+        let csv = "key,code,desc\nB,y,Why\nB,z,Zed\n"
+        #expect(try LookupTable(csv: csv, source: "t.csv").values(of: nil)?["B"] == "y")
+        #expect(try DepartmentLookup(csv: csv, source: "t.csv")["B"] == .init(code: "y", description: "Why"))
+    }
 }

@@ -53,6 +53,14 @@ public struct AlmaUser: Sendable, Hashable {
         public var roleType: CodeValue
     }
 
+    public struct Note: Sendable, Hashable {
+        public var type: CodeValue
+        /// At most 2,000 characters (Alma's schema).
+        public var text: String
+        public var userViewable: Bool
+        public var popup: Bool
+    }
+
     public struct Statistic: Sendable, Hashable {
         public var category: CodeValue
         public var categoryType: CodeValue
@@ -83,6 +91,8 @@ public struct AlmaUser: Sendable, Hashable {
     public var identifiers: [Identifier]
     public var roles: [Role]
     public var statistics: [Statistic]
+    /// From a type's `segments.notes`: External notes, replaced at each load.
+    public var notes: [Note] = []
     // Set only by a patron type's `fields` rules; nil leaves the element out.
     public var userTitle: CodeValue? = nil
     public var jobCategory: CodeValue? = nil

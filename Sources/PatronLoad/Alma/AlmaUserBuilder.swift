@@ -30,6 +30,12 @@ public struct AlmaUserBuilder: Sendable {
 
     /// `expiry` replaces the type's rules (a leaver's last expiry).
     public func user(_ record: PatronRecord, expiry: AlmaDate? = nil) -> AlmaUser {
+        var user = baseUser(record, expiry: expiry)
+        if let segments = record.segments { add(segments, to: &user) }
+        return user
+    }
+
+    private func baseUser(_ record: PatronRecord, expiry: AlmaDate?) -> AlmaUser {
         let expiryDate = expiry ?? typeDates.expiry(of: record).day
         let details = record.details
         var identifiers: [AlmaUser.Identifier] = []
@@ -75,6 +81,46 @@ public struct AlmaUserBuilder: Sendable {
             statusDate: day(patronType.statusDate, expiry: expiryDate),
             enrollmentDate: details?.enrollmentDate.flatMap { AlmaDate(isoDay: $0) }
         )
+    }
+
+    /// A type's `segments`, after its single-valued elements: an email, phone, identifier or
+    /// statistic the user already has is not repeated, and only the first element marked
+    /// preferred of a kind is, as Alma takes one preferred address, email and phone.
+    private func add(_ segments: PatronRecord.Segments, to user: inout AlmaUser) {
+        for address in segments.addresses {
+            let lines = address.lines
+            user.addresses.append(AlmaUser.Address(
+                line1: lines[0], line2: lines[1], line3: lines[2], city: lines[3], stateProvince: lines[4], postalCode: lines[5], country: lines[6],
+                note: address.note, types: [Self.code(address.type, otherwise: codes.addressType) ?? codes.addressType],
+                preferred: address.preferred && !user.addresses.contains { $0.preferred },
+                startDate: day(address.startDate, expiry: user.expiryDate), endDate: day(address.endDate, expiry: user.expiryDate)))
+        }
+        for email in segments.emails where !user.emails.contains(where: { $0.address.lowercased() == email.address.lowercased() }) {
+            user.emails.append(.init(address: email.address, types: emailTypes(email.type),
+                                     preferred: email.preferred && !user.emails.contains { $0.preferred }))
+        }
+        for phone in segments.phones where !user.phones.contains(where: { $0.number == phone.number }) {
+            user.phones.append(.init(number: phone.number, types: [Self.code(phone.type, otherwise: codes.preferredPhoneType) ?? codes.preferredPhoneType],
+                                     preferred: phone.preferred && !user.phones.contains { $0.preferred }))
+        }
+        for identifier in segments.identifiers {
+            let type = Self.code(identifier.type, otherwise: nil) ?? CodeValue("")
+            guard !user.identifiers.contains(where: { $0.type.code == type.code && $0.value == identifier.value }) else { continue }
+            user.identifiers.append(.init(type: type, value: identifier.value, status: codes.identifierStatus))
+        }
+        for statistic in segments.statistics where !user.statistics.contains(where: { $0.category.code == statistic.category }) {
+            user.statistics.append(.init(category: CodeValue(statistic.category, desc: statistic.desc.isEmpty ? nil : statistic.desc),
+                                         categoryType: Self.code(statistic.categoryType, otherwise: codes.statisticCategoryType) ?? codes.statisticCategoryType))
+        }
+        for note in segments.notes {
+            user.notes.append(.init(type: CodeValue(note.type), text: String(note.text.prefix(2_000)), userViewable: note.userViewable, popup: note.popup))
+        }
+        for role in segments.roles {
+            let added = AlmaUser.Role(status: Self.code(role.status, otherwise: codes.roleStatus) ?? codes.roleStatus,
+                                      scope: CodeValue(role.scope), roleType: CodeValue(role.type))
+            guard !user.roles.contains(where: { $0.scope.code == added.scope.code && $0.roleType.code == added.roleType.code }) else { continue }
+            user.roles.append(added)
+        }
     }
 
     /// `fields.emailType`'s code, or `codes.emailType` (with its desc) when the rule gives none or the same.

@@ -44,7 +44,8 @@ public enum AlmaUserXMLWriter {
         }
         writeIdentifiers(user.identifiers, into: &out)
         writeRoles(user.roles, into: &out)
-        out.raw("<user_blocks/><user_notes/>")
+        out.raw("<user_blocks/>")
+        writeNotes(user.notes, into: &out)
         writeStatistics(user.statistics, into: &out)
         out.raw("<proxy_for_users/></user>\n")
     }
@@ -132,6 +133,20 @@ public enum AlmaUserXMLWriter {
             out.raw("<parameters/></user_role>")
         }
         out.raw("</user_roles>")
+    }
+
+    private static func writeNotes(_ notes: [AlmaUser.Note], into out: inout XMLBytes) {
+        guard !notes.isEmpty else { return out.raw("<user_notes/>") }
+        out.raw("<user_notes>")
+        for note in notes {
+            out.raw("<user_note segment_type=\"External\">")
+            out.code("note_type", note.type)
+            out.element("note_text", note.text)
+            out.raw(note.userViewable ? "<user_viewable>true</user_viewable>" : "<user_viewable>false</user_viewable>")
+            out.raw(note.popup ? "<popup_note>true</popup_note>" : "<popup_note>false</popup_note>")
+            out.raw("</user_note>")
+        }
+        out.raw("</user_notes>")
     }
 
     private static func writeStatistics(_ statistics: [AlmaUser.Statistic], into out: inout XMLBytes) {

@@ -4,7 +4,8 @@ import Foundation
 ///
 /// - `{"months": 6}` or `{"days": 30}` after the run's day (`expiryMonths` is the first);
 /// - `{"column": "APPOINTMENT_END_DATE", "otherwise": rule}`: the column's leading ISO day;
-///   a row whose column holds none takes `otherwise` (or the profile's `expiryMonths`);
+///   a row whose column holds none takes `otherwise` (a simple rule or `byUserGroup`; without
+///   it, the profile's `expiryMonths`);
 /// - `{"byUserGroup": {"31": {"months": 12}, "STAFF": {"days": 400}}, "otherwise": rule}`: by the
 ///   user group the patron is written with;
 /// - `{"nextOf": ["10-20", "01-31", "04-25"]}`: the first of these month-days strictly after
@@ -79,6 +80,8 @@ public indirect enum ExpiryRule: Sendable, Equatable, Codable {
             return count < 0 ? [ProfileProblem("\(path).\(unit)", "is \(count); it must be 0 or more, or every patron is expired on delivery")] : []
         case .column(let column, let otherwise):
             let empty = column.trimmingCharacters(in: .whitespaces).isEmpty ? [ProfileProblem("\(path).column", "is empty; name a column of the query")] : []
+            // A row without the column's day may still take its group's: byUserGroup is allowed here.
+            if case .byUserGroup? = otherwise { return empty + otherwise!.problems(at: "\(path).otherwise") }
             return empty + (otherwise.map { Self.simple($0, at: "\(path).otherwise") } ?? [])
         case .byUserGroup(let groups, let otherwise):
             let empty = groups.isEmpty ? [ProfileProblem("\(path).byUserGroup", "is empty; give a rule per user group code")] : []

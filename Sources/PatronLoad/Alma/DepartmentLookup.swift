@@ -23,6 +23,8 @@ public struct DepartmentLookup: Sendable, Equatable {
                 throw ProfileError.invalidLookup(file: source, line: number + 1, reason: "expected key,code[,description]")
             }
             let key = fields[0].trimmingCharacters(in: .whitespaces)
+            // The first row of a key wins, as in a value rule's lookup table.
+            guard entries[key] == nil else { continue }
             entries[key] = Entry(
                 code: fields[1].trimmingCharacters(in: .whitespaces),
                 description: fields.count > 2 ? fields[2].trimmingCharacters(in: .whitespaces) : ""

@@ -13,6 +13,9 @@ extension PatronProfile {
         public var barcode: ValueRule?
         /// Tried after `userGroupRules` and before `userGroup`: an empty value falls through.
         public var userGroup: ValueRule?
+        /// The user group's desc attribute, whichever rule or column gave the code; empty keeps
+        /// that source's own desc (a `userGroupRules` desc, `userGroup.descColumn`), if any.
+        public var userGroupDesc: ValueRule?
         /// `ACTIVE` or `INACTIVE`; empty writes `codes.status`.
         public var status: ValueRule?
         public var userTitle: ValueRule?
@@ -37,7 +40,7 @@ extension PatronProfile {
 /// The fields a `fields` rule may set, in the order `explain` lists them.
 enum RuleField: Int, CaseIterable {
     case firstName, middleName, lastName, preferredFirstName, preferredMiddleName, preferredLastName, email, barcode
-    case userGroup, status, userTitle, jobCategory, campusCode, preferredLanguage, gender, birthDate, emailType, enrollmentDate
+    case userGroup, userGroupDesc, status, userTitle, jobCategory, campusCode, preferredLanguage, gender, birthDate, emailType, enrollmentDate
 
     var name: String { String(describing: self) }
 
@@ -52,6 +55,7 @@ enum RuleField: Int, CaseIterable {
         case .email: \.email
         case .barcode: \.barcode
         case .userGroup: \.userGroup
+        case .userGroupDesc: \.userGroupDesc
         case .status: \.status
         case .userTitle: \.userTitle
         case .jobCategory: \.jobCategory
@@ -114,6 +118,7 @@ extension PatronProfile.PatronType {
     var valueRules: [(path: String, rule: ValueRule)] {
         var rules = (fields?.rules ?? []).map { ("fields.\($0.field.name)", $0.rule) }
         for case let (name, .rule(rule)?) in addressSources { rules.append(("address.\(name)", rule)) }
+        rules += (segments?.valueRules ?? []).map { ("segments.\($0.path)", $0.rule) }
         return rules
     }
 }

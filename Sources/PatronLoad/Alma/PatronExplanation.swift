@@ -57,8 +57,9 @@ public struct PatronExplanation: Sendable {
                     if mapper == nil { mapper = try PatronMapper(profile: profile, patronType: type, columns: cursor.columns, today: dates.today) }
                     guard let mapper else { break }
                     let primaryID = mapper.primaryID(of: row).map(PrimaryIDSet.fold)
-                    let institutionalID = mapper.institutionalID(of: row)
-                    guard primaryID == wanted || primaryID == wantedWithSuffix || institutionalID == id else { continue }
+                    // Institutional IDs compare as the run compares them: ignoring case.
+                    let institutionalID = PrimaryIDSet.fold(mapper.institutionalID(of: row))
+                    guard primaryID == wanted || primaryID == wantedWithSuffix || institutionalID == wanted else { continue }
                     var match = Match(patronType: type.name, rowNumber: number, values: Array(zip(cursor.columns, row)).map { ($0.0, $0.1) }, verdict: "", xml: nil)
                     var candidate: Found?
                     switch mapper.map(row) {
@@ -112,7 +113,7 @@ public struct PatronExplanation: Sendable {
         // with the same primary_id are clashes.
         var candidates: [Found] = [keeper]
         for found in valid.dropFirst() {
-            if found.record.institutionalID != keeper.record.institutionalID {
+            if PrimaryIDSet.fold(found.record.institutionalID) != PrimaryIDSet.fold(keeper.record.institutionalID) {
                 matches[found.match].verdict = "left out: its primary_id is also that of the \(profile.patronTypes[keeper.typeIndex].name) patron with institutional ID \(keeper.record.institutionalID), a different person"
             } else if population.rule != .firstFeedWins && found.typeIndex != candidates.last!.typeIndex {
                 candidates.append(found)

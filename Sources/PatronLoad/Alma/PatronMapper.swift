@@ -59,6 +59,8 @@ public struct PatronMapper {
     private let typePath: String
     /// The type's `fields` rules, compiled.
     private let fields: CompiledFieldRules
+    /// The type's `segments` rules, compiled.
+    private let segmentRules: CompiledSegmentRules
     /// The column `expiry.column` reads, when the type's expiry comes from the row.
     private let expiryColumn: Int?
     /// Every column whose value is written, identifiers first.
@@ -147,7 +149,13 @@ public struct PatronMapper {
             statisticDesc: statisticDesc
         )
         var written: [(position: Int, column: String, isIdentifier: Bool)] = []
-        let identifiers = [index.loginID, index.institutionalID, index.barcode]
+        var identifiers = [index.loginID, index.institutionalID, index.barcode]
+        // A further identifier's value is an identifier too: repaired, it could be another patron's.
+        for (index, element) in (patronType.segments?.identifiers ?? []).enumerated() {
+            for reference in element.value.valueRule.columnReferences(at: "segments.identifiers[\(index)].value") where !reference.path.contains(".when") {
+                identifiers.append(try column(reference.column))
+            }
+        }
         var others = [index.legalFirst, index.legalMiddle, index.legalLast, index.preferredFirst, index.preferredMiddle, index.preferredLast, index.email, index.group]
         others += [index.groupDesc, index.statistic, index.statisticDesc, secondary].compactMap { $0 } + preferredPhones
         for case .column(let position)? in index.address { others.append(position) }
@@ -172,6 +180,7 @@ public struct PatronMapper {
         }
         self.groupRules = groupRules
         self.fields = try CompiledFieldRules(patronType.fields, path: "\(typePath).fields", today: today, tables: profile.tables, position: column)
+        self.segmentRules = try CompiledSegmentRules(patronType.segments, path: "\(typePath).segments", today: today, tables: profile.tables, position: column)
         if case .column(let name, _)? = patronType.expiry {
             self.expiryColumn = try column(name)
         } else {
@@ -260,7 +269,8 @@ public struct PatronMapper {
             stateProvince: read(4),
             postalCode: read(5),
             statistic: statistic(row),
-            details: details(row, country: index.address[Self.countrySlot] == nil ? nil : read(Self.countrySlot))
+            details: details(row, country: index.address[Self.countrySlot] == nil ? nil : read(Self.countrySlot)),
+            segments: segmentRules.segments(row)
         ))
     }
 
@@ -297,7 +307,7 @@ public struct PatronMapper {
         for ((name, _), source) in zip(patronType.addressSources, index.address) {
             if case .rule(let value)? = source { decisions.append(("address.\(name)", value.decidingPath(row))) }
         }
-        return decisions
+        return decisions + segmentRules.decisions(row)
     }
 
     /// The JSON path of what decides the row's user group, for `explain`; nil for a type without
@@ -315,6 +325,12 @@ public struct PatronMapper {
     }
 
     private func userGroup(_ row: [String?]) -> CodeValue {
+        var group = groupCode(row)
+        if let desc = fields.value(.userGroupDesc, row), !desc.isEmpty, !group.code.isEmpty { group.desc = desc }
+        return group
+    }
+
+    private func groupCode(_ row: [String?]) -> CodeValue {
         for rule in groupRules where rule.condition.matches(row) {
             return rule.group
         }

@@ -160,6 +160,8 @@ public struct PatronProfile: Sendable, Codable, Equatable {
         public var purge: PurgeRule?
         /// The day written as `status_date`; without it none is written.
         public var statusDate: UserDay?
+        /// Further addresses, emails, phones, identifiers, statistics, notes and roles (optional).
+        public var segments: SegmentRules?
     }
 
     /// Rows the profile leaves out on purpose, and the columns without which a row is unusable.
@@ -277,31 +279,23 @@ public enum FieldSource: Sendable, Equatable, Codable {
     case rule(ValueRule)
 
     public init(from decoder: any Decoder) throws {
-        if let single = try? decoder.singleValueContainer(), let column = try? single.decode(String.self) {
+        switch try StringOrRule(from: decoder, as: FieldSource.self) {
+        case .string(let column):
             self = .column(column)
-            return
-        }
-        guard (try? decoder.container(keyedBy: ProfileKey.self)) != nil else {
-            // Neither form: say both, rather than only the object form tried last.
-            throw DecodingError.typeMismatch(FieldSource.self, .init(codingPath: decoder.codingPath, debugDescription: "expected a column name or a value rule"))
-        }
-        let rule = try ValueRule(from: decoder)
-        if case .value(let value) = rule.source, rule.transforms.isEmpty, rule.emptyValues.isEmpty {
-            self = .value(value)
-        } else {
-            self = .rule(rule)
+        case .rule(let rule):
+            if case .value(let value) = rule.source, rule.transforms.isEmpty, rule.emptyValues.isEmpty {
+                self = .value(value)
+            } else {
+                self = .rule(rule)
+            }
         }
     }
 
     public func encode(to encoder: any Encoder) throws {
         switch self {
-        case .column(let name):
-            var container = encoder.singleValueContainer()
-            try container.encode(name)
-        case .value(let value):
-            try ValueRule(.value(value)).encode(to: encoder)
-        case .rule(let rule):
-            try rule.encode(to: encoder)
+        case .column(let name): try StringOrRule.string(name).encode(to: encoder)
+        case .value(let value): try StringOrRule.rule(ValueRule(.value(value))).encode(to: encoder)
+        case .rule(let rule): try StringOrRule.rule(rule).encode(to: encoder)
         }
     }
 
@@ -311,6 +305,36 @@ public enum FieldSource: Sendable, Equatable, Codable {
         case .column(let name): ValueRule(.column(name))
         case .value(let value): ValueRule(.value(value))
         case .rule(let rule): rule
+        }
+    }
+}
+
+/// A profile value written either as a string or as a value rule object: how field and code
+/// sources decode, each giving the string its own meaning (a column, a code).
+enum StringOrRule {
+    case string(String)
+    case rule(ValueRule)
+
+    /// `type` is what a value of neither form is reported as (`ProfileDecoding.expected`).
+    init(from decoder: any Decoder, as type: Any.Type) throws {
+        if let single = try? decoder.singleValueContainer(), let text = try? single.decode(String.self) {
+            self = .string(text)
+            return
+        }
+        guard (try? decoder.container(keyedBy: ProfileKey.self)) != nil else {
+            // Neither form: say both, rather than only the object form tried last.
+            throw DecodingError.typeMismatch(type, .init(codingPath: decoder.codingPath, debugDescription: "expected \(ProfileDecoding.expected(type))"))
+        }
+        self = .rule(try ValueRule(from: decoder))
+    }
+
+    func encode(to encoder: any Encoder) throws {
+        switch self {
+        case .string(let text):
+            var container = encoder.singleValueContainer()
+            try container.encode(text)
+        case .rule(let rule):
+            try rule.encode(to: encoder)
         }
     }
 }

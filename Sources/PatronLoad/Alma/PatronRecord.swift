@@ -30,6 +30,9 @@ public struct PatronRecord: Sendable, Hashable {
     /// What the type's `fields` and `expiry` rules set beyond the fields above; nil for a type
     /// without such rules, whose records then serialize exactly as before they existed.
     public var details: Details? = nil
+    /// What the type's `segments` rules wrote; nil for a type without them (or a patron they
+    /// gave nothing), whose record then serializes exactly as before segments existed.
+    public var segments: Segments? = nil
 
     /// Values from rules: nil where the type has no rule, so that the profile's default is written.
     public struct Details: Sendable, Hashable {
@@ -101,9 +104,16 @@ public struct PatronRecord: Sendable, Hashable {
 
     /// Which serialized fields make up each group (see `fields`).
     static let groupFields: [FieldGroup: [Int]] = [
-        .names: [0, 3, 4, 5, 6, 7, 8], .identifiers: [1, 2], .email: [9, 30], .userGroup: [10, 11],
-        .address: [12, 13, 14, 15, 16, 17, 29], .department: [18, 19], .phones: [20], .details: Array(21..<29) + [31],
+        .names: [0, 3, 4, 5, 6, 7, 8], .identifiers: [1, 2, 35], .email: [9, 30, 33], .userGroup: [10, 11],
+        .address: [12, 13, 14, 15, 16, 17, 29, 32], .department: [18, 19, 36], .phones: [20, 34], .details: Array(21..<29) + [31, 37, 38],
     ]
+
+    /// The first field of the segments: an absent one leaves its group's hash as it was before
+    /// segments existed.
+    static let firstSegmentField = 21 + Details.count
+
+    /// Fields a record can have: the base, its details, its segments.
+    static let maximumFieldCount = 21 + Details.count + Segments.fieldCount
 
     /// The record's fields in their serialized order; absent optional values as NUL.
     /// A record without details has 21; one with details has their 8 more, or 11 with the
@@ -114,6 +124,10 @@ public struct PatronRecord: Sendable, Hashable {
          preferredLastName, email, userGroup.code, userGroup.desc ?? "\u{0}", line1, line2, line3, city, stateProvince,
          postalCode, statistic?.code ?? "\u{0}", statistic?.desc ?? "\u{0}",
          phones.map { ($0.isPreferred ? "P" : "S") + $0.number }.joined(separator: "\u{1D}")]
+        if let segments, !segments.isEmpty {
+            // Segments come after all the details, absent ones as NUL.
+            return base + (details ?? Details()).fields.map { $0 ?? "\u{0}" } + segments.fields
+        }
         guard let details else { return base }
         let extra = details.fields.map { $0 ?? "\u{0}" }
         // Without a country, an email type or an enrollment date, the eight details records held
@@ -145,12 +159,13 @@ extension PatronRecord {
         var bytes: [UInt8] = []
         bytes.reserveCapacity(256)
         // A group whose fields a record lacks (details) hashes to 0, as before it existed.
-        var fieldHash = [UInt64](repeating: 0, count: 21 + Details.count)
+        var fieldHash = [UInt64](repeating: 0, count: Self.maximumFieldCount)
         for (index, var field) in fields.enumerated() {
             if index > 0 { bytes.append(0x09) }
             // A detail added after the first eight hashes, when absent, as the field not being
             // there at all: a record gaining one of them shows only that one's group changed.
-            let absentLaterDetail = index >= 21 + Details.earlierCount && field == "\u{0}"
+            // A record without details that has segments writes them all absent: none counts.
+            let absentLaterDetail = index >= 21 + (details == nil ? 0 : Details.earlierCount) && field == "\u{0}"
             let start = bytes.count
             field.withUTF8 { utf8 in
                 // Almost no value holds a byte to escape: copy those whole.
@@ -171,7 +186,9 @@ extension PatronRecord {
         }
         var groups: UInt64 = 0
         for (group, indices) in Self.groupFields {
-            let combined = indices.reduce(UInt64(0)) { ($0 &* 0x100_0000_01B3) ^ fieldHash[$1] }
+            let combined = indices.reduce(UInt64(0)) {
+                $1 >= Self.firstSegmentField && fieldHash[$1] == 0 ? $0 : ($0 &* 0x100_0000_01B3) ^ fieldHash[$1]
+            }
             groups |= ((combined ^ (combined >> 29)) & 0xFF) << UInt64(group.rawValue * 8)
         }
         let digest = StableHash.hash128(bytes).low
@@ -181,12 +198,12 @@ extension PatronRecord {
     /// Reads a serialized line back.
     init?(serialized line: ArraySlice<UInt8>) {
         var fields: [String] = []
-        fields.reserveCapacity(21 + Details.count)
+        fields.reserveCapacity(Self.maximumFieldCount)
         Self.forEachField(of: line) { _, bytes in
             fields.append(String(decoding: bytes, as: UTF8.self))
             return true
         }
-        guard [21, 21 + Details.earlierCount, 21 + Details.count].contains(fields.count) else { return nil }
+        guard [21, 21 + Details.earlierCount, 21 + Details.count, Self.maximumFieldCount].contains(fields.count) else { return nil }
         func optional(_ value: String) -> String? { value == "\u{0}" ? nil : value }
         primaryID = fields[0]; institutionalID = fields[1]; barcode = fields[2]
         firstName = fields[3]; middleName = fields[4]; lastName = fields[5]
@@ -196,12 +213,28 @@ extension PatronRecord {
         line1 = fields[12]; line2 = fields[13]; line3 = fields[14]; city = fields[15]; stateProvince = fields[16]; postalCode = fields[17]
         statistic = fields[18] == "\u{0}" ? nil : CodeValue(fields[18], desc: optional(fields[19]))
         phones = fields[20].isEmpty ? [] : fields[20].split(separator: "\u{1D}").map { Phone(number: String($0.dropFirst()), isPreferred: $0.first == "P") }
-        details = fields.count == 21 ? nil : Details(fields: fields[21...].map(optional)[...])
+        let detailsEnd = min(fields.count, 21 + Details.count)
+        details = fields.count == 21 ? nil : Details(fields: fields[21..<detailsEnd].map(optional)[...])
+        if fields.count == Self.maximumFieldCount {
+            guard let segments = Segments(fields: fields[detailsEnd...]) else { return nil }
+            self.segments = segments
+            // A record whose rules set no detail wrote them all absent: it had none.
+            if details?.fields.allSatisfy({ $0 == nil }) == true { details = nil }
+        }
     }
 
     /// One identifier of a serialized line, unescaped, without decoding the rest.
     static func identifier(_ kind: IdentifierKind, ofSerialized line: ArraySlice<UInt8>) -> String {
-        let wanted = switch kind { case .primaryID: 0; case .institutionalID: 1; case .barcode: 2 }
+        let wanted: Int
+        switch kind {
+        case .primaryID: wanted = 0
+        case .institutionalID: wanted = 1
+        case .barcode: wanted = 2
+        case .other(let slot):
+            // Rare (only to confirm a clash): the whole record is read.
+            let identifiers = PatronRecord(serialized: line)?.segments?.identifiers ?? []
+            return slot < identifiers.count ? identifiers[slot].value : ""
+        }
         var value = ""
         forEachField(of: line) { index, bytes in
             guard index == wanted else { return true }

@@ -29,7 +29,8 @@ extension PatronProfile.PatronType {
             references += rows.exclude?.columnReferences(at: "rows.exclude") ?? []
             for (index, column) in (rows.requiredColumns ?? []).enumerated() { references.append(("rows.requiredColumns[\(index)]", column)) }
         }
-        for (path, rule) in valueRules {
+        references += (segments?.columnReferences ?? []).map { ("segments.\($0.path)", $0.column) }
+        for (path, rule) in valueRules where !path.hasPrefix("segments.") {
             references += rule.columnReferences(at: path)
         }
         references += expiry?.columnReferences(at: "expiry") ?? []

@@ -60,6 +60,7 @@ enum ProfileDecoding {
         case is String.Type: "a string"
         case is Bool.Type: "true or false"
         case is FieldSource.Type: "a column name or a value rule ({\"value\": \"…\"}, {\"firstNonEmpty\": […]}, …)"
+        case is CodeSource.Type: "a code or a value rule ({\"rules\": […]}, {\"lookup\": …}, …)"
         default: String(describing: type).hasPrefix("Array") ? "a list" : "an object"
         }
     }

@@ -16,7 +16,7 @@ enum ProfileKeys {
         // Conditions, value and date rules (and address fields, which are value rules) refuse
         // unknown keys themselves, as they decode: their cases are not their keys.
         let model = unwrapped(model)
-        guard !(model is ProfileCondition || model is ValueRule || model is FieldSource || model is ExpiryRule || model is PurgeRule) else { return }
+        guard !(model is ProfileCondition || model is ValueRule || model is FieldSource || model is CodeSource || model is ExpiryRule || model is PurgeRule) else { return }
         let mirror = Mirror(reflecting: unwrapped(model))
         switch json {
         case let object as [String: Any]:

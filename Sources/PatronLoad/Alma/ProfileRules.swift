@@ -71,6 +71,9 @@ enum ProfileRules {
             for (path, rule) in type.valueRules {
                 problems += rule.problems(at: "patronTypes[\(index)].\(path)")
             }
+            for (path, condition) in type.segments?.conditions ?? [] {
+                problems += condition.problems(at: "patronTypes[\(index)].segments.\(path)")
+            }
             problems += type.expiry?.problems(at: "patronTypes[\(index)].expiry") ?? []
             problems += type.purge?.problems(at: "patronTypes[\(index)].purge") ?? []
             for (rule, group) in (type.userGroupRules ?? []).enumerated() {

@@ -2,10 +2,10 @@
 /// is computed once from the run's as-of day, so a patron's dates cost a lookup at most (and,
 /// for an expiry column, reading the ISO day the scan kept).
 struct TypeDates: Sendable {
-    private enum Expiry: Sendable {
+    private indirect enum Expiry: Sendable {
         case day(AlmaDate, path: String?)
-        /// The record's column day, else `otherwise`.
-        case column(otherwise: AlmaDate, columnPath: String, otherwisePath: String)
+        /// The record's column day, else `otherwise` (a day or by user group).
+        case column(otherwise: Expiry, columnPath: String)
         case byUserGroup([String: (AlmaDate, String)], otherwise: AlmaDate, otherwisePath: String)
     }
 
@@ -26,19 +26,24 @@ struct TypeDates: Sendable {
             guard let rule, let day = rule.day(after: today) else { return (dates.expiry, fallbackPath) }
             return (day, rulePath)
         }
+        func byUserGroup(_ groups: [String: ExpiryRule], otherwise: ExpiryRule?, at rulePath: String) -> Expiry {
+            let (fallback, fallbackPath) = day(otherwise, "\(rulePath).otherwise")
+            var days: [String: (AlmaDate, String)] = [:]
+            for (group, rule) in groups {
+                days[group] = day(rule, "\(rulePath).byUserGroup.\(group)")
+            }
+            return .byUserGroup(days, otherwise: fallback, otherwisePath: fallbackPath)
+        }
         switch type.expiry {
         case nil:
             expiry = .day(dates.expiry, path: nil)
+        case .column(_, .byUserGroup(let groups, let otherwise)?)?:
+            expiry = .column(otherwise: byUserGroup(groups, otherwise: otherwise, at: "\(path).expiry.otherwise"), columnPath: "\(path).expiry.column")
         case .column(_, let otherwise)?:
             let (fallback, fallbackPath) = day(otherwise, "\(path).expiry.otherwise")
-            expiry = .column(otherwise: fallback, columnPath: "\(path).expiry.column", otherwisePath: fallbackPath)
+            expiry = .column(otherwise: .day(fallback, path: fallbackPath), columnPath: "\(path).expiry.column")
         case .byUserGroup(let groups, let otherwise)?:
-            let (fallback, fallbackPath) = day(otherwise, "\(path).expiry.otherwise")
-            var days: [String: (AlmaDate, String)] = [:]
-            for (group, rule) in groups {
-                days[group] = day(rule, "\(path).expiry.byUserGroup.\(group)")
-            }
-            expiry = .byUserGroup(days, otherwise: fallback, otherwisePath: fallbackPath)
+            expiry = byUserGroup(groups, otherwise: otherwise, at: "\(path).expiry")
         case let rule?:
             let (date, rulePath) = day(rule, "\(path).expiry")
             expiry = .day(date, path: rulePath)
@@ -54,14 +59,18 @@ struct TypeDates: Sendable {
 
     /// The record's expiry day, and the JSON path of the rule that gave it (nil without a rule).
     func expiry(of record: PatronRecord) -> (day: AlmaDate, path: String?) {
+        Self.expiry(expiry, of: record)
+    }
+
+    private static func expiry(_ expiry: Expiry, of record: PatronRecord) -> (day: AlmaDate, path: String?) {
         switch expiry {
         case .day(let day, let path):
             return (day, path)
-        case .column(let otherwise, let columnPath, let otherwisePath):
+        case .column(let otherwise, let columnPath):
             if let text = record.details?.expiryDate, !text.isEmpty, let day = AlmaDate(isoDay: text) {
                 return (day, columnPath)
             }
-            return (otherwise, otherwisePath)
+            return Self.expiry(otherwise, of: record)
         case .byUserGroup(let days, let otherwise, let otherwisePath):
             if let (day, path) = days[record.userGroup.code] { return (day, path) }
             return (otherwise, otherwisePath)

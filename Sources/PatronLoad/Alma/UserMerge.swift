@@ -50,6 +50,12 @@ public enum UserMerge {
             if unite(&user.statistics, other.statistics, isEmpty: { $0.category.code.isEmpty }, key: { $0.category.code }, preferred: nil) {
                 filled.append(Filled(field: "user_statistics", from: index))
             }
+            if unite(&user.notes, other.notes, isEmpty: { $0.text.isEmpty }, key: { "\($0.type.code)\u{0}\($0.text)" }, preferred: nil) {
+                filled.append(Filled(field: "user_notes", from: index))
+            }
+            if unite(&user.roles, other.roles, isEmpty: { $0.scope.code.isEmpty }, key: { "\($0.roleType.code)\u{0}\($0.scope.code)" }, preferred: nil) {
+                filled.append(Filled(field: "user_roles", from: index))
+            }
         }
         return (user, filled)
     }

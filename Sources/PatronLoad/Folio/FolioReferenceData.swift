@@ -40,10 +40,6 @@ public struct FolioReferenceData: Sendable, Equatable {
                 ? "an address has no address type (FOLIO would drop it)"
                 : "its address type \"\(address.addressTypeId)\" is not an address type in FOLIO (FOLIO would drop the address)")
         }
-        let types = (user.personal.addresses ?? []).map(\.addressTypeId)
-        if Set(types).count < types.count {
-            problems.append("it has two addresses of one type, which FOLIO refuses")
-        }
         if let contact = user.personal.preferredContactTypeId, !Self.contactTypes.contains(contact.lowercased()) {
             problems.append("its preferred contact type \"\(contact)\" is not one of mail, email, text, phone, mobile (FOLIO would drop it)")
         }

@@ -44,13 +44,18 @@ extension FolioMapping {
     public func record(for user: AlmaUser) -> FolioUserRecord? {
         guard let external = user.identifiers.first(where: { $0.type.code == externalSystemIdType })?.value, !external.isEmpty else { return nil }
         let barcode = barcodeType.flatMap { type in user.identifiers.first { $0.type.code == type }?.value }
-        let addresses = user.addresses.enumerated().map { index, address in
-            FolioUserRecord.Address(
-                addressTypeId: address.types.first.map { addressTypes[$0.code] ?? $0.code } ?? "",
+        // mod-users refuses a user with two addresses of one type: the first of each type is sent
+        // (the preferred address comes first in a profile's user).
+        var types: Set<String> = []
+        let addresses = user.addresses.enumerated().compactMap { index, address -> FolioUserRecord.Address? in
+            let type = address.types.first.map { addressTypes[$0.code] ?? $0.code } ?? ""
+            guard types.insert(type).inserted else { return nil }
+            return FolioUserRecord.Address(
+                addressTypeId: type,
                 addressLine1: nonEmpty(address.line1),
                 addressLine2: nonEmpty([address.line2, address.line3].filter { !$0.isEmpty }.joined(separator: ", ")),
                 city: nonEmpty(address.city), region: nonEmpty(address.stateProvince), postalCode: nonEmpty(address.postalCode),
-                countryId: nil, primaryAddress: address.preferred || (index == 0 && !user.addresses.contains { $0.preferred }))
+                countryId: nonEmpty(address.country).flatMap(CountryCodes.alpha2), primaryAddress: address.preferred || (index == 0 && !user.addresses.contains { $0.preferred }))
         }
         let email = (user.emails.first { $0.preferred } ?? user.emails.first)?.address
         let isMobile = { (phone: AlmaUser.Phone) in self.mobilePhoneType.map { type in phone.types.contains { $0.code == type } } ?? false }

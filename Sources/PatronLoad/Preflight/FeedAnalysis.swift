@@ -15,10 +15,24 @@ public enum Decision: UInt8, Sendable {
     case mergedIntoOtherType
 }
 
-public enum IdentifierKind: String, Sendable {
-    case primaryID = "primary_id"
-    case institutionalID = "institutional ID"
+public enum IdentifierKind: Sendable, Hashable {
+    case primaryID
+    case institutionalID
     case barcode
+    /// The record's `segments.identifiers[slot]` (at most 16 are checked per patron).
+    case other(slot: Int)
+
+    static let otherSlots = 16
+
+    /// As a report names it; a further identifier is named with its type by the report.
+    public var label: String {
+        switch self {
+        case .primaryID: "primary_id"
+        case .institutionalID: "institutional ID"
+        case .barcode: "barcode"
+        case .other: "identifier"
+        }
+    }
 }
 
 /// A reference to one mapped row: its patron type and its ordinal within the type.
@@ -176,6 +190,11 @@ public enum FeedAnalysis {
                     values.append((entry.barcodeHash, PackedRow(type: type.typeIndex, ordinal: ordinal, kind: .barcode)))
                 }
             }
+            for other in type.otherIdentifiers {
+                let decision = decisions[type.typeIndex][Int(other.ordinal)]
+                guard decision == .write || decision == .mergedIntoOtherType else { continue }
+                values.append((other.hash, PackedRow(type: type.typeIndex, ordinal: Int(other.ordinal), kind: .other(slot: Int(other.slot)))))
+            }
         }
         values.sort { $0.hash == $1.hash ? $0.item.bits < $1.item.bits : $0.hash < $1.hash }
         var failure: (any Error)?
@@ -219,16 +238,30 @@ public enum FeedAnalysis {
 }
 
 /// A row reference, and an identifier kind, in eight bytes: the analysis sorts millions of them.
+/// Type in the top 24 bits, then the ordinal (34 bits), then the kind (6 bits: 0 primary_id,
+/// 1 institutional ID, 2 barcode, 3 + slot a further identifier).
 struct PackedRow {
     let bits: UInt64
 
     init(type: Int, ordinal: Int, kind: IdentifierKind = .primaryID) {
-        let kindBits: UInt64 = switch kind { case .primaryID: 0; case .institutionalID: 1; case .barcode: 2 }
-        bits = UInt64(type) << 40 | UInt64(ordinal) << 2 | kindBits
+        let kindBits: UInt64 = switch kind {
+        case .primaryID: 0
+        case .institutionalID: 1
+        case .barcode: 2
+        case .other(let slot): 3 + UInt64(slot)
+        }
+        bits = UInt64(type) << 40 | UInt64(ordinal) << 6 | kindBits
     }
 
     var type: Int { Int(bits >> 40) }
-    var ordinal: Int { Int((bits >> 2) & 0x3_FFFF_FFFF) }
-    var kind: IdentifierKind { switch bits & 3 { case 0: .primaryID; case 1: .institutionalID; default: .barcode } }
+    var ordinal: Int { Int((bits >> 6) & 0x3_FFFF_FFFF) }
+    var kind: IdentifierKind {
+        switch bits & 0x3F {
+        case 0: .primaryID
+        case 1: .institutionalID
+        case 2: .barcode
+        case let other: .other(slot: Int(other) - 3)
+        }
+    }
     var reference: RowReference { RowReference(type: type, ordinal: ordinal) }
 }

@@ -16,6 +16,11 @@ enum PreflightReport {
         func value(_ kind: IdentifierKind, of row: RowReference) throws -> String {
             try readers[row.type].identifier(kind, at: scans[row.type].entries[row.ordinal].offset)
         }
+        /// A further identifier is named with its type: `identifier NETID`.
+        func label(_ kind: IdentifierKind, of row: RowReference) throws -> String {
+            guard case .other(let slot) = kind, let identifiers = try record(row)?.segments?.identifiers, slot < identifiers.count else { return kind.label }
+            return "identifier \(UnwritableCharacter.visible(identifiers[slot].type))"
+        }
         var lines: [String] = []
         for item in leftOut {
             let reason: String
@@ -25,8 +30,8 @@ enum PreflightReport {
             case .primaryIDClash(let other):
                 reason = "its primary_id is also that of \(try name(other)), a different person (ignoring case, as Alma compares)"
             case .identifier(let kind, let otherKind, let other):
-                let article = otherKind == .primaryID ? "the primary_id" : "the \(otherKind.rawValue)"
-                reason = "its \(kind.rawValue) \(UnwritableCharacter.visible(try value(kind, of: item.row))) is also \(article) of \(try name(other)); Alma would refuse it as already taken"
+                let article = otherKind == .primaryID ? "the primary_id" : "the \(try label(otherKind, of: other))"
+                reason = "its \(try label(kind, of: item.row)) \(UnwritableCharacter.visible(try value(kind, of: item.row))) is also \(article) of \(try name(other)); Alma would refuse it as already taken"
             }
             lines.append("\(try name(item.row)) left out: \(reason)")
         }

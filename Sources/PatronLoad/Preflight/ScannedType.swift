@@ -42,12 +42,18 @@ public struct ScannedType: Sendable {
     /// Every primary_id, one after another: a million of them in about 20 MB, where Strings
     /// would take three times that.
     var idBytes: [UInt8] = []
+    /// The further identifiers (`segments.identifiers`) of the rows that have any, hashed as the
+    /// institutional ID is: only types with such rules hold entries here.
+    var otherIdentifiers: [(ordinal: UInt32, slot: UInt8, hash: UInt64)] = []
 
     /// Appends a mapped row.
     mutating func append(_ record: PatronRecord, _ serialized: SerializedRecord, offset: UInt64) {
         let start = idBytes.count
         idBytes.append(contentsOf: record.primaryID.utf8.prefix(Int(UInt16.max)))
         entries.append(ScanEntry(record: record, serialized: serialized, offset: offset, idStart: start))
+        for (slot, identifier) in (record.segments?.identifiers ?? []).prefix(IdentifierKind.otherSlots).enumerated() {
+            otherIdentifiers.append((UInt32(entries.count - 1), UInt8(slot), StableHash.hash128(PrimaryIDSet.fold(identifier.value)).low))
+        }
     }
 
     func primaryID(_ ordinal: Int) -> String {

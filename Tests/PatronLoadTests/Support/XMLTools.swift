@@ -12,6 +12,8 @@ final class UserXMLReader: NSObject, XMLParserDelegate {
         var phones: [String] = []
         var identifiers: [String: String] = [:]
         var emails: [String] = []
+        /// Each address's line1, in order (`fields["line1"]` holds the last).
+        var addresses: [String] = []
     }
 
     private(set) var root = ""
@@ -49,6 +51,9 @@ final class UserXMLReader: NSObject, XMLParserDelegate {
         case "user": users.append(current)
         case "phone_number": current.phones.append(text)
         case "email_address": current.emails.append(text)
+        case "line1":
+            current.addresses.append(text)
+            current.fields[name] = text
         case "id_type": pendingIDType = text
         case "value" where path.dropLast().last == "user_identifier": current.identifiers[pendingIDType] = text
         default:
