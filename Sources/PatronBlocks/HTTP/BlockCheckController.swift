@@ -5,6 +5,7 @@ import Hummingbird
 struct BlockCheckController {
     typealias Context = PatronBlocksRequestContext
     let checker: BlockChecker
+    static let headers: HTTPFields = [.contentType: "application/json"]
 
     func addRoutes(to group: RouterGroup<Context>) {
         group.get("/automated-patron-blocks/:userId", use: check)
@@ -14,6 +15,6 @@ struct BlockCheckController {
         let text = context.parameters.get("userId") ?? ""
         guard let userId = FolioUUID.parse(text) else { throw APIError(.badRequest, "Invalid user UUID: \"\(text)\"") }
         let blocks = await checker.blocks(tenant: context.tenant, userId: userId, okapi: context.okapi, logger: context.logger)
-        return try JSONResponse.make(["automatedPatronBlocks": blocks.map(Representation.block)])
+        return Response(status: .ok, headers: Self.headers, body: .init(byteBuffer: BlockCheckBody.json(blocks)))
     }
 }

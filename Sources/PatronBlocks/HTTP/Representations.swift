@@ -98,11 +98,4 @@ enum Representation {
     static func limit(_ limit: BlockLimit) -> [String: Any] {
         ["id": limit.id.folio, "patronGroupId": limit.patronGroupId.folio, "conditionId": limit.conditionId.folio, "value": NSDecimalNumber(decimal: limit.value)]
     }
-
-    static func block(_ block: AutomatedBlock) -> [String: Any] {
-        [
-            "patronBlockConditionId": block.patronBlockConditionId.folio, "blockBorrowing": block.blockBorrowing,
-            "blockRenewals": block.blockRenewals, "blockRequests": block.blockRequests, "message": block.message,
-        ]
-    }
 }
