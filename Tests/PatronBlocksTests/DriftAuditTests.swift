@@ -11,14 +11,14 @@ import Testing
 
     /// Summaries as FOLIO holds them: a full synchronization first.
     static func synchronize(_ storage: any PatronBlocksStorage, tenant: String, url: String) async throws {
-        let sync = SyncJob(scope: .full, createdAt: Date())
+        let sync = SyncJob(id: UUID(), scope: .full, createdAt: Date())
         try await storage.createJob(sync, tenant: tenant)
         await Run.runner(storage, okapi: url).runOnce()
         #expect(try await storage.job(tenant: tenant, id: sync.id)?.status == .done)
     }
 
     static func audit(_ storage: any PatronBlocksStorage, tenant: String, url: String, scope: SyncJob.Scope = .full, repair: Bool) async throws -> SyncJob {
-        let job = SyncJob(scope: scope, createdAt: Date(), audit: DriftAudit(repair: repair))
+        let job = SyncJob(id: UUID(), scope: scope, createdAt: Date(), audit: DriftAudit(repair: repair))
         try await storage.createJob(job, tenant: tenant)
         await Run.runner(storage, okapi: url).runOnce()
         return try #require(try await storage.job(tenant: tenant, id: job.id))
@@ -161,7 +161,7 @@ import Testing
             await simulator.resetRequests()
             // The totals are the first accounts request; the first page is the second.
             await simulator.inject(FolioSimulator.Fault(kind: .accounts, status: nil, delay: .seconds(2), fromPage: 2, times: 1))
-            let job = SyncJob(scope: .full, createdAt: Date(), audit: DriftAudit(repair: false))
+            let job = SyncJob(id: UUID(), scope: .full, createdAt: Date(), audit: DriftAudit(repair: false))
             try await storage.createJob(job, tenant: tenant)
             let runner = Run.runner(storage, okapi: url)
             async let ran: Void = runner.runOnce()

@@ -34,7 +34,7 @@ import Testing
             #expect(try await Self.eventIDs(storage, tenant: tenant) == [])
 
             for _ in 0..<3 { try await event() }
-            let job = SyncJob(scope: .full, createdAt: Date())
+            let job = SyncJob(id: UUID(), scope: .full, createdAt: Date())
             try await storage.createJob(job, tenant: tenant)
             guard case .claimed(let claimed) = try await storage.claimNextJob(tenant: tenant, runner: "r", now: Date(), lease: 60, maxAttempts: 3) else {
                 Issue.record("not claimed")

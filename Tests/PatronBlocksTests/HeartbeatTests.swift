@@ -31,7 +31,7 @@ import Testing
             let records = LogRecords()
             let runner = Self.runner(storage, okapi: url, id: "beating", records: records)
             for round in 0..<12 {
-                let job = SyncJob(scope: round.isMultiple(of: 3) ? .full : .user(Self.dataset.users[round].id), createdAt: Date(),
+                let job = SyncJob(id: UUID(), scope: round.isMultiple(of: 3) ? .full : .user(Self.dataset.users[round].id), createdAt: Date(),
                                   audit: round.isMultiple(of: 4) ? DriftAudit(repair: false) : nil)
                 try await storage.createJob(job, tenant: tenant)
                 await runner.runOnce()
@@ -47,7 +47,7 @@ import Testing
             let runner = Self.runner(storage, okapi: url, id: "slow", records: records)
             // The first loans page answers slowly: the job is taken over meanwhile.
             await simulator.inject(FolioSimulator.Fault(kind: .loans, status: nil, delay: .seconds(2), fromPage: 2, times: 1))
-            let job = SyncJob(scope: .full, createdAt: Date())
+            let job = SyncJob(id: UUID(), scope: .full, createdAt: Date())
             try await storage.createJob(job, tenant: tenant)
             guard case .claimed(let claimed) = try await storage.claimNextJob(tenant: tenant, runner: "slow", now: Date(), lease: 60, maxAttempts: 3) else {
                 Issue.record("not claimed")

@@ -44,7 +44,7 @@ import Testing
         try await SynchronizationRunTests.scenario(backend, dataset: dataset) { storage, tenant, _, url in
             // The patron already holds one of the loans: the synchronization replaces it.
             try await storage.record(.itemCheckedOut(userId: user.id, loanId: loans[0].id, dueDate: loans[0].dueDate, gracePeriod: nil), tenant: tenant, at: Date())
-            let job = SyncJob(scope: .full, createdAt: Date())
+            let job = SyncJob(id: UUID(), scope: .full, createdAt: Date())
             try await storage.createJob(job, tenant: tenant)
             await SynchronizationRunTests.runner(storage, okapi: url).runOnce()
             #expect(try await storage.job(tenant: tenant, id: job.id)?.status == .done)

@@ -16,8 +16,8 @@ import Testing
         let user = UUID()
         let due = Date(timeIntervalSince1970: 1_800_000_000)
         let states = [
-            UserSummary(userId: user, openLoans: [OpenLoan(loanId: UUID(), dueDate: due)], openFeesFines: [OpenFeeFine(feeFineId: UUID(), balance: 1)]),
-            UserSummary(userId: user, openLoans: [OpenLoan(loanId: UUID(), dueDate: due), OpenLoan(loanId: UUID(), dueDate: due)], openFeesFines: [OpenFeeFine(feeFineId: UUID(), balance: 2)]),
+            UserSummary(id: UUID(), userId: user, openLoans: [OpenLoan(loanId: UUID(), dueDate: due)], openFeesFines: [OpenFeeFine(feeFineId: UUID(), balance: 1)]),
+            UserSummary(id: UUID(), userId: user, openLoans: [OpenLoan(loanId: UUID(), dueDate: due), OpenLoan(loanId: UUID(), dueDate: due)], openFeesFines: [OpenFeeFine(feeFineId: UUID(), balance: 2)]),
         ]
         let fingerprints = Set(states.map { "\($0.openLoans.map(\.loanId)) \($0.openFeesFines.map(\.feeFineId))" })
         let database = storage.database

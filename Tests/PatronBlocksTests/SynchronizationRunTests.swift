@@ -70,7 +70,7 @@ import Testing
             let graced = try #require(Self.openLoans.first)
             let grace = GracePeriod(duration: 3, intervalId: .hours)
             try await storage.record(.itemCheckedOut(userId: graced.userId, loanId: graced.id, dueDate: Date(timeIntervalSince1970: 0), gracePeriod: grace), tenant: tenant, at: Date())
-            let job = SyncJob(scope: .full, createdAt: Date())
+            let job = SyncJob(id: UUID(), scope: .full, createdAt: Date())
             try await storage.createJob(job, tenant: tenant)
 
             await Self.runner(storage, okapi: url).runOnce()
@@ -105,7 +105,7 @@ import Testing
             for user in [UUID(), UUID()] {
                 try await storage.record(.itemCheckedOut(userId: user, loanId: loan, dueDate: Date(), gracePeriod: GracePeriod(duration: 1, intervalId: .days)), tenant: tenant, at: Date())
             }
-            let job = SyncJob(scope: .full, createdAt: Date())
+            let job = SyncJob(id: UUID(), scope: .full, createdAt: Date())
             try await storage.createJob(job, tenant: tenant)
             await Self.runner(storage, okapi: url).runOnce()
             let done = try #require(try await storage.job(tenant: tenant, id: job.id))
@@ -121,7 +121,7 @@ import Testing
             let staleLoan = UUID(), otherLoan = UUID()
             try await storage.record(.itemCheckedOut(userId: target, loanId: staleLoan, dueDate: Date(), gracePeriod: nil), tenant: tenant, at: Date())
             try await storage.record(.itemCheckedOut(userId: other, loanId: otherLoan, dueDate: Date(), gracePeriod: nil), tenant: tenant, at: Date())
-            let job = SyncJob(scope: .user(target), createdAt: Date())
+            let job = SyncJob(id: UUID(), scope: .user(target), createdAt: Date())
             try await storage.createJob(job, tenant: tenant)
 
             await Self.runner(storage, okapi: url).runOnce()
@@ -140,7 +140,7 @@ import Testing
             // A user upstream knows nothing of: the summary goes.
             let unknown = UUID()
             try await storage.record(.itemCheckedOut(userId: unknown, loanId: UUID(), dueDate: Date(), gracePeriod: nil), tenant: tenant, at: Date())
-            let second = SyncJob(scope: .user(unknown), createdAt: Date())
+            let second = SyncJob(id: UUID(), scope: .user(unknown), createdAt: Date())
             try await storage.createJob(second, tenant: tenant)
             await Self.runner(storage, okapi: url).runOnce()
             #expect(try await storage.job(tenant: tenant, id: second.id)?.status == .done)
@@ -152,7 +152,7 @@ import Testing
         try await Self.scenario(backend) { storage, tenant, simulator, url in
             await simulator.inject(.init(kind: .accounts, status: 500, fromPage: 3, times: 1))
             await simulator.inject(.init(kind: .loans, status: 503, fromPage: 5, times: 2))
-            let job = SyncJob(scope: .full, createdAt: Date())
+            let job = SyncJob(id: UUID(), scope: .full, createdAt: Date())
             try await storage.createJob(job, tenant: tenant)
             await Self.runner(storage, okapi: url).runOnce()
             let done = try #require(try await storage.job(tenant: tenant, id: job.id))
@@ -169,7 +169,7 @@ import Testing
 
     @Test(arguments: Backend.available) func anUnreadableUpstreamFailsTheJobAndKeepsEverySummary(_ backend: Backend) async throws {
         try await Self.scenario(backend) { storage, tenant, simulator, url in
-            let first = SyncJob(scope: .full, createdAt: Date())
+            let first = SyncJob(id: UUID(), scope: .full, createdAt: Date())
             try await storage.createJob(first, tenant: tenant)
             await Self.runner(storage, okapi: url).runOnce()
             #expect(try await storage.job(tenant: tenant, id: first.id)?.status == .done)
@@ -179,7 +179,7 @@ import Testing
             await simulator.replaceDataset(changed)
             await simulator.resetRequests()
             await simulator.inject(.init(kind: .accounts, status: 503, fromPage: 3, times: nil))
-            let second = SyncJob(scope: .full, createdAt: Date())
+            let second = SyncJob(id: UUID(), scope: .full, createdAt: Date())
             try await storage.createJob(second, tenant: tenant)
             await Self.runner(storage, okapi: url).runOnce()
 
@@ -198,7 +198,7 @@ import Testing
             await simulator.clearFaults()
             await simulator.resetRequests()
             await simulator.inject(.init(kind: .loans, status: 400, fromPage: 2, times: nil))
-            let third = SyncJob(scope: .full, createdAt: Date())
+            let third = SyncJob(id: UUID(), scope: .full, createdAt: Date())
             try await storage.createJob(third, tenant: tenant)
             await Self.runner(storage, okapi: url).runOnce()
             let refused = try #require(try await storage.job(tenant: tenant, id: third.id))
@@ -211,7 +211,7 @@ import Testing
 
     @Test(arguments: Backend.available) func withoutAWayToFolioTheJobFailsClearly(_ backend: Backend) async throws {
         try await Self.scenario(backend) { storage, tenant, _, _ in
-            let job = SyncJob(scope: .full, createdAt: Date())
+            let job = SyncJob(id: UUID(), scope: .full, createdAt: Date())
             try await storage.createJob(job, tenant: tenant)
             await Self.runner(storage, okapi: nil).runOnce()
             let failed = try #require(try await storage.job(tenant: tenant, id: job.id))
@@ -219,7 +219,7 @@ import Testing
             #expect(failed.errors == ["No way to reach FOLIO for tenant \(tenant): call /run with X-Okapi-Url, or configure PATRONBLOCKS_OKAPI_URL"])
 
             // Nothing listening: retried, then failed with the reason.
-            let unreachable = SyncJob(scope: .full, createdAt: Date())
+            let unreachable = SyncJob(id: UUID(), scope: .full, createdAt: Date())
             try await storage.createJob(unreachable, tenant: tenant)
             await Self.runner(storage, okapi: "http://127.0.0.1:9").runOnce()
             let refused = try #require(try await storage.job(tenant: tenant, id: unreachable.id))
@@ -231,7 +231,7 @@ import Testing
     @Test(arguments: Backend.available) func liveEventsDuringAFullSyncAreNotLost(_ backend: Backend) async throws {
         try await Self.scenario(backend) { storage, tenant, simulator, url in
             await simulator.inject(.init(kind: .loans, status: nil, delay: .milliseconds(40), times: nil))
-            let job = SyncJob(scope: .full, createdAt: Date())
+            let job = SyncJob(id: UUID(), scope: .full, createdAt: Date())
             try await storage.createJob(job, tenant: tenant)
             let runner = Self.runner(storage, okapi: url)
             let run = Task { await runner.runOnce() }
@@ -272,7 +272,7 @@ import Testing
     @Test(arguments: Backend.available) func aStoppedRunnerGivesTheJobBackAndAnotherResumesIt(_ backend: Backend) async throws {
         try await Self.scenario(backend) { storage, tenant, simulator, url in
             await simulator.inject(.init(kind: .loans, status: nil, delay: .milliseconds(40), times: nil))
-            let job = SyncJob(scope: .full, createdAt: Date())
+            let job = SyncJob(id: UUID(), scope: .full, createdAt: Date())
             try await storage.createJob(job, tenant: tenant)
             let first = Self.runner(storage, okapi: url, id: "first")
             let run = Task { await first.runOnce() }
@@ -312,7 +312,7 @@ import Testing
             try await storage.installTenant(tenant)
             try await withSimulator(Self.dataset) { simulator, url in
                 await simulator.inject(.init(kind: .loans, status: nil, delay: .milliseconds(80), times: nil))
-                let job = SyncJob(scope: .full, createdAt: Date())
+                let job = SyncJob(id: UUID(), scope: .full, createdAt: Date())
                 try await storage.createJob(job, tenant: tenant)
                 let folder = TemporaryDirectory("patronblocks-instance")
                 let instance = try Executable.launch("patronblocks", [
@@ -373,7 +373,7 @@ import Testing
                 try await one.installTenant(tenant)
                 try await withSimulator(Self.dataset) { simulator, url in
                     await simulator.inject(.init(kind: .loans, status: nil, delay: .milliseconds(5), times: nil))
-                    let job = SyncJob(scope: .full, createdAt: Date())
+                    let job = SyncJob(id: UUID(), scope: .full, createdAt: Date())
                     try await one.createJob(job, tenant: tenant)
                     async let first: Void = Self.runner(one, okapi: url, id: "one").runOnce()
                     async let second: Void = Self.runner(two, okapi: url, id: "two").runOnce()
@@ -384,7 +384,7 @@ import Testing
                     try await Self.expectMatchesUpstream(two, tenant: tenant)
 
                     // Sixteen claims at once from two instances: exactly one wins.
-                    let next = SyncJob(scope: .full, createdAt: Date())
+                    let next = SyncJob(id: UUID(), scope: .full, createdAt: Date())
                     try await two.createJob(next, tenant: tenant)
                     let outcomes = try await withThrowingTaskGroup(of: ClaimOutcome.self) { group in
                         for index in 0..<16 {
@@ -406,8 +406,8 @@ import Testing
             let tenant = uniqueTenant()
             try await storage.installTenant(tenant)
             let start = Date()
-            let older = SyncJob(scope: .full, createdAt: start)
-            let newer = SyncJob(scope: .user(userA), createdAt: start.addingTimeInterval(1))
+            let older = SyncJob(id: UUID(), scope: .full, createdAt: start)
+            let newer = SyncJob(id: UUID(), scope: .user(userA), createdAt: start.addingTimeInterval(1))
             try await storage.createJob(newer, tenant: tenant)
             try await storage.createJob(older, tenant: tenant)
 

@@ -71,10 +71,10 @@ public struct PatronBlocksComponents: Sendable {
         let protected = router.group()
         if let access { protected.add(middleware: access) }
         let installed = TenantMiddleware.cache(lifetime: configuration.tenantCacheLifetime)
-        TenantController(tenants: storage, installed: installed, logger: logger).addRoutes(to: protected)
+        TenantController(tenants: storage, installed: installed, clock: { Date() }, newID: { UUID() }, logger: logger).addRoutes(to: protected)
         let api = protected.group().add(middleware: TenantMiddleware(tenants: storage, installed: installed))
-        SynchronizationController(jobs: storage, runner: runner, clock: { Date() }).addRoutes(to: api)
-        DriftAuditController(jobs: storage, runner: runner, clock: { Date() }).addRoutes(to: api)
+        SynchronizationController(jobs: storage, runner: runner, clock: { Date() }, newID: { UUID() }).addRoutes(to: api)
+        DriftAuditController(jobs: storage, runner: runner, clock: { Date() }, newID: { UUID() }).addRoutes(to: api)
         UserSummaryController(summaries: storage).addRoutes(to: api)
         EventHandlerController(summaries: storage, metrics: metrics).addRoutes(to: api)
         ConditionsController(rules: storage, checker: checker).addRoutes(to: api)

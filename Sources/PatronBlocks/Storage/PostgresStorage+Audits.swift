@@ -36,7 +36,7 @@ extension PostgresStorage: AuditStore {
                                                                               binds: try PostgresSummaries.bindings(userId, eventMarker)), logger: self.logger).decode(String.self) {
                 live.append(try decoder.decode(PatronEvent.self, from: Data(payload.utf8)))
             }
-            let folio = DriftComparison.folioView(folio: staged, live: live, here: here)
+            let folio = DriftComparison.folioView(folio: staged, live: live, here: here, newID: UUID())
             let differences = DriftComparison.differences(here: here, folio: folio)
             if repair && !differences.isEmpty {
                 try await PostgresSummaries.store(folio, userId: userId, connection, schema: s, at: now, logger: self.logger)

@@ -128,7 +128,7 @@ enum PostgresSummaries {
         }
         guard let userId else { return nil }
         let before = try await load(connection, schema: s, userId: userId, logger: logger)
-        let after = SummaryReducer.apply(event, to: before)
+        let after = SummaryReducer.apply(event, to: before, newID: UUID())
         if after != before {
             try await store(after, userId: userId, connection, schema: s, at: date, logger: logger)
         }

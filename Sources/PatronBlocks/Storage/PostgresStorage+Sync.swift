@@ -109,7 +109,7 @@ extension PostgresStorage: SyncStore {
                         currentUser = user
                         current = nil
                     }
-                    current = SummaryReducer.apply(event, to: current)
+                    current = SummaryReducer.apply(event, to: current, newID: UUID())
                 }
                 if built.count >= 1000 { try await flush() }
                 if rows.count < 5000 { break }

@@ -50,7 +50,7 @@ extension SQLiteStorage: AuditStore {
                                        [.text(tenant), .text(userId.folio), .integer(eventMarker)]).map { row in
             try decoder.decode(PatronEvent.self, from: Data((row.first?.text ?? "").utf8))
         }
-        let folio = DriftComparison.folioView(folio: staged, live: live, here: here)
+        let folio = DriftComparison.folioView(folio: staged, live: live, here: here, newID: UUID())
         return (here, folio, DriftComparison.differences(here: here, folio: folio))
     }
 

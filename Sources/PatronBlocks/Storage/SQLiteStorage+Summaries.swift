@@ -95,7 +95,7 @@ enum SQLiteSummaries {
         }
         guard let userId else { return nil }
         let before = try load(connection, tenant: tenant, userId: userId)
-        let after = SummaryReducer.apply(event, to: before)
+        let after = SummaryReducer.apply(event, to: before, newID: UUID())
         if after != before {
             try store(after, userId: userId, connection, tenant: tenant, at: date)
         }

@@ -89,7 +89,7 @@ extension SQLiteStorage: SyncStore {
                         currentUser = user
                         summary = nil
                     }
-                    summary = SummaryReducer.apply(event, to: summary)
+                    summary = SummaryReducer.apply(event, to: summary, newID: UUID())
                 }
                 try flush()
                 // 3. Live events that arrived while the synchronization ran, on top, in order.

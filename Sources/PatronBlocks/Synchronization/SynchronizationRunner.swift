@@ -71,7 +71,7 @@ public final class SynchronizationRunner: Service, Sendable {
         let (seconds, attoseconds) = every.components
         let notBefore = now.addingTimeInterval(-(Double(seconds) + Double(attoseconds) / 1e18))
         do {
-            if try await storage.scheduleAudit(SyncJob(scope: .full, createdAt: now, audit: DriftAudit(repair: settings.auditRepair)), tenant: tenant, notBefore: notBefore) {
+            if try await storage.scheduleAudit(SyncJob(id: UUID(), scope: .full, createdAt: now, audit: DriftAudit(repair: settings.auditRepair)), tenant: tenant, notBefore: notBefore) {
                 logger.info("Scheduled a full drift audit", metadata: ["tenant": "\(tenant)", "repair": "\(settings.auditRepair)"])
             }
         } catch {
