@@ -47,35 +47,35 @@ extension PostgresStorage: JobStore {
 
     public func claimNextJob(tenant: String, runner: String, now: Date, lease: TimeInterval, maxAttempts: Int) async throws -> ClaimOutcome {
         let s = Self.schema(tenant)
+        let rules = JobLease(duration: lease, maxAttempts: maxAttempts)
         return try await transaction { connection in
             // Claims for a tenant take turns, whichever instance makes them.
             try await connection.query("SELECT pg_advisory_xact_lock(hashtextextended(\("claim:" + tenant), 0))", logger: self.logger)
-            var running: [(UUID, PostgresTimestamp?, Int, String)] = []
-            for try await row in try await connection.query(PostgresQuery(unsafeSQL: "SELECT id, heartbeat_at, attempts, errors FROM \(s).sync_jobs WHERE status = 'in-progress' FOR UPDATE"), logger: self.logger)
+            var inProgress: [JobLease.Holder] = []
+            for try await (id, heartbeat, attempts, errors) in try await connection.query(PostgresQuery(unsafeSQL: "SELECT id, heartbeat_at, attempts, errors FROM \(s).sync_jobs WHERE status = 'in-progress' FOR UPDATE"), logger: self.logger)
                 .decode((UUID, PostgresTimestamp?, Int, String).self) {
-                running.append(row)
+                inProgress.append(JobLease.Holder(jobId: id, heartbeat: heartbeat?.date, attempts: attempts, errors: JobColumns.decodeErrors(errors)))
             }
-            for (id, heartbeat, attempts, errorsText) in running {
-                let beat = heartbeat?.date ?? Date(timeIntervalSince1970: 0)
-                if now.timeIntervalSince(beat) < lease { return ClaimOutcome.busy }
-                if attempts >= maxAttempts {
-                    let errors = JobColumns.decodeErrors(errorsText) + [StaleJob.message(since: beat, attempts: attempts)]
+            guard case .takeBack(let takeBacks) = rules.review(inProgress: inProgress, now: now) else { return ClaimOutcome.busy }
+            for takeBack in takeBacks {
+                switch takeBack {
+                case .reopen(let id):
+                    try await connection.query(PostgresQuery(unsafeSQL: "UPDATE \(s).sync_jobs SET status = 'open', runner = NULL WHERE id = $1", binds: try PostgresSummaries.bindings(id)), logger: self.logger)
+                case .fail(let id, let errors):
                     try await connection.query(PostgresQuery(unsafeSQL: "UPDATE \(s).sync_jobs SET status = 'failed', runner = NULL, errors = $1 WHERE id = $2",
                                                              binds: try PostgresSummaries.bindings(JobColumns.encodeErrors(errors), id)), logger: self.logger)
                     try await Self.dropStaging(connection, schema: s, jobId: id, logger: self.logger)
-                } else {
-                    try await connection.query(PostgresQuery(unsafeSQL: "UPDATE \(s).sync_jobs SET status = 'open', runner = NULL WHERE id = $1", binds: try PostgresSummaries.bindings(id)), logger: self.logger)
                 }
             }
             let rows = try await connection.query(PostgresQuery(unsafeSQL: "SELECT \(Self.jobColumns) FROM \(s).sync_jobs WHERE status = 'open' ORDER BY created_at, id LIMIT 1 FOR UPDATE SKIP LOCKED"), logger: self.logger)
             var found: JobRow?
             for try await row in rows.decode(JobRow.self) { found = row }
             guard let found else { return ClaimOutcome.nothingToDo }
-            var (job, progress, attempts) = Self.decode(found)
-            job.status = .inProgress
-            try await connection.query(PostgresQuery(unsafeSQL: "UPDATE \(s).sync_jobs SET status = 'in-progress', runner = $1, heartbeat_at = $2, attempts = attempts + 1 WHERE id = $3",
-                                                     binds: try PostgresSummaries.bindings(runner, now, job.id)), logger: self.logger)
-            return ClaimOutcome.claimed(ClaimedJob(job: job, progress: progress, runner: runner, attempt: attempts + 1))
+            let (job, progress, attempts) = Self.decode(found)
+            let claimed = rules.claim(job, progress: progress, attempts: attempts, runner: runner)
+            try await connection.query(PostgresQuery(unsafeSQL: "UPDATE \(s).sync_jobs SET status = $1, runner = $2, heartbeat_at = $3, attempts = $4 WHERE id = $5",
+                                                     binds: try PostgresSummaries.bindings(claimed.job.status.rawValue, runner, now, claimed.attempt, job.id)), logger: self.logger)
+            return ClaimOutcome.claimed(claimed)
         }
     }
 
