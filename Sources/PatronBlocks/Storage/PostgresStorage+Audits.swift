@@ -27,8 +27,7 @@ extension PostgresStorage: AuditStore {
             var staged: [PatronEvent] = []
             for try await payload in try await connection.query(PostgresQuery(unsafeSQL: "SELECT payload FROM \(s).sync_events WHERE job_id = $1 AND user_id = $2 ORDER BY created_at, seq",
                                                                               binds: try PostgresSummaries.bindings(jobId, userId)), logger: self.logger).decode(String.self) {
-                guard let event = PatronEvent(compact: payload) else { throw StagingError(payload: payload) }
-                staged.append(event)
+                staged.append(try PatronEvent(staged: payload))
             }
             var live: [PatronEvent] = []
             let decoder = JSONDecoder()

@@ -39,10 +39,8 @@ enum PostgresSummaries {
             case 0:
                 summary = UserSummary(id: a, userId: userId)
             case 1:
-                var period: GracePeriod?
-                if let grace, let interval = interval.flatMap(GracePeriod.Interval.init(rawValue:)) { period = GracePeriod(duration: grace, intervalId: interval) }
                 summary?.openLoans.append(OpenLoan(loanId: a, dueDate: due?.date ?? Date(timeIntervalSince1970: 0), recall: recall ?? false,
-                                                   itemLost: lost ?? false, itemClaimedReturned: claimed ?? false, gracePeriod: period))
+                                                   itemLost: lost ?? false, itemClaimedReturned: claimed ?? false, gracePeriod: GracePeriod(stored: grace, interval)))
             default:
                 summary?.openFeesFines.append(OpenFeeFine(feeFineId: a, feeFineTypeId: b, loanId: c, balance: balance ?? 0))
             }
@@ -108,18 +106,21 @@ enum PostgresSummaries {
         }
     }
 
-    /// Stores the event and applies it. A transaction-scoped advisory lock on the patron makes
-    /// concurrent events for one patron (even a new one, with no row to lock yet) wait in turn;
-    /// it is taken in the order every writer takes its locks (see `PostgresStorage`).
+    /// Stores the event and applies it, as `EventApplication` says. A transaction-scoped advisory
+    /// lock on the patron makes concurrent events for one patron (even a new one, with no row to
+    /// lock yet) wait in turn; it is taken in the order every writer takes its locks (see
+    /// `PostgresStorage`).
     @discardableResult
     static func apply(_ event: PatronEvent, _ connection: PostgresConnection, schema s: String, tenant: String, at date: Date,
                       storeEvent: Bool = true, logger: Logger) async throws -> UserSummary? {
-        var userId = event.userId
-        if userId == nil, case .feeFineBalanceChanged(let fee, _, _, _, _) = event {
+        let application = EventApplication(event)
+        var holder: UUID?
+        if let fee = application.feeToResolve {
             for try await owner in try await connection.query(PostgresQuery(unsafeSQL: "SELECT user_id FROM \(s).summary_fees WHERE fee_fine_id = $1", binds: try bindings(fee)), logger: logger).decode(UUID.self) {
-                userId = owner
+                holder = owner
             }
         }
+        let userId = application.patron(feeHolder: holder)
         try await PostgresStorage.lockSummaries(for: .patron(userId), tenant: tenant, connection, logger: logger)
         if storeEvent {
             let payload = String(decoding: try JSONEncoder().encode(event), as: UTF8.self)
@@ -127,11 +128,10 @@ enum PostgresSummaries {
                                                      binds: try bindings(userId?.folio ?? "", event.kind.rawValue, payload, date)), logger: logger)
         }
         guard let userId else { return nil }
-        let before = try await load(connection, schema: s, userId: userId, logger: logger)
-        let after = SummaryReducer.apply(event, to: before, newID: UUID())
-        if after != before {
-            try await store(after, userId: userId, connection, schema: s, at: date, logger: logger)
+        let change = application.change(from: try await load(connection, schema: s, userId: userId, logger: logger), newID: UUID())
+        if change.needsWrite {
+            try await store(change.after, userId: userId, connection, schema: s, at: date, logger: logger)
         }
-        return after
+        return change.after
     }
 }

@@ -72,8 +72,7 @@ extension PostgresStorage: SyncStore {
             // once), patron by patron, in creation order, each loan with its grace period.
             let decoder = JSONDecoder()
             var after: (UUID, PostgresTimestamp, Int64)?
-            var current: UserSummary?
-            var currentUser: UUID?
+            var rebuild = SummaryRebuild()
             var built: [UserSummary] = []
             func flush() async throws {
                 guard !built.isEmpty else { return }
@@ -100,21 +99,13 @@ extension PostgresStorage: SyncStore {
                 }
                 for (user, created, seq, payload, duration, interval) in rows {
                     after = (user, created, seq)
-                    guard var event = PatronEvent(compact: payload) else { throw StagingError(payload: payload) }
-                    if case .itemCheckedOut(let u, let loan, let due, nil) = event, let duration, let interval = interval.flatMap(GracePeriod.Interval.init(rawValue:)) {
-                        event = .itemCheckedOut(userId: u, loanId: loan, dueDate: due, gracePeriod: GracePeriod(duration: duration, intervalId: interval))
-                    }
-                    if user != currentUser {
-                        if let current, !current.isEmpty { built.append(current) }
-                        currentUser = user
-                        current = nil
-                    }
-                    current = SummaryReducer.apply(event, to: current, newID: UUID())
+                    let event = try PatronEvent(staged: payload)
+                    if let finished = rebuild.add(event, of: user, grace: GracePeriod(stored: duration, interval), newID: UUID()) { built.append(finished) }
                 }
                 if built.count >= 1000 { try await flush() }
                 if rows.count < 5000 { break }
             }
-            if let current, !current.isEmpty { built.append(current) }
+            if let finished = rebuild.finish() { built.append(finished) }
             try await flush()
             // Live events since the synchronization began, on top, in order.
             var liveSQL = "SELECT payload FROM \(s).events WHERE id > $1"

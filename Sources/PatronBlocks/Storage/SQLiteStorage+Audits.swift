@@ -41,9 +41,7 @@ extension SQLiteStorage: AuditStore {
         let here = try SQLiteSummaries.load(connection, tenant: tenant, userId: userId)
         let staged = try connection.rows("SELECT payload FROM sync_events WHERE tenant = ? AND job_id = ? AND user_id = ? ORDER BY created_at, seq",
                                          [.text(tenant), .text(jobId.folio), .text(userId.folio)]).map { row in
-            let payload = row.first?.text ?? ""
-            guard let event = PatronEvent(compact: payload) else { throw StagingError(payload: payload) }
-            return event
+            try PatronEvent(staged: row.first?.text ?? "")
         }
         let decoder = JSONDecoder()
         let live = try connection.rows("SELECT payload FROM events WHERE tenant = ? AND user_id = ? AND id > ? ORDER BY id",

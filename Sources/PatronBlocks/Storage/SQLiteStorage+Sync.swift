@@ -67,10 +67,9 @@ extension SQLiteStorage: SyncStore {
                     WHERE e.tenant = ? AND e.job_id = ? ORDER BY e.user_id, e.created_at, e.seq
                     """)
                 try staged.bind([.text(tenant), .text(jobID)])
-                var currentUser: UUID?
-                var summary: UserSummary?
-                func flush() throws {
-                    if let summary, !summary.isEmpty {
+                var rebuild = SummaryRebuild()
+                func insert(_ summary: UserSummary?) throws {
+                    if let summary {
                         try connection.run("INSERT INTO summaries (tenant, user_id, id, updated_at) VALUES (?, ?, ?, ?)",
                                            [.text(tenant), .text(summary.userId.folio), .text(summary.id.folio), .real(now.storedSeconds)])
                         try SQLiteSummaries.insertRows(summary, connection, tenant: tenant)
@@ -79,19 +78,10 @@ extension SQLiteStorage: SyncStore {
                 let decoder = JSONDecoder()
                 while try staged.step() {
                     guard let user = staged.text(at: 0).flatMap(UUID.init(folio:)), let payload = staged.text(at: 1) else { continue }
-                    guard var event = PatronEvent(compact: payload) else { throw StagingError(payload: payload) }
-                    if case .itemCheckedOut(let u, let loan, let due, nil) = event, let duration = staged.integer(at: 2),
-                       let interval = staged.text(at: 3).flatMap(GracePeriod.Interval.init(rawValue:)) {
-                        event = .itemCheckedOut(userId: u, loanId: loan, dueDate: due, gracePeriod: GracePeriod(duration: Int(duration), intervalId: interval))
-                    }
-                    if user != currentUser {
-                        try flush()
-                        currentUser = user
-                        summary = nil
-                    }
-                    summary = SummaryReducer.apply(event, to: summary, newID: UUID())
+                    let event = try PatronEvent(staged: payload)
+                    try insert(rebuild.add(event, of: user, grace: GracePeriod(stored: staged.integer(at: 2).map(Int.init), staged.text(at: 3)), newID: UUID()))
                 }
-                try flush()
+                try insert(rebuild.finish())
                 // 3. Live events that arrived while the synchronization ran, on top, in order.
                 let live = try connection.rows("SELECT payload FROM events WHERE tenant = ? AND id > ?\(userFilter) ORDER BY id",
                                                [.text(tenant), .integer(eventMarker)] + scopeBindings.dropFirst())
