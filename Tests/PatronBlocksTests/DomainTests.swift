@@ -153,21 +153,21 @@ import Testing
         let location = try await StorageLocation.make(backend)
         try await location.withStorage { storage in
             let tenant = uniqueTenant()
-            try await storage.installTenant(tenant)
+            try await storage.tenants.installTenant(tenant)
             let user = UUID()
             let loans = (0..<40).map { _ in UUID() }
             try await withThrowingTaskGroup(of: Void.self) { group in
                 for loan in loans {
-                    group.addTask { try await storage.record(.itemCheckedOut(userId: user, loanId: loan, dueDate: Date(), gracePeriod: nil), tenant: tenant, at: Date()) }
+                    group.addTask { try await storage.summaries.record(.itemCheckedOut(userId: user, loanId: loan, dueDate: Date(), gracePeriod: nil), tenant: tenant, at: Date()) }
                 }
                 for index in 0..<10 {
                     group.addTask {
-                        try await storage.record(.feeFineBalanceChanged(feeFineId: UUID(), balance: Decimal(index + 1), userId: user, feeFineTypeId: nil, loanId: nil), tenant: tenant, at: Date())
+                        try await storage.summaries.record(.feeFineBalanceChanged(feeFineId: UUID(), balance: Decimal(index + 1), userId: user, feeFineTypeId: nil, loanId: nil), tenant: tenant, at: Date())
                     }
                 }
                 try await group.waitForAll()
             }
-            let summary = try #require(try await storage.summary(tenant: tenant, userId: user))
+            let summary = try #require(try await storage.summaries.summary(tenant: tenant, userId: user))
             #expect(Set(summary.openLoans.map(\.loanId)) == Set(loans))
             #expect(summary.openFeesFines.count == 10)
             #expect(summary.openFeesFines.map(\.balance).reduce(0, +) == 55)

@@ -1,14 +1,17 @@
 import Foundation
 import PostgresNIO
 
-extension PostgresStorage: SyncStore {
+/// A synchronization's staging and switch in the tenant's PostgreSQL schema.
+struct PostgresSyncStore: SyncStore, PostgresStore {
+    let database: PostgresHandle
+
     public func beginSync(tenant: String, jobId: UUID, scope: SyncJob.Scope) async throws -> Int64 {
         let s = Self.schema(tenant)
         return try await transaction { connection in
             // The marker and the grace periods are read while no event of the scope is half-way
             // through: an event is either before the marker and in the copy, or after it and replayed.
             try await Self.lockSummaries(for: Self.writer(of: scope), tenant: tenant, connection, logger: self.logger)
-            try await Self.dropStaging(connection, schema: s, jobId: jobId, logger: self.logger)
+            try await PostgresJobStore.dropStaging(connection, schema: s, jobId: jobId, logger: self.logger)
             var sql = "INSERT INTO \(s).sync_graces (job_id, loan_id, duration, interval) SELECT $1, loan_id, grace_duration, grace_interval FROM \(s).summary_loans WHERE grace_duration IS NOT NULL"
             var bindings = try PostgresSummaries.bindings(jobId)
             if case .user(let user) = scope {
@@ -34,7 +37,7 @@ extension PostgresStorage: SyncStore {
         let loans = events.map { $0.event.loanId?.folio ?? "" }
         let payloads = events.map(\.event.compact)
         return try await transaction { connection in
-            guard try await Self.saveProgress(connection, schema: s, job: job, progress: progress, runner: runner, now: now, logger: self.logger) else { return false }
+            guard try await PostgresJobStore.saveProgress(connection, schema: s, job: job, progress: progress, runner: runner, now: now, logger: self.logger) else { return false }
             if !events.isEmpty {
                 // One statement per page; WITH ORDINALITY keeps the page's order in seq.
                 try await connection.query(PostgresQuery(unsafeSQL: """
@@ -132,13 +135,13 @@ extension PostgresStorage: SyncStore {
                 UPDATE \(s).sync_jobs SET status = 'done', runner = NULL, processed_loans = $1, processed_fees = $2, total_loans = $3, total_fees = $4, errors = $5 WHERE id = $6
                 """, binds: try PostgresSummaries.bindings(job.numberOfProcessedLoans, job.numberOfProcessedFeesFines, job.totalNumberOfLoans,
                                                            job.totalNumberOfFeesFines, JobColumns.encodeErrors(job.errors), job.id)), logger: self.logger)
-            try await Self.dropStaging(connection, schema: s, jobId: job.id, logger: self.logger)
+            try await PostgresJobStore.dropStaging(connection, schema: s, jobId: job.id, logger: self.logger)
             return true
         }
     }
 
     /// Whose locks a synchronization of `scope` takes.
-    static func writer(of scope: SyncJob.Scope) -> SummaryWriter {
+    static func writer(of scope: SyncJob.Scope) -> PostgresHandle.SummaryWriter {
         switch scope {
         case .full: .wholeTenant
         case .user(let user): .patron(user)
@@ -153,7 +156,7 @@ extension PostgresStorage: SyncStore {
                 WHERE id = $6 AND runner = $7
                 """, binds: try PostgresSummaries.bindings(JobColumns.encodeErrors(job.errors), job.numberOfProcessedLoans, job.numberOfProcessedFeesFines,
                                                            job.totalNumberOfLoans, job.totalNumberOfFeesFines, job.id, runner)), logger: self.logger)
-            try await Self.dropStaging(connection, schema: s, jobId: job.id, logger: self.logger)
+            try await PostgresJobStore.dropStaging(connection, schema: s, jobId: job.id, logger: self.logger)
         }
     }
 

@@ -1,7 +1,11 @@
 import Foundation
 import PostgresNIO
 
-extension PostgresStorage: JobStore {
+/// Synchronization and audit jobs in the tenant's PostgreSQL schema; the job rows' helpers serve
+/// the sync and audit stores too.
+struct PostgresJobStore: JobStore, PostgresStore {
+    let database: PostgresHandle
+
     static let jobColumns = "id, scope, user_id::text, status, total_loans, total_fees, processed_loans, processed_fees, errors, created_at, phase, last_loan_id::text, last_account_id::text, event_marker, runner, attempts, audit_repair, audit_report"
     typealias JobRow = (UUID, String, String?, String, Int, Int, Int, Int, String, PostgresTimestamp, String, String?, String?, Int64?, String?, Int, Bool?, String?)
 

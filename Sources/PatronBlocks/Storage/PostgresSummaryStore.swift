@@ -1,7 +1,10 @@
 import Foundation
 import PostgresNIO
 
-extension PostgresStorage: SummaryStore {
+/// Patron summaries and the events journal in the tenant's PostgreSQL schema.
+struct PostgresSummaryStore: SummaryStore, PostgresStore {
+    let database: PostgresHandle
+
     /// One statement (`PostgresSummaries.load`), so one snapshot of the three tables.
     public func summary(tenant: String, userId: UUID) async throws -> UserSummary? {
         try await client.withConnection { connection in
@@ -109,7 +112,7 @@ enum PostgresSummaries {
     /// Stores the event and applies it, as `EventApplication` says. A transaction-scoped advisory
     /// lock on the patron makes concurrent events for one patron (even a new one, with no row to
     /// lock yet) wait in turn; it is taken in the order every writer takes its locks (see
-    /// `PostgresStorage`).
+    /// `PostgresHandle`).
     @discardableResult
     static func apply(_ event: PatronEvent, _ connection: PostgresConnection, schema s: String, tenant: String, at date: Date,
                       storeEvent: Bool = true, logger: Logger) async throws -> UserSummary? {
@@ -121,7 +124,7 @@ enum PostgresSummaries {
             }
         }
         let userId = application.patron(feeHolder: holder)
-        try await PostgresStorage.lockSummaries(for: .patron(userId), tenant: tenant, connection, logger: logger)
+        try await PostgresHandle.lockSummaries(for: .patron(userId), tenant: tenant, connection, logger: logger)
         if storeEvent {
             let payload = String(decoding: try JSONEncoder().encode(event), as: UTF8.self)
             try await connection.query(PostgresQuery(unsafeSQL: "INSERT INTO \(s).events (user_id, kind, payload, created_at) VALUES (NULLIF($1, '')::uuid, $2, $3, $4)",

@@ -1,11 +1,14 @@
 import Foundation
 import SQLite
 
-extension SQLiteStorage: SyncStore {
+/// A synchronization's staging and switch in the SQLite file.
+struct SQLiteSyncStore: SyncStore {
+    let database: SQLiteDatabase
+
     public func beginSync(tenant: String, jobId: UUID, scope: SyncJob.Scope) async throws -> Int64 {
         try await database.write { connection in
             try connection.transaction {
-                try Self.dropStaging(connection, tenant: tenant, jobId: jobId.folio)
+                try SQLiteJobStore.dropStaging(connection, tenant: tenant, jobId: jobId.folio)
                 var sql = "INSERT INTO sync_graces (tenant, job_id, loan_id, duration, interval) SELECT tenant, ?, loan_id, grace_duration, grace_interval FROM summary_loans WHERE tenant = ? AND grace_duration IS NOT NULL"
                 var bindings: [SQLiteValue] = [.text(jobId.folio), .text(tenant)]
                 if case .user(let user) = scope {
@@ -26,7 +29,7 @@ extension SQLiteStorage: SyncStore {
         let payloads = events.map(\.event.compact)
         return try await database.write { connection in
             try connection.transaction {
-                guard try Self.saveProgress(connection, tenant: tenant, job: job, progress: progress, runner: runner, now: now) else { return false }
+                guard try SQLiteJobStore.saveProgress(connection, tenant: tenant, job: job, progress: progress, runner: runner, now: now) else { return false }
                 var seq = try connection.rows("SELECT coalesce(max(seq), 0) FROM sync_events WHERE tenant = ? AND job_id = ?", [.text(tenant), .text(jobId.folio)]).first?.first?.integer ?? 0
                 let insert = try connection.prepare("INSERT INTO sync_events (tenant, job_id, seq, user_id, created_at, loan_id, payload) VALUES (?, ?, ?, ?, ?, ?, ?)")
                 for (event, payload) in zip(events, payloads) {
@@ -95,7 +98,7 @@ extension SQLiteStorage: SyncStore {
                 try connection.run("UPDATE sync_jobs SET status = 'done', runner = NULL, processed_loans = ?, processed_fees = ?, total_loans = ?, total_fees = ?, errors = ? WHERE tenant = ? AND id = ?",
                                    [.integer(Int64(job.numberOfProcessedLoans)), .integer(Int64(job.numberOfProcessedFeesFines)), .integer(Int64(job.totalNumberOfLoans)),
                                     .integer(Int64(job.totalNumberOfFeesFines)), .text(JobColumns.encodeErrors(job.errors)), .text(tenant), .text(jobID)])
-                try Self.dropStaging(connection, tenant: tenant, jobId: jobID)
+                try SQLiteJobStore.dropStaging(connection, tenant: tenant, jobId: jobID)
                 return true
             }
         }
@@ -107,7 +110,7 @@ extension SQLiteStorage: SyncStore {
                 try connection.run("UPDATE sync_jobs SET status = 'failed', runner = NULL, errors = ?, processed_loans = ?, processed_fees = ?, total_loans = ?, total_fees = ? WHERE tenant = ? AND id = ? AND runner = ?",
                                    [.text(JobColumns.encodeErrors(job.errors)), .integer(Int64(job.numberOfProcessedLoans)), .integer(Int64(job.numberOfProcessedFeesFines)),
                                     .integer(Int64(job.totalNumberOfLoans)), .integer(Int64(job.totalNumberOfFeesFines)), .text(tenant), .text(job.id.folio), .text(runner)])
-                try Self.dropStaging(connection, tenant: tenant, jobId: job.id.folio)
+                try SQLiteJobStore.dropStaging(connection, tenant: tenant, jobId: job.id.folio)
             }
         }
     }

@@ -1,7 +1,10 @@
 import Foundation
 import SQLite
 
-extension SQLiteStorage: SummaryStore {
+/// Patron summaries and the events journal in the SQLite file.
+struct SQLiteSummaryStore: SummaryStore {
+    let database: SQLiteDatabase
+
     public func summary(tenant: String, userId: UUID) async throws -> UserSummary? {
         // Three SELECTs (summary, loans, fees): one snapshot, so a block check never sees half a write.
         try database.readTransaction { connection in try SQLiteSummaries.load(connection, tenant: tenant, userId: userId) }

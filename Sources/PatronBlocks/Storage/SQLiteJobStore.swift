@@ -1,7 +1,11 @@
 import Foundation
 import SQLite
 
-extension SQLiteStorage: JobStore {
+/// Synchronization and audit jobs in the SQLite file; the job rows' helpers serve the sync and
+/// audit stores too.
+struct SQLiteJobStore: JobStore {
+    let database: SQLiteDatabase
+
     static let jobColumns = "id, scope, user_id, status, total_loans, total_fees, processed_loans, processed_fees, errors, created_at, phase, last_loan_id, last_account_id, event_marker, runner, attempts, audit_repair, audit_report"
 
     public func createJob(_ job: SyncJob, tenant: String) async throws {

@@ -1,7 +1,10 @@
 import Foundation
 import PostgresNIO
 
-extension PostgresStorage: AuditStore {
+/// Drift audits' comparisons in the tenant's PostgreSQL schema.
+struct PostgresAuditStore: AuditStore, PostgresStore {
+    let database: PostgresHandle
+
     public func auditUsers(tenant: String, jobId: UUID, scope: SyncJob.Scope, after: UUID?, limit: Int) async throws -> [UUID] {
         if case .user(let user) = scope { return after == nil ? [user] : [] }
         let s = Self.schema(tenant)
@@ -58,7 +61,7 @@ extension PostgresStorage: AuditStore {
                 finished = true
             }
             guard finished else { return false }
-            try await Self.dropStaging(connection, schema: s, jobId: job.id, logger: self.logger)
+            try await PostgresJobStore.dropStaging(connection, schema: s, jobId: job.id, logger: self.logger)
             return true
         }
     }
@@ -72,7 +75,7 @@ extension PostgresStorage: AuditStore {
                                                                         binds: try PostgresSummaries.bindings(notBefore)), logger: self.logger) {
                 return false
             }
-            try await Self.insertJob(connection, job, schema: s, logger: self.logger)
+            try await PostgresJobStore.insertJob(connection, job, schema: s, logger: self.logger)
             return true
         }
     }

@@ -1,7 +1,10 @@
 import Foundation
 import PostgresNIO
 
-extension PostgresStorage: BlockRulesStore {
+/// Block conditions and limits in the tenant's PostgreSQL schema.
+struct PostgresBlockRulesStore: BlockRulesStore, PostgresStore {
+    let database: PostgresHandle
+
     public func conditions(tenant: String) async throws -> [BlockCondition] {
         let rows = try await client.query(PostgresQuery(unsafeSQL: """
             SELECT id, name, value_type, block_borrowing, block_renewals, block_requests, message FROM \(Self.schema(tenant)).block_conditions ORDER BY position
