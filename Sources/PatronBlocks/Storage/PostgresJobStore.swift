@@ -36,15 +36,15 @@ struct PostgresJobStore: JobStore, PostgresStore {
 
     static func insertJob(_ connection: PostgresConnection, _ job: SyncJob, schema s: String, logger: Logger) async throws {
         let (scope, user) = JobColumns.scopeColumns(job.scope)
-        var bindings = try PostgresSummaries.bindings(job.id, scope, user ?? "", job.status.rawValue, job.createdAt)
-        try bindings.append(job.audit?.repair)
-        try bindings.append(JobColumns.encodeReport(job.audit))
+        var bindings = try PostgresBindings.values(job.id, scope, user ?? "", job.status.rawValue, job.createdAt)
+        bindings.append(job.audit?.repair)
+        bindings.append(JobColumns.encodeReport(job.audit))
         try await connection.query(PostgresQuery(unsafeSQL: "INSERT INTO \(s).sync_jobs (id, scope, user_id, status, created_at, audit_repair, audit_report) VALUES ($1, $2, NULLIF($3, '')::uuid, $4, $5, $6, $7)",
                                                  binds: bindings), logger: logger)
     }
 
     public func job(tenant: String, id: UUID) async throws -> SyncJob? {
-        let rows = try await client.query(PostgresQuery(unsafeSQL: "SELECT \(Self.jobColumns) FROM \(Self.schema(tenant)).sync_jobs WHERE id = $1", binds: try PostgresSummaries.bindings(id)), logger: logger)
+        let rows = try await client.query(PostgresQuery(unsafeSQL: "SELECT \(Self.jobColumns) FROM \(Self.schema(tenant)).sync_jobs WHERE id = $1", binds: try PostgresBindings.values(id)), logger: logger)
         for try await row in rows.decode(JobRow.self) { return Self.decode(row).job }
         return nil
     }
@@ -64,10 +64,10 @@ struct PostgresJobStore: JobStore, PostgresStore {
             for takeBack in takeBacks {
                 switch takeBack {
                 case .reopen(let id):
-                    try await connection.query(PostgresQuery(unsafeSQL: "UPDATE \(s).sync_jobs SET status = 'open', runner = NULL WHERE id = $1", binds: try PostgresSummaries.bindings(id)), logger: self.logger)
+                    try await connection.query(PostgresQuery(unsafeSQL: "UPDATE \(s).sync_jobs SET status = 'open', runner = NULL WHERE id = $1", binds: try PostgresBindings.values(id)), logger: self.logger)
                 case .fail(let id, let errors):
                     try await connection.query(PostgresQuery(unsafeSQL: "UPDATE \(s).sync_jobs SET status = 'failed', runner = NULL, errors = $1 WHERE id = $2",
-                                                             binds: try PostgresSummaries.bindings(JobColumns.encodeErrors(errors), id)), logger: self.logger)
+                                                             binds: try PostgresBindings.values(JobColumns.encodeErrors(errors), id)), logger: self.logger)
                     try await Self.dropStaging(connection, schema: s, jobId: id, logger: self.logger)
                 }
             }
@@ -78,14 +78,14 @@ struct PostgresJobStore: JobStore, PostgresStore {
             let (job, progress, attempts) = Self.decode(found)
             let claimed = rules.claim(job, progress: progress, attempts: attempts, runner: runner)
             try await connection.query(PostgresQuery(unsafeSQL: "UPDATE \(s).sync_jobs SET status = $1, runner = $2, heartbeat_at = $3, attempts = $4 WHERE id = $5",
-                                                     binds: try PostgresSummaries.bindings(claimed.job.status.rawValue, runner, now, claimed.attempt, job.id)), logger: self.logger)
+                                                     binds: try PostgresBindings.values(claimed.job.status.rawValue, runner, now, claimed.attempt, job.id)), logger: self.logger)
             return ClaimOutcome.claimed(claimed)
         }
     }
 
     public func heartbeat(tenant: String, jobId: UUID, runner: String, now: Date) async throws -> Bool {
         try await affected(client, PostgresQuery(unsafeSQL: "UPDATE \(Self.schema(tenant)).sync_jobs SET heartbeat_at = $1 WHERE id = $2 AND runner = $3 AND status = 'in-progress' RETURNING 1",
-                                                 binds: try PostgresSummaries.bindings(now, jobId, runner)))
+                                                 binds: try PostgresBindings.values(now, jobId, runner)))
     }
 
     public func saveProgress(tenant: String, job: SyncJob, progress: SyncProgress, runner: String, now: Date) async throws -> Bool {
@@ -96,7 +96,7 @@ struct PostgresJobStore: JobStore, PostgresStore {
 
     public func release(tenant: String, jobId: UUID, runner: String) async throws {
         try await client.query(PostgresQuery(unsafeSQL: "UPDATE \(Self.schema(tenant)).sync_jobs SET status = 'open', runner = NULL WHERE id = $1 AND runner = $2 AND status = 'in-progress'",
-                                             binds: try PostgresSummaries.bindings(jobId, runner)), logger: logger)
+                                             binds: try PostgresBindings.values(jobId, runner)), logger: logger)
     }
 
     static func saveProgress(_ connection: PostgresConnection, schema s: String, job: SyncJob, progress: SyncProgress, runner: String, now: Date, logger: Logger) async throws -> Bool {
@@ -105,7 +105,7 @@ struct PostgresJobStore: JobStore, PostgresStore {
                 phase = $7, last_loan_id = NULLIF($8, '')::uuid, last_account_id = NULLIF($9, '')::uuid, event_marker = NULLIF($10, -1),
                 audit_report = NULLIF($13, '')
             WHERE id = $11 AND runner = $12 AND status = 'in-progress' RETURNING 1
-            """, binds: try PostgresSummaries.bindings(
+            """, binds: try PostgresBindings.values(
                 job.totalNumberOfLoans, job.totalNumberOfFeesFines, job.numberOfProcessedLoans, job.numberOfProcessedFeesFines,
                 JobColumns.encodeErrors(job.errors), now, progress.phase.rawValue, progress.lastLoanId?.folio ?? "",
                 progress.lastAccountId?.folio ?? "", progress.eventMarker ?? -1, job.id, runner, JobColumns.encodeReport(job.audit) ?? "")), logger: logger)
@@ -114,8 +114,8 @@ struct PostgresJobStore: JobStore, PostgresStore {
     }
 
     static func dropStaging(_ connection: PostgresConnection, schema s: String, jobId: UUID, logger: Logger) async throws {
-        try await connection.query(PostgresQuery(unsafeSQL: "DELETE FROM \(s).sync_events WHERE job_id = $1", binds: try PostgresSummaries.bindings(jobId)), logger: logger)
-        try await connection.query(PostgresQuery(unsafeSQL: "DELETE FROM \(s).sync_graces WHERE job_id = $1", binds: try PostgresSummaries.bindings(jobId)), logger: logger)
+        try await connection.query(PostgresQuery(unsafeSQL: "DELETE FROM \(s).sync_events WHERE job_id = $1", binds: try PostgresBindings.values(jobId)), logger: logger)
+        try await connection.query(PostgresQuery(unsafeSQL: "DELETE FROM \(s).sync_graces WHERE job_id = $1", binds: try PostgresBindings.values(jobId)), logger: logger)
     }
 
     private func affected(_ client: PostgresClient, _ query: PostgresQuery) async throws -> Bool {

@@ -13,7 +13,7 @@ struct PostgresSyncStore: SyncStore, PostgresStore {
             try await Self.lockSummaries(for: Self.writer(of: scope), tenant: tenant, connection, logger: self.logger)
             try await PostgresJobStore.dropStaging(connection, schema: s, jobId: jobId, logger: self.logger)
             var sql = "INSERT INTO \(s).sync_graces (job_id, loan_id, duration, interval) SELECT $1, loan_id, grace_duration, grace_interval FROM \(s).summary_loans WHERE grace_duration IS NOT NULL"
-            var bindings = try PostgresSummaries.bindings(jobId)
+            var bindings = try PostgresBindings.values(jobId)
             if case .user(let user) = scope {
                 sql += " AND user_id = $2"
                 bindings.append(user)
@@ -25,7 +25,7 @@ struct PostgresSyncStore: SyncStore, PostgresStore {
                 marker = newest
             }
             // Kept with the job at once: the journal's pruning must not drop what it replays.
-            try await connection.query(PostgresQuery(unsafeSQL: "UPDATE \(s).sync_jobs SET event_marker = $1 WHERE id = $2", binds: try PostgresSummaries.bindings(marker, jobId)), logger: self.logger)
+            try await connection.query(PostgresQuery(unsafeSQL: "UPDATE \(s).sync_jobs SET event_marker = $1 WHERE id = $2", binds: try PostgresBindings.values(marker, jobId)), logger: self.logger)
             return marker
         }
     }
@@ -43,7 +43,7 @@ struct PostgresSyncStore: SyncStore, PostgresStore {
                 try await connection.query(PostgresQuery(unsafeSQL: """
                     INSERT INTO \(s).sync_events (job_id, user_id, created_at, loan_id, payload)
                     SELECT $1, u, c, NULLIF(l, '')::uuid, p FROM unnest($2::uuid[], $3::timestamptz[], $4::text[], $5::text[]) WITH ORDINALITY AS t(u, c, l, p, n) ORDER BY n
-                    """, binds: try PostgresSummaries.bindings(jobId, users, created, loans, payloads)), logger: self.logger)
+                    """, binds: try PostgresBindings.values(jobId, users, created, loans, payloads)), logger: self.logger)
             }
             return true
         }
@@ -58,7 +58,7 @@ struct PostgresSyncStore: SyncStore, PostgresStore {
             // waits for.
             try await Self.lockSummaries(for: Self.writer(of: job.scope), tenant: tenant, connection, logger: self.logger)
             let owned = try await connection.query(PostgresQuery(unsafeSQL: "SELECT 1 FROM \(s).sync_jobs WHERE id = $1 AND runner = $2 AND status = 'in-progress' FOR UPDATE",
-                                                                 binds: try PostgresSummaries.bindings(job.id, runner)), logger: self.logger)
+                                                                 binds: try PostgresBindings.values(job.id, runner)), logger: self.logger)
             var mine = false
             for try await _ in owned { mine = true }
             guard mine else { return false }
@@ -69,7 +69,7 @@ struct PostgresSyncStore: SyncStore, PostgresStore {
                 userBind = user
             }
             for table in ["summary_loans", "summary_fees", "summaries"] {
-                try await connection.query(PostgresQuery(unsafeSQL: "DELETE FROM \(s).\(table)\(filter)", binds: try userBind.map { try PostgresSummaries.bindings($0) } ?? PostgresBindings()), logger: self.logger)
+                try await connection.query(PostgresQuery(unsafeSQL: "DELETE FROM \(s).\(table)\(filter)", binds: try userBind.map { try PostgresBindings.values($0) } ?? PostgresBindings()), logger: self.logger)
             }
             // Rebuild from the staged events in chunks (one connection cannot stream and write at
             // once), patron by patron, in creation order, each loan with its grace period.
@@ -80,7 +80,7 @@ struct PostgresSyncStore: SyncStore, PostgresStore {
             func flush() async throws {
                 guard !built.isEmpty else { return }
                 try await connection.query(PostgresQuery(unsafeSQL: "INSERT INTO \(s).summaries (user_id, id, updated_at) SELECT u, i, $3 FROM unnest($1::uuid[], $2::uuid[]) AS t(u, i)",
-                                                         binds: try PostgresSummaries.bindings(built.map(\.userId), built.map(\.id), now)), logger: self.logger)
+                                                         binds: try PostgresBindings.values(built.map(\.userId), built.map(\.id), now)), logger: self.logger)
                 try await PostgresSummaries.insertRows(built, connection, schema: s, logger: self.logger)
                 built.removeAll(keepingCapacity: true)
             }
@@ -90,7 +90,7 @@ struct PostgresSyncStore: SyncStore, PostgresStore {
                     LEFT JOIN \(s).sync_graces g ON g.job_id = e.job_id AND g.loan_id = e.loan_id
                     WHERE e.job_id = $1
                     """
-                var bindings = try PostgresSummaries.bindings(job.id)
+                var bindings = try PostgresBindings.values(job.id)
                 if let after {
                     sql += " AND (e.user_id, e.created_at, e.seq) > ($2, $3, $4)"
                     bindings.append(after.0); bindings.append(after.1); bindings.append(after.2)
@@ -112,7 +112,7 @@ struct PostgresSyncStore: SyncStore, PostgresStore {
             try await flush()
             // Live events since the synchronization began, on top, in order.
             var liveSQL = "SELECT payload FROM \(s).events WHERE id > $1"
-            var liveBindings = try PostgresSummaries.bindings(eventMarker)
+            var liveBindings = try PostgresBindings.values(eventMarker)
             if let userBind {
                 liveSQL += " AND user_id = $2"
                 liveBindings.append(userBind)
@@ -125,7 +125,7 @@ struct PostgresSyncStore: SyncStore, PostgresStore {
                 try await PostgresSummaries.apply(try decoder.decode(PatronEvent.self, from: Data(payload.utf8)), connection, schema: s, tenant: tenant, at: now, storeEvent: false, logger: self.logger)
             }
             var deleteEvents = "DELETE FROM \(s).events WHERE id <= $1"
-            var deleteBindings = try PostgresSummaries.bindings(eventMarker)
+            var deleteBindings = try PostgresBindings.values(eventMarker)
             if let userBind {
                 deleteEvents += " AND user_id = $2"
                 deleteBindings.append(userBind)
@@ -133,7 +133,7 @@ struct PostgresSyncStore: SyncStore, PostgresStore {
             try await connection.query(PostgresQuery(unsafeSQL: deleteEvents, binds: deleteBindings), logger: self.logger)
             try await connection.query(PostgresQuery(unsafeSQL: """
                 UPDATE \(s).sync_jobs SET status = 'done', runner = NULL, processed_loans = $1, processed_fees = $2, total_loans = $3, total_fees = $4, errors = $5 WHERE id = $6
-                """, binds: try PostgresSummaries.bindings(job.numberOfProcessedLoans, job.numberOfProcessedFeesFines, job.totalNumberOfLoans,
+                """, binds: try PostgresBindings.values(job.numberOfProcessedLoans, job.numberOfProcessedFeesFines, job.totalNumberOfLoans,
                                                            job.totalNumberOfFeesFines, JobColumns.encodeErrors(job.errors), job.id)), logger: self.logger)
             try await PostgresJobStore.dropStaging(connection, schema: s, jobId: job.id, logger: self.logger)
             return true
@@ -154,7 +154,7 @@ struct PostgresSyncStore: SyncStore, PostgresStore {
             try await connection.query(PostgresQuery(unsafeSQL: """
                 UPDATE \(s).sync_jobs SET status = 'failed', runner = NULL, errors = $1, processed_loans = $2, processed_fees = $3, total_loans = $4, total_fees = $5
                 WHERE id = $6 AND runner = $7
-                """, binds: try PostgresSummaries.bindings(JobColumns.encodeErrors(job.errors), job.numberOfProcessedLoans, job.numberOfProcessedFeesFines,
+                """, binds: try PostgresBindings.values(JobColumns.encodeErrors(job.errors), job.numberOfProcessedLoans, job.numberOfProcessedFeesFines,
                                                            job.totalNumberOfLoans, job.totalNumberOfFeesFines, job.id, runner)), logger: self.logger)
             try await PostgresJobStore.dropStaging(connection, schema: s, jobId: job.id, logger: self.logger)
         }

@@ -62,7 +62,7 @@ struct PostgresTenantStore: TenantStore, PostgresStore {
                 INSERT INTO \(schema).block_conditions (id, position, name, value_type, block_borrowing, block_renewals, block_requests, message)
                 SELECT i, p, n, v, false, false, false, '' FROM unnest($1::uuid[], $2::int[], $3::text[], $4::text[]) AS t(i, p, n, v)
                 ON CONFLICT (id) DO NOTHING
-                """, binds: try PostgresSummaries.bindings(defaults.map(\.id), Array(0..<defaults.count), defaults.map(\.name), defaults.map(\.valueType.rawValue))),
+                """, binds: try PostgresBindings.values(defaults.map(\.id), Array(0..<defaults.count), defaults.map(\.name), defaults.map(\.valueType.rawValue))),
                 logger: self.logger)
             try await connection.query("""
                 INSERT INTO public.patronblocks_tenants (tenant, schema_version, installed_at, enabled) VALUES (\(tenant), \(migrations.count), now(), true)
