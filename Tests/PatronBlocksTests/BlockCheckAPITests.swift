@@ -31,7 +31,7 @@ import Testing
         let tenant = try #require(api.tenant)
         for (index, user) in [blocked, groupless, unknownUpstream].enumerated() {
             for day in [-2.0, 5, 6] {
-                try await service.storage.record(.itemCheckedOut(userId: user, loanId: UUID(), dueDate: Date().addingTimeInterval(day * 86_400 + Double(index)), gracePeriod: nil), tenant: tenant, at: Date())
+                try await service.storage.summaries.record(.itemCheckedOut(userId: user, loanId: UUID(), dueDate: Date().addingTimeInterval(day * 86_400 + Double(index)), gracePeriod: nil), tenant: tenant, at: Date())
             }
         }
         let condition = "/patron-block-conditions/\(BlockCondition.maximumItemsChargedOut.folio)"

@@ -19,7 +19,7 @@ import Testing
         var condition = BlockCondition.known(conditionId)!
         (condition.blockBorrowing, condition.blockRenewals, condition.blockRequests) = flags
         condition.message = "Blocked by \(condition.name)"
-        let summary = UserSummary(userId: user, openLoans: loans, openFeesFines: fees)
+        let summary = UserSummary(id: UUID(), userId: user, openLoans: loans, openFeesFines: fees)
         let result = BlockEvaluator.evaluate(summary, limits: [BlockLimit(id: UUID(), patronGroupId: group, conditionId: conditionId, value: limit)],
                                              conditions: BlockCondition.defaults.map { $0.id == conditionId ? condition : $0 }, now: now)
         #expect(result.count <= 1)
@@ -140,7 +140,7 @@ import Testing
     @Test func moneyIsDecimal() {
         // 0.1 + 0.2 in binary floating point is 0.30000000000000004 and would be over 0.30.
         let fees = [OpenFeeFine(feeFineId: UUID(), balance: Decimal(string: "0.1")!), OpenFeeFine(feeFineId: UUID(), balance: Decimal(string: "0.2")!)]
-        #expect(BlockEvaluator.outstandingBalance(UserSummary(userId: Self.user, openFeesFines: fees)) == Decimal(string: "0.3")!)
+        #expect(BlockEvaluator.outstandingBalance(UserSummary(id: UUID(), userId: Self.user, openFeesFines: fees)) == Decimal(string: "0.3")!)
         #expect(Self.blocks(BlockCondition.maximumOutstandingBalance, limit: Decimal(string: "0.30")!, fees: fees).borrowing == false)
         #expect(Self.blocks(BlockCondition.maximumOutstandingBalance, limit: Decimal(string: "0.29")!, fees: fees).borrowing)
     }
@@ -151,7 +151,7 @@ import Testing
             conditions[index].blockBorrowing = true
             conditions[index].message = "m\(index)"
         }
-        let summary = UserSummary(userId: Self.user, openLoans: [Self.loan(overdueMinutes: 90, lost: true)], openFeesFines: [OpenFeeFine(feeFineId: UUID(), balance: 3)])
+        let summary = UserSummary(id: UUID(), userId: Self.user, openLoans: [Self.loan(overdueMinutes: 90, lost: true)], openFeesFines: [OpenFeeFine(feeFineId: UUID(), balance: 3)])
         let limits = [
             BlockLimit(id: UUID(), patronGroupId: Self.group, conditionId: BlockCondition.maximumOutstandingBalance, value: 2),
             BlockLimit(id: UUID(), patronGroupId: Self.group, conditionId: BlockCondition.maximumItemsChargedOut, value: 1),

@@ -68,10 +68,10 @@ import Testing
             #expect(try await api.call(.put, "\(Self.conditions)/\(UUID().folio)", body: "{}").status == .notFound)
             // Another tenant's conditions are its own.
             let other = uniqueTenant("other")
-            try await service.storage.installTenant(other)
+            try await service.storage.tenants.installTenant(other)
             #expect(try await api.tenant(other).get(path).json["blockBorrowing"] as? Bool == false)
             // A second install keeps what the library set.
-            try await service.storage.installTenant(try #require(api.tenant))
+            try await service.storage.tenants.installTenant(try #require(api.tenant))
             #expect(try await api.get(path).json["message"] as? String == "You have overdue items")
         }
     }

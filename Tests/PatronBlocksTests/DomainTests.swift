@@ -27,14 +27,15 @@ import Testing
         #expect(FolioDate.format(expected) == "2026-11-18T11:06:40.250+00:00")
     }
 
-    static let user = UUID(), loan = UUID(), fee = UUID()
+    static let user = UUID(), loan = UUID(), fee = UUID(), summaryID = UUID()
     static let due = Date(timeIntervalSince1970: 1_800_000_000)
 
     @Test func checkOutCreatesAndIsIdempotent() throws {
         let grace = GracePeriod(duration: 2, intervalId: .days)
-        let first = try #require(SummaryReducer.apply(.itemCheckedOut(userId: Self.user, loanId: Self.loan, dueDate: Self.due, gracePeriod: nil), to: nil))
+        let first = try #require(SummaryReducer.apply(.itemCheckedOut(userId: Self.user, loanId: Self.loan, dueDate: Self.due, gracePeriod: nil), to: nil, newID: Self.summaryID))
         #expect(first.openLoans == [OpenLoan(loanId: Self.loan, dueDate: Self.due)])
-        let again = SummaryReducer.apply(.itemCheckedOut(userId: Self.user, loanId: Self.loan, dueDate: Self.due.addingTimeInterval(60), gracePeriod: grace), to: first)
+        #expect(first.id == Self.summaryID, "a new summary takes the id its caller chose")
+        let again = SummaryReducer.apply(.itemCheckedOut(userId: Self.user, loanId: Self.loan, dueDate: Self.due.addingTimeInterval(60), gracePeriod: grace), to: first, newID: Self.summaryID)
         #expect(again?.openLoans.count == 1)
         #expect(again?.openLoans.first?.dueDate == Self.due, "the first check-out's due date stays")
         #expect(again?.openLoans.first?.gracePeriod == grace, "a live check-out's grace period wins")
@@ -42,35 +43,35 @@ import Testing
     }
 
     @Test func loanEventsFollowTheTable() throws {
-        let base = try #require(SummaryReducer.apply(.itemCheckedOut(userId: Self.user, loanId: Self.loan, dueDate: Self.due, gracePeriod: nil), to: nil))
-        let claimed = try #require(SummaryReducer.apply(.itemClaimedReturned(userId: Self.user, loanId: Self.loan), to: base))
+        let base = try #require(SummaryReducer.apply(.itemCheckedOut(userId: Self.user, loanId: Self.loan, dueDate: Self.due, gracePeriod: nil), to: nil, newID: Self.summaryID))
+        let claimed = try #require(SummaryReducer.apply(.itemClaimedReturned(userId: Self.user, loanId: Self.loan), to: base, newID: Self.summaryID))
         #expect(claimed.openLoans[0].itemClaimedReturned && !claimed.openLoans[0].itemLost)
-        let lost = try #require(SummaryReducer.apply(.itemDeclaredLost(userId: Self.user, loanId: Self.loan), to: claimed))
+        let lost = try #require(SummaryReducer.apply(.itemDeclaredLost(userId: Self.user, loanId: Self.loan), to: claimed, newID: Self.summaryID))
         #expect(lost.openLoans[0].itemLost && !lost.openLoans[0].itemClaimedReturned)
-        let aged = try #require(SummaryReducer.apply(.itemAgedToLost(userId: Self.user, loanId: Self.loan), to: base))
+        let aged = try #require(SummaryReducer.apply(.itemAgedToLost(userId: Self.user, loanId: Self.loan), to: base, newID: Self.summaryID))
         #expect(aged.openLoans[0].itemLost)
-        let recalled = try #require(SummaryReducer.apply(.loanDueDateChanged(userId: Self.user, loanId: Self.loan, dueDate: Self.due.addingTimeInterval(-86_400), dueDateChangedByRecall: true), to: lost))
+        let recalled = try #require(SummaryReducer.apply(.loanDueDateChanged(userId: Self.user, loanId: Self.loan, dueDate: Self.due.addingTimeInterval(-86_400), dueDateChangedByRecall: true), to: lost, newID: Self.summaryID))
         #expect(recalled.openLoans[0].recall && recalled.openLoans[0].itemLost, "a recall leaves lost alone")
         #expect(recalled.openLoans[0].dueDate == Self.due.addingTimeInterval(-86_400))
-        let renewed = try #require(SummaryReducer.apply(.loanDueDateChanged(userId: Self.user, loanId: Self.loan, dueDate: Self.due, dueDateChangedByRecall: false), to: recalled))
+        let renewed = try #require(SummaryReducer.apply(.loanDueDateChanged(userId: Self.user, loanId: Self.loan, dueDate: Self.due, dueDateChangedByRecall: false), to: recalled, newID: Self.summaryID))
         #expect(!renewed.openLoans[0].recall && !renewed.openLoans[0].itemLost)
         // Events for a loan the summary does not hold change nothing; none creates a summary.
-        #expect(SummaryReducer.apply(.itemDeclaredLost(userId: Self.user, loanId: UUID()), to: base) == base)
-        #expect(SummaryReducer.apply(.itemDeclaredLost(userId: Self.user, loanId: Self.loan), to: nil) == nil)
-        #expect(SummaryReducer.apply(.itemCheckedIn(userId: Self.user, loanId: Self.loan, returnDate: nil), to: base) == nil, "emptied summaries go")
-        #expect(SummaryReducer.apply(.loanClosed(userId: Self.user, loanId: Self.loan), to: base) == nil)
+        #expect(SummaryReducer.apply(.itemDeclaredLost(userId: Self.user, loanId: UUID()), to: base, newID: Self.summaryID) == base)
+        #expect(SummaryReducer.apply(.itemDeclaredLost(userId: Self.user, loanId: Self.loan), to: nil, newID: Self.summaryID) == nil)
+        #expect(SummaryReducer.apply(.itemCheckedIn(userId: Self.user, loanId: Self.loan, returnDate: nil), to: base, newID: Self.summaryID) == nil, "emptied summaries go")
+        #expect(SummaryReducer.apply(.loanClosed(userId: Self.user, loanId: Self.loan), to: base, newID: Self.summaryID) == nil)
     }
 
     @Test func feesAddUpdateAndClose() throws {
         let type = UUID()
-        #expect(SummaryReducer.apply(.feeFineBalanceChanged(feeFineId: Self.fee, balance: 0, userId: Self.user, feeFineTypeId: type, loanId: nil), to: nil) == nil)
-        #expect(SummaryReducer.apply(.feeFineBalanceChanged(feeFineId: Self.fee, balance: 5, userId: nil, feeFineTypeId: type, loanId: nil), to: nil) == nil)
-        let charged = try #require(SummaryReducer.apply(.feeFineBalanceChanged(feeFineId: Self.fee, balance: Decimal(string: "10.10")!, userId: Self.user, feeFineTypeId: type, loanId: Self.loan), to: nil))
+        #expect(SummaryReducer.apply(.feeFineBalanceChanged(feeFineId: Self.fee, balance: 0, userId: Self.user, feeFineTypeId: type, loanId: nil), to: nil, newID: Self.summaryID) == nil)
+        #expect(SummaryReducer.apply(.feeFineBalanceChanged(feeFineId: Self.fee, balance: 5, userId: nil, feeFineTypeId: type, loanId: nil), to: nil, newID: Self.summaryID) == nil)
+        let charged = try #require(SummaryReducer.apply(.feeFineBalanceChanged(feeFineId: Self.fee, balance: Decimal(string: "10.10")!, userId: Self.user, feeFineTypeId: type, loanId: Self.loan), to: nil, newID: Self.summaryID))
         #expect(charged.openFeesFines == [OpenFeeFine(feeFineId: Self.fee, feeFineTypeId: type, loanId: Self.loan, balance: Decimal(string: "10.10")!)])
-        let paid = try #require(SummaryReducer.apply(.feeFineBalanceChanged(feeFineId: Self.fee, balance: Decimal(string: "0.10")!, userId: Self.user, feeFineTypeId: nil, loanId: nil), to: charged))
+        let paid = try #require(SummaryReducer.apply(.feeFineBalanceChanged(feeFineId: Self.fee, balance: Decimal(string: "0.10")!, userId: Self.user, feeFineTypeId: nil, loanId: nil), to: charged, newID: Self.summaryID))
         #expect(paid.openFeesFines[0].balance == Decimal(string: "0.10")! && paid.openFeesFines[0].feeFineTypeId == type)
-        #expect(SummaryReducer.apply(.feeFineBalanceChanged(feeFineId: Self.fee, balance: 0, userId: Self.user, feeFineTypeId: nil, loanId: nil), to: paid) == nil)
-        #expect(SummaryReducer.apply(.feeFineBalanceChanged(feeFineId: Self.fee, balance: 3, userId: nil, feeFineTypeId: nil, loanId: nil), to: paid) == nil, "a deleted account goes")
+        #expect(SummaryReducer.apply(.feeFineBalanceChanged(feeFineId: Self.fee, balance: 0, userId: Self.user, feeFineTypeId: nil, loanId: nil), to: paid, newID: Self.summaryID) == nil)
+        #expect(SummaryReducer.apply(.feeFineBalanceChanged(feeFineId: Self.fee, balance: 3, userId: nil, feeFineTypeId: nil, loanId: nil), to: paid, newID: Self.summaryID) == nil, "a deleted account goes")
     }
 
     @Test func cqlIsBuiltAsFolioBuildsIt() {
@@ -152,21 +153,21 @@ import Testing
         let location = try await StorageLocation.make(backend)
         try await location.withStorage { storage in
             let tenant = uniqueTenant()
-            try await storage.installTenant(tenant)
+            try await storage.tenants.installTenant(tenant)
             let user = UUID()
             let loans = (0..<40).map { _ in UUID() }
             try await withThrowingTaskGroup(of: Void.self) { group in
                 for loan in loans {
-                    group.addTask { try await storage.record(.itemCheckedOut(userId: user, loanId: loan, dueDate: Date(), gracePeriod: nil), tenant: tenant, at: Date()) }
+                    group.addTask { try await storage.summaries.record(.itemCheckedOut(userId: user, loanId: loan, dueDate: Date(), gracePeriod: nil), tenant: tenant, at: Date()) }
                 }
                 for index in 0..<10 {
                     group.addTask {
-                        try await storage.record(.feeFineBalanceChanged(feeFineId: UUID(), balance: Decimal(index + 1), userId: user, feeFineTypeId: nil, loanId: nil), tenant: tenant, at: Date())
+                        try await storage.summaries.record(.feeFineBalanceChanged(feeFineId: UUID(), balance: Decimal(index + 1), userId: user, feeFineTypeId: nil, loanId: nil), tenant: tenant, at: Date())
                     }
                 }
                 try await group.waitForAll()
             }
-            let summary = try #require(try await storage.summary(tenant: tenant, userId: user))
+            let summary = try #require(try await storage.summaries.summary(tenant: tenant, userId: user))
             #expect(Set(summary.openLoans.map(\.loanId)) == Set(loans))
             #expect(summary.openFeesFines.count == 10)
             #expect(summary.openFeesFines.map(\.balance).reduce(0, +) == 55)

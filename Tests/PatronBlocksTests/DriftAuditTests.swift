@@ -10,18 +10,18 @@ import Testing
     static let dataset = Run.dataset
 
     /// Summaries as FOLIO holds them: a full synchronization first.
-    static func synchronize(_ storage: any PatronBlocksStorage, tenant: String, url: String) async throws {
-        let sync = SyncJob(scope: .full, createdAt: Date())
-        try await storage.createJob(sync, tenant: tenant)
+    static func synchronize(_ storage: Storage, tenant: String, url: String) async throws {
+        let sync = SyncJob(id: UUID(), scope: .full, createdAt: Date())
+        try await storage.jobs.createJob(sync, tenant: tenant)
         await Run.runner(storage, okapi: url).runOnce()
-        #expect(try await storage.job(tenant: tenant, id: sync.id)?.status == .done)
+        #expect(try await storage.jobs.job(tenant: tenant, id: sync.id)?.status == .done)
     }
 
-    static func audit(_ storage: any PatronBlocksStorage, tenant: String, url: String, scope: SyncJob.Scope = .full, repair: Bool) async throws -> SyncJob {
-        let job = SyncJob(scope: scope, createdAt: Date(), audit: DriftAudit(repair: repair))
-        try await storage.createJob(job, tenant: tenant)
+    static func audit(_ storage: Storage, tenant: String, url: String, scope: SyncJob.Scope = .full, repair: Bool) async throws -> SyncJob {
+        let job = SyncJob(id: UUID(), scope: scope, createdAt: Date(), audit: DriftAudit(repair: repair))
+        try await storage.jobs.createJob(job, tenant: tenant)
         await Run.runner(storage, okapi: url).runOnce()
-        return try #require(try await storage.job(tenant: tenant, id: job.id))
+        return try #require(try await storage.jobs.job(tenant: tenant, id: job.id))
     }
 
     struct Drifted {
@@ -31,7 +31,7 @@ import Testing
     }
 
     /// One patron per kind of drift, each made by an event FOLIO never saw (or a lost one).
-    static func makeDrift(_ storage: any PatronBlocksStorage, tenant: String) async throws -> Drifted {
+    static func makeDrift(_ storage: Storage, tenant: String) async throws -> Drifted {
         var drifted = Drifted()
         var used: Set<UUID> = []
         func plainLoan() throws -> FolioDataset.Loan {
@@ -45,7 +45,7 @@ import Testing
             return account
         }
         func record(_ event: PatronEvent, _ user: UUID, _ line: String) async throws {
-            try await storage.record(event, tenant: tenant, at: Date())
+            try await storage.summaries.record(event, tenant: tenant, at: Date())
             drifted.users.insert(user)
             drifted.lines[user] = line
         }
@@ -83,9 +83,9 @@ import Testing
         return drifted
     }
 
-    static func snapshot(_ storage: any PatronBlocksStorage, tenant: String, users: [UUID]) async throws -> [UUID: UserSummary] {
+    static func snapshot(_ storage: Storage, tenant: String, users: [UUID]) async throws -> [UUID: UserSummary] {
         var summaries: [UUID: UserSummary] = [:]
-        for user in users { summaries[user] = try await storage.summary(tenant: tenant, userId: user) }
+        for user in users { summaries[user] = try await storage.summaries.summary(tenant: tenant, userId: user) }
         return summaries
     }
 
@@ -119,8 +119,8 @@ import Testing
             // A drifted patron's other loan has a grace period, which FOLIO knows nothing of.
             let renewedUser = try #require(drifted.lines.first { $0.value.contains("due date 2026-12-01") }?.key)
             let grace = GracePeriod(duration: 2, intervalId: .days)
-            let graced = try #require(try await storage.summary(tenant: tenant, userId: renewedUser)?.openLoans.first)
-            try await storage.record(.itemCheckedOut(userId: renewedUser, loanId: graced.loanId, dueDate: graced.dueDate, gracePeriod: grace), tenant: tenant, at: Date())
+            let graced = try #require(try await storage.summaries.summary(tenant: tenant, userId: renewedUser)?.openLoans.first)
+            try await storage.summaries.record(.itemCheckedOut(userId: renewedUser, loanId: graced.loanId, dueDate: graced.dueDate, gracePeriod: grace), tenant: tenant, at: Date())
             let before = try await Self.snapshot(storage, tenant: tenant, users: Self.everyUser)
 
             let done = try await Self.audit(storage, tenant: tenant, url: url, repair: true)
@@ -161,8 +161,8 @@ import Testing
             await simulator.resetRequests()
             // The totals are the first accounts request; the first page is the second.
             await simulator.inject(FolioSimulator.Fault(kind: .accounts, status: nil, delay: .seconds(2), fromPage: 2, times: 1))
-            let job = SyncJob(scope: .full, createdAt: Date(), audit: DriftAudit(repair: false))
-            try await storage.createJob(job, tenant: tenant)
+            let job = SyncJob(id: UUID(), scope: .full, createdAt: Date(), audit: DriftAudit(repair: false))
+            try await storage.jobs.createJob(job, tenant: tenant)
             let runner = Run.runner(storage, okapi: url)
             async let ran: Void = runner.runOnce()
 
@@ -174,14 +174,14 @@ import Testing
             var data = await simulator.data
             data.loans = data.loans.map { var loan = $0; if loan.id == returned.id { loan.open = false }; return loan }
             await simulator.replaceDataset(data)
-            try await storage.record(.itemCheckedIn(userId: returned.userId, loanId: returned.id, returnDate: Date()), tenant: tenant, at: Date())
+            try await storage.summaries.record(.itemCheckedIn(userId: returned.userId, loanId: returned.id, returnDate: Date()), tenant: tenant, at: Date())
             let borrower = try #require(Self.dataset.users.last).id
             let new = FolioDataset.Loan(id: UUID(), userId: borrower, dueDate: Date().addingTimeInterval(86_400), createdDate: Date())
             await simulator.addLoan(new)
-            try await storage.record(.itemCheckedOut(userId: borrower, loanId: new.id, dueDate: new.dueDate, gracePeriod: nil), tenant: tenant, at: Date())
+            try await storage.summaries.record(.itemCheckedOut(userId: borrower, loanId: new.id, dueDate: new.dueDate, gracePeriod: nil), tenant: tenant, at: Date())
             await ran
 
-            let done = try #require(try await storage.job(tenant: tenant, id: job.id))
+            let done = try #require(try await storage.jobs.job(tenant: tenant, id: job.id))
             #expect(done.status == .done, "\(done.errors)")
             #expect(done.audit?.report.usersWithDrift == 0, "\(done.audit?.report.drift ?? [])")
         }
@@ -219,24 +219,24 @@ import Testing
         let location = try await StorageLocation.make(backend)
         try await location.withStorage { storage in
             let tenant = uniqueTenant()
-            try await storage.installTenant(tenant)
+            try await storage.tenants.installTenant(tenant)
             var settings = SynchronizationSettings()
             settings.auditEvery = .seconds(3_600)
             settings.auditRepair = true
             let runners = (0..<2).map { _ in SynchronizationRunner(storage: storage, settings: settings, standaloneOkapiURL: nil, standaloneToken: nil, logger: .init(label: "test")) }
             for runner in runners + runners { await runner.scheduleAudit(tenant: tenant) }
-            guard case .claimed(let claimed) = try await storage.claimNextJob(tenant: tenant, runner: "r", now: Date(), lease: 60, maxAttempts: 3) else {
+            guard case .claimed(let claimed) = try await storage.jobs.claimNextJob(tenant: tenant, runner: "r", now: Date(), lease: 60, maxAttempts: 3) else {
                 Issue.record("no audit was scheduled")
                 return
             }
             #expect(claimed.job.scope == .full && claimed.job.audit?.repair == true)
-            #expect(try await storage.finishAudit(tenant: tenant, job: claimed.job, runner: "r", now: Date()))
-            #expect(try await storage.claimNextJob(tenant: tenant, runner: "r", now: Date(), lease: 60, maxAttempts: 3) == .nothingToDo, "a second audit was scheduled")
+            #expect(try await storage.audits.finishAudit(tenant: tenant, job: claimed.job, runner: "r", now: Date()))
+            #expect(try await storage.jobs.claimNextJob(tenant: tenant, runner: "r", now: Date(), lease: 60, maxAttempts: 3) == .nothingToDo, "a second audit was scheduled")
             // Without --audit-every, nothing is scheduled.
             let other = uniqueTenant()
-            try await storage.installTenant(other)
+            try await storage.tenants.installTenant(other)
             await SynchronizationRunner(storage: storage, settings: SynchronizationSettings(), standaloneOkapiURL: nil, standaloneToken: nil, logger: .init(label: "test")).scheduleAudit(tenant: other)
-            #expect(try await storage.claimNextJob(tenant: other, runner: "r", now: Date(), lease: 60, maxAttempts: 3) == .nothingToDo)
+            #expect(try await storage.jobs.claimNextJob(tenant: other, runner: "r", now: Date(), lease: 60, maxAttempts: 3) == .nothingToDo)
         }
     }
 }

@@ -8,11 +8,12 @@ import Testing
     static let user = UUID(uuidString: "11111111-1111-4111-8111-111111111111")!
     static let loan = UUID(uuidString: "22222222-2222-4222-8222-222222222222")!
     static let fee = UUID(uuidString: "33333333-3333-4333-8333-333333333333")!
+    static let summaryID = UUID(uuidString: "44444444-4444-4444-8444-444444444444")!
     static let due = FolioDate.parse("2026-12-03T10:00:00.000Z")!
     static let earlier = FolioDate.parse("2026-12-01T10:00:00.000Z")!
 
     static func summary(loans: [OpenLoan] = [], fees: [OpenFeeFine] = []) -> UserSummary {
-        UserSummary(userId: user, openLoans: loans, openFeesFines: fees)
+        UserSummary(id: summaryID, userId: user, openLoans: loans, openFeesFines: fees)
     }
 
     struct Row: Sendable, CustomTestStringConvertible {
@@ -58,7 +59,7 @@ import Testing
 
     @Test func folioViewReplaysLiveEventsAndKeepsOurGracePeriodsAndSummaryID() throws {
         let grace = GracePeriod(duration: 2, intervalId: .hours)
-        let here = UserSummary(userId: Self.user, openLoans: [OpenLoan(loanId: Self.loan, dueDate: Self.due, gracePeriod: grace)])
+        let here = UserSummary(id: Self.summaryID, userId: Self.user, openLoans: [OpenLoan(loanId: Self.loan, dueDate: Self.due, gracePeriod: grace)])
         let other = UUID()
         // FOLIO answered the loan before its renewal and without a loan checked out since.
         let folio: [PatronEvent] = [.itemCheckedOut(userId: Self.user, loanId: Self.loan, dueDate: Self.earlier, gracePeriod: nil)]
@@ -66,14 +67,16 @@ import Testing
             .loanDueDateChanged(userId: Self.user, loanId: Self.loan, dueDate: Self.due, dueDateChangedByRecall: false),
             .itemCheckedOut(userId: Self.user, loanId: other, dueDate: Self.due, gracePeriod: nil),
         ]
-        let view = try #require(DriftComparison.folioView(folio: folio, live: live, here: here))
+        let view = try #require(DriftComparison.folioView(folio: folio, live: live, here: here, newID: UUID()))
         #expect(view.id == here.id)
         #expect(view.openLoans.map(\.loanId) == [Self.loan, other])
         #expect(view.openLoans[0] == OpenLoan(loanId: Self.loan, dueDate: Self.due, gracePeriod: grace))
         #expect(DriftComparison.differences(here: here, folio: view) == [
             DriftDifference(.loanMissing, "loan \(other.folio): open in FOLIO (due 2026-12-03T10:00:00.000+00:00), missing here"),
         ])
-        #expect(DriftComparison.folioView(folio: [], live: [], here: here) == nil)
+        #expect(DriftComparison.folioView(folio: [], live: [], here: here, newID: UUID()) == nil)
+        let unknown = UUID()
+        #expect(DriftComparison.folioView(folio: folio, live: [], here: nil, newID: unknown)?.id == unknown, "a patron with no summary here gets the id its caller chose")
     }
 
     @Test func theReportCountsEveryUserAndListsTheFirstHundred() {

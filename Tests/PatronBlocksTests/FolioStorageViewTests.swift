@@ -74,7 +74,7 @@ import Testing
         // FOLIO's schema name: `<tenant>_mod_patron_blocks`.
         for view in ["user_summary", "patron_block_conditions", "patron_block_limits"] {
             var records: [String: [String: Any]] = [:]
-            let rows = try await connection.query(PostgresQuery(unsafeSQL: "SELECT id::text, jsonb::text FROM \(PostgresStorage.schema(tenant)).\(view)"), logger: logger)
+            let rows = try await connection.query(PostgresQuery(unsafeSQL: "SELECT id::text, jsonb::text FROM \(PostgresHandle.schema(tenant)).\(view)"), logger: logger)
             for try await (id, text) in rows.decode((String, String).self) {
                 records[id] = try #require(try JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: Any])
             }

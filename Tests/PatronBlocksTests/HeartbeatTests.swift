@@ -10,7 +10,7 @@ import Testing
 @Suite struct HeartbeatTests {
     static let dataset = FolioDataset.generate(users: 20, loans: 120, accounts: 30, seed: 5)
 
-    static func runner(_ storage: any PatronBlocksStorage, okapi: String, id: String, records: LogRecords) -> SynchronizationRunner {
+    static func runner(_ storage: Storage, okapi: String, id: String, records: LogRecords) -> SynchronizationRunner {
         var settings = SynchronizationSettings()
         settings.pageSize = 50
         // Beats as often as it can, so that one lands on the switch if it may.
@@ -31,11 +31,11 @@ import Testing
             let records = LogRecords()
             let runner = Self.runner(storage, okapi: url, id: "beating", records: records)
             for round in 0..<12 {
-                let job = SyncJob(scope: round.isMultiple(of: 3) ? .full : .user(Self.dataset.users[round].id), createdAt: Date(),
+                let job = SyncJob(id: UUID(), scope: round.isMultiple(of: 3) ? .full : .user(Self.dataset.users[round].id), createdAt: Date(),
                                   audit: round.isMultiple(of: 4) ? DriftAudit(repair: false) : nil)
-                try await storage.createJob(job, tenant: tenant)
+                try await storage.jobs.createJob(job, tenant: tenant)
                 await runner.runOnce()
-                #expect(try await storage.job(tenant: tenant, id: job.id)?.status == .done)
+                #expect(try await storage.jobs.job(tenant: tenant, id: job.id)?.status == .done)
             }
             #expect(Self.lost(records) == [], "\(Self.lost(records))")
         }
@@ -47,9 +47,9 @@ import Testing
             let runner = Self.runner(storage, okapi: url, id: "slow", records: records)
             // The first loans page answers slowly: the job is taken over meanwhile.
             await simulator.inject(FolioSimulator.Fault(kind: .loans, status: nil, delay: .seconds(2), fromPage: 2, times: 1))
-            let job = SyncJob(scope: .full, createdAt: Date())
-            try await storage.createJob(job, tenant: tenant)
-            guard case .claimed(let claimed) = try await storage.claimNextJob(tenant: tenant, runner: "slow", now: Date(), lease: 60, maxAttempts: 3) else {
+            let job = SyncJob(id: UUID(), scope: .full, createdAt: Date())
+            try await storage.jobs.createJob(job, tenant: tenant)
+            guard case .claimed(let claimed) = try await storage.jobs.claimNextJob(tenant: tenant, runner: "slow", now: Date(), lease: 60, maxAttempts: 3) else {
                 Issue.record("not claimed")
                 return
             }
@@ -58,7 +58,7 @@ import Testing
                 try await Task.sleep(for: .milliseconds(10))
             }
             // Another runner, an hour on, finds no heartbeat within its lease and takes the job.
-            let other = try await storage.claimNextJob(tenant: tenant, runner: "other", now: Date().addingTimeInterval(3_600), lease: 60, maxAttempts: 3)
+            let other = try await storage.jobs.claimNextJob(tenant: tenant, runner: "other", now: Date().addingTimeInterval(3_600), lease: 60, maxAttempts: 3)
             guard case .claimed = other else {
                 Issue.record("not taken over: \(other)")
                 return

@@ -43,12 +43,12 @@ import Testing
         let dataset = FolioDataset(users: [user], loans: loans, accounts: [])
         try await SynchronizationRunTests.scenario(backend, dataset: dataset) { storage, tenant, _, url in
             // The patron already holds one of the loans: the synchronization replaces it.
-            try await storage.record(.itemCheckedOut(userId: user.id, loanId: loans[0].id, dueDate: loans[0].dueDate, gracePeriod: nil), tenant: tenant, at: Date())
-            let job = SyncJob(scope: .full, createdAt: Date())
-            try await storage.createJob(job, tenant: tenant)
+            try await storage.summaries.record(.itemCheckedOut(userId: user.id, loanId: loans[0].id, dueDate: loans[0].dueDate, gracePeriod: nil), tenant: tenant, at: Date())
+            let job = SyncJob(id: UUID(), scope: .full, createdAt: Date())
+            try await storage.jobs.createJob(job, tenant: tenant)
             await SynchronizationRunTests.runner(storage, okapi: url).runOnce()
-            #expect(try await storage.job(tenant: tenant, id: job.id)?.status == .done)
-            let summary = try #require(try await storage.summary(tenant: tenant, userId: user.id))
+            #expect(try await storage.jobs.job(tenant: tenant, id: job.id)?.status == .done)
+            let summary = try #require(try await storage.summaries.summary(tenant: tenant, userId: user.id))
             #expect(Set(summary.openLoans.map { FolioDate.format($0.dueDate) }) == Set(Self.stamps))
         }
     }

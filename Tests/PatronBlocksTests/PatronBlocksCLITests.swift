@@ -22,8 +22,8 @@ import Testing
         #expect(FileManager.default.fileExists(atPath: folder.appending("patronblocks.sqlite").path))
         instance.kill()
         // The tenant was installed before the server took requests.
-        let storage = try await SQLiteStorage(path: folder.appending("patronblocks.sqlite").path, logger: .init(label: "test"))
-        #expect(try await storage.installedTenants() == ["diku"])
+        let storage = try await Storage.open(.sqlite(path: folder.appending("patronblocks.sqlite").path), logger: .init(label: "test"))
+        #expect(try await storage.tenants.installedTenants() == ["diku"])
     }
 
     @Test func badSettingsStopItWithTheirName() throws {

@@ -10,17 +10,17 @@ import Testing
     @Test func aSummaryIsReadWholeOnSQLite() async throws {
         let location = try await StorageLocation.make(.sqlite)
         guard case .sqlite(let path) = location.storage else { return }
-        let storage = try await SQLiteStorage(path: path, logger: .init(label: "test"))
+        let storage = try await Storage.open(.sqlite(path: path), logger: .init(label: "test"))
         let tenant = uniqueTenant()
-        try await storage.installTenant(tenant)
+        try await storage.tenants.installTenant(tenant)
         let user = UUID()
         let due = Date(timeIntervalSince1970: 1_800_000_000)
         let states = [
-            UserSummary(userId: user, openLoans: [OpenLoan(loanId: UUID(), dueDate: due)], openFeesFines: [OpenFeeFine(feeFineId: UUID(), balance: 1)]),
-            UserSummary(userId: user, openLoans: [OpenLoan(loanId: UUID(), dueDate: due), OpenLoan(loanId: UUID(), dueDate: due)], openFeesFines: [OpenFeeFine(feeFineId: UUID(), balance: 2)]),
+            UserSummary(id: UUID(), userId: user, openLoans: [OpenLoan(loanId: UUID(), dueDate: due)], openFeesFines: [OpenFeeFine(feeFineId: UUID(), balance: 1)]),
+            UserSummary(id: UUID(), userId: user, openLoans: [OpenLoan(loanId: UUID(), dueDate: due), OpenLoan(loanId: UUID(), dueDate: due)], openFeesFines: [OpenFeeFine(feeFineId: UUID(), balance: 2)]),
         ]
         let fingerprints = Set(states.map { "\($0.openLoans.map(\.loanId)) \($0.openFeesFines.map(\.feeFineId))" })
-        let database = storage.database
+        let database = try #require(storage.sqlite)
         try await database.write { connection in try connection.transaction { try SQLiteSummaries.store(states[0], userId: user, connection, tenant: tenant, at: Date()) } }
         let mixed = try await withThrowingTaskGroup(of: Int.self) { group in
             group.addTask {
@@ -33,7 +33,7 @@ import Testing
             group.addTask {
                 var mixed = 0
                 for _ in 0..<6_000 {
-                    guard let read = try await storage.summary(tenant: tenant, userId: user) else { mixed += 1; continue }
+                    guard let read = try await storage.summaries.summary(tenant: tenant, userId: user) else { mixed += 1; continue }
                     if !fingerprints.contains("\(read.openLoans.map(\.loanId)) \(read.openFeesFines.map(\.feeFineId))") { mixed += 1 }
                 }
                 return mixed
@@ -47,22 +47,22 @@ import Testing
         let location = try await StorageLocation.make(backend)
         try await location.withStorage { storage in
             let tenant = uniqueTenant()
-            try await storage.installTenant(tenant)
+            try await storage.tenants.installTenant(tenant)
             let group = UUID()
             let conditions = BlockCondition.defaults.map(\.id)
             let disagreements = try await withThrowingTaskGroup(of: Int.self) { tasks in
                 tasks.addTask {
                     for round in 0..<400 {
                         let limit = BlockLimit(id: UUID(), patronGroupId: group, conditionId: conditions[round % conditions.count], value: 1)
-                        try await storage.createLimit(limit, tenant: tenant)
-                        _ = try await storage.deleteLimit(tenant: tenant, id: limit.id)
+                        try await storage.blockRules.createLimit(limit, tenant: tenant)
+                        _ = try await storage.blockRules.deleteLimit(tenant: tenant, id: limit.id)
                     }
                     return 0
                 }
                 tasks.addTask {
                     var disagreements = 0
                     for _ in 0..<800 {
-                        let page = try await storage.limits(tenant: tenant, patronGroupId: group, conditionId: nil, offset: 0, limit: 100)
+                        let page = try await storage.blockRules.limits(tenant: tenant, patronGroupId: group, conditionId: nil, offset: 0, limit: 100)
                         if page.limits.count != page.total { disagreements += 1 }
                     }
                     return disagreements

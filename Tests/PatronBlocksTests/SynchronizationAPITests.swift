@@ -163,7 +163,7 @@ import Testing
     @Test(arguments: Backend.available) func tenantsNeverSeeEachOthersJobs(_ backend: Backend) async throws {
         try await withService(backend) { service, api in
             let other = uniqueTenant("other")
-            try await service.storage.installTenant(other)
+            try await service.storage.tenants.installTenant(other)
             let id = try #require(try await api.post(Self.requestPath, #"{"scope": "full"}"#).json["id"] as? String)
             #expect(try await api.get("\(Self.requestPath)/\(id)").status == .ok)
             let fromOther = try await api.tenant(other).get("\(Self.requestPath)/\(id)")

@@ -67,7 +67,7 @@ import Testing
                 var job: SyncJob?
                 let deadline = ContinuousClock.now + .seconds(150)
                 while ContinuousClock.now < deadline {
-                    job = try await storage.job(tenant: tenant, id: id)
+                    job = try await storage.jobs.job(tenant: tenant, id: id)
                     if job?.status == .done || job?.status == .failed { break }
                     try await Task.sleep(for: .milliseconds(50))
                 }
@@ -85,7 +85,7 @@ import Testing
                 let checkOuts = desks.acknowledged.withLock { $0 }
                 var missing: [String] = []
                 for (user, loans) in Dictionary(grouping: checkOuts, by: \.userId) {
-                    let summary = try await storage.summary(tenant: tenant, userId: user)
+                    let summary = try await storage.summaries.summary(tenant: tenant, userId: user)
                     for loan in loans where summary?.openLoans.first(where: { $0.loanId == loan.loanId })?.dueDate.epochMilliseconds != loan.dueDate.epochMilliseconds {
                         missing.append(loan.loanId.folio)
                     }

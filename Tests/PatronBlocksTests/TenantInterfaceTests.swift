@@ -142,7 +142,7 @@ import Testing
             #expect(try await api.get(path).status == .notFound)
             let answered = ContinuousClock.now
             // Another instance disables the tenant: this one still serves it, briefly.
-            try await service.storage.disableTenant(tenant)
+            try await service.storage.tenants.disableTenant(tenant)
             let answer = try await api.get(path).status
             // Judged only when the answer certainly came before the entry expired (a machine can
             // be loaded enough for that not to hold).
@@ -152,7 +152,7 @@ import Testing
             try await Task.sleep(until: answered + lifetime + .milliseconds(100))
             #expect(try await api.get(path).status == .badRequest)
             // Installed again elsewhere: counted at once (refusals are not cached).
-            try await service.storage.installTenant(tenant)
+            try await service.storage.tenants.installTenant(tenant)
             #expect(try await api.get(path).status == .notFound)
             // Disabled through this instance: refused at once.
             #expect(try await api.post("/_/tenant", #"{"module_from": "mod-patron-blocks-1.0.0"}"#).status == .noContent)

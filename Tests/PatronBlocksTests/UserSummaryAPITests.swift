@@ -10,10 +10,10 @@ import Testing
             let tenant = try #require(api.tenant)
             let loanWithGrace = UUID(), plainLoan = UUID(), fee = UUID(), feeType = UUID()
             let due = try #require(FolioDate.parse("2026-12-01T10:00:00.000+00:00"))
-            try await service.storage.record(.itemCheckedOut(userId: userA, loanId: loanWithGrace, dueDate: due, gracePeriod: GracePeriod(duration: 2, intervalId: .days)), tenant: tenant, at: Date())
-            try await service.storage.record(.itemCheckedOut(userId: userA, loanId: plainLoan, dueDate: due, gracePeriod: nil), tenant: tenant, at: Date())
-            try await service.storage.record(.itemDeclaredLost(userId: userA, loanId: plainLoan), tenant: tenant, at: Date())
-            try await service.storage.record(.feeFineBalanceChanged(feeFineId: fee, balance: Decimal(string: "12.35")!, userId: userA, feeFineTypeId: feeType, loanId: plainLoan), tenant: tenant, at: Date())
+            try await service.storage.summaries.record(.itemCheckedOut(userId: userA, loanId: loanWithGrace, dueDate: due, gracePeriod: GracePeriod(duration: 2, intervalId: .days)), tenant: tenant, at: Date())
+            try await service.storage.summaries.record(.itemCheckedOut(userId: userA, loanId: plainLoan, dueDate: due, gracePeriod: nil), tenant: tenant, at: Date())
+            try await service.storage.summaries.record(.itemDeclaredLost(userId: userA, loanId: plainLoan), tenant: tenant, at: Date())
+            try await service.storage.summaries.record(.feeFineBalanceChanged(feeFineId: fee, balance: Decimal(string: "12.35")!, userId: userA, feeFineTypeId: feeType, loanId: plainLoan), tenant: tenant, at: Date())
 
             let answer = try await api.get("/user-summary/\(userA.folio)")
             #expect(answer.status == .ok)
@@ -56,8 +56,8 @@ import Testing
         try await withService(backend) { service, api in
             let tenant = try #require(api.tenant)
             let other = uniqueTenant("other")
-            try await service.storage.installTenant(other)
-            try await service.storage.record(.itemCheckedOut(userId: userA, loanId: UUID(), dueDate: Date(), gracePeriod: nil), tenant: tenant, at: Date())
+            try await service.storage.tenants.installTenant(other)
+            try await service.storage.summaries.record(.itemCheckedOut(userId: userA, loanId: UUID(), dueDate: Date(), gracePeriod: nil), tenant: tenant, at: Date())
             #expect(try await api.get("/user-summary/\(userA.folio)").status == .ok)
             #expect(try await api.tenant(other).get("/user-summary/\(userA.folio)").status == .notFound)
         }
@@ -67,9 +67,9 @@ import Testing
         try await withService(backend) { service, api in
             let tenant = try #require(api.tenant)
             let loan = UUID()
-            try await service.storage.record(.itemCheckedOut(userId: userA, loanId: loan, dueDate: Date(), gracePeriod: nil), tenant: tenant, at: Date())
+            try await service.storage.summaries.record(.itemCheckedOut(userId: userA, loanId: loan, dueDate: Date(), gracePeriod: nil), tenant: tenant, at: Date())
             #expect(try await api.get("/user-summary/\(userA.folio)").status == .ok)
-            try await service.storage.record(.itemCheckedIn(userId: userA, loanId: loan, returnDate: Date()), tenant: tenant, at: Date())
+            try await service.storage.summaries.record(.itemCheckedIn(userId: userA, loanId: loan, returnDate: Date()), tenant: tenant, at: Date())
             #expect(try await api.get("/user-summary/\(userA.folio)").status == .notFound)
         }
     }

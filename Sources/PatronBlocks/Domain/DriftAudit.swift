@@ -88,11 +88,11 @@ public enum DriftComparison {
     /// (`folio`, the events a synchronization generates for them, in creation order), then the
     /// live events stored since the audit began (they may be newer than what FOLIO answered),
     /// each loan keeping the grace period it has here (grace periods are ours; FOLIO's loans
-    /// carry none), under the summary id it has here.
-    public static func folioView(folio: [PatronEvent], live: [PatronEvent], here: UserSummary?) -> UserSummary? {
-        guard var view = SummaryReducer.replay(live, onto: SummaryReducer.replay(folio, onto: nil)) else { return nil }
+    /// carry none), under the summary id it has here (`newID` for a patron with none here).
+    public static func folioView(folio: [PatronEvent], live: [PatronEvent], here: UserSummary?, newID: UUID) -> UserSummary? {
+        let id = here?.id ?? newID
+        guard var view = SummaryReducer.replay(live, onto: SummaryReducer.replay(folio, onto: nil, newID: id), newID: id) else { return nil }
         if let here {
-            view.id = here.id
             let graces = Dictionary(here.openLoans.compactMap { loan in loan.gracePeriod.map { (loan.loanId, $0) } }, uniquingKeysWith: { first, _ in first })
             for index in view.openLoans.indices {
                 if let grace = graces[view.openLoans[index].loanId] { view.openLoans[index].gracePeriod = grace }

@@ -57,6 +57,14 @@ extension PatronEvent {
     }
 }
 
+extension PatronEvent {
+    /// A staged event read back; one that cannot be read fails the synchronization.
+    init(staged payload: String) throws {
+        guard let event = PatronEvent(compact: payload) else { throw StagingError(payload: payload) }
+        self = event
+    }
+}
+
 /// A staged event that cannot be read back: the staging was written by something else.
 struct StagingError: Error, CustomStringConvertible {
     var payload: String

@@ -50,8 +50,8 @@ public enum SummaryReducer {
     }
 
     /// Replays events in order (the synchronization's rebuild).
-    public static func replay<S: Sequence>(_ events: S, onto summary: UserSummary?) -> UserSummary? where S.Element == PatronEvent {
-        events.reduce(summary) { apply($1, to: $0) }
+    public static func replay<S: Sequence>(_ events: S, onto summary: UserSummary?, newID: @autoclosure () -> UUID) -> UserSummary? where S.Element == PatronEvent {
+        events.reduce(summary) { apply($1, to: $0, newID: newID()) }
     }
 
     private static func updating(_ summary: UserSummary?, _ change: (inout UserSummary) -> Void) -> UserSummary? {

@@ -27,7 +27,7 @@ public struct SyncJob: Sendable, Equatable {
     /// instead of switching.
     public var audit: DriftAudit?
 
-    public init(id: UUID = UUID(), scope: Scope, status: Status = .open, createdAt: Date, audit: DriftAudit? = nil) {
+    public init(id: UUID, scope: Scope, status: Status = .open, createdAt: Date, audit: DriftAudit? = nil) {
         self.id = id
         self.scope = scope
         self.status = status

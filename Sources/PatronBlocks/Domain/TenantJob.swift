@@ -12,7 +12,7 @@ public struct TenantJob: Sendable, Equatable {
     public var error: String?
     public var createdAt: Date
 
-    public init(id: UUID = UUID(), tenant: String, moduleFrom: String?, moduleTo: String?, complete: Bool = false, error: String? = nil, createdAt: Date = Date()) {
+    public init(id: UUID, tenant: String, moduleFrom: String?, moduleTo: String?, complete: Bool = false, error: String? = nil, createdAt: Date) {
         self.id = id
         self.tenant = tenant
         self.moduleFrom = moduleFrom

@@ -67,7 +67,7 @@ public struct UserSummary: Sendable, Equatable {
     public var openLoans: [OpenLoan]
     public var openFeesFines: [OpenFeeFine]
 
-    public init(id: UUID = UUID(), userId: UUID, openLoans: [OpenLoan] = [], openFeesFines: [OpenFeeFine] = []) {
+    public init(id: UUID, userId: UUID, openLoans: [OpenLoan] = [], openFeesFines: [OpenFeeFine] = []) {
         self.id = id
         self.userId = userId
         self.openLoans = openLoans

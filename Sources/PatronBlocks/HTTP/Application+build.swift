@@ -9,7 +9,7 @@ import ServiceLifecycle
 /// and the router with every controller's routes.
 public struct PatronBlocksComponents: Sendable {
     public let configuration: PatronBlocksConfiguration
-    public let storage: any PatronBlocksStorage
+    public let storage: Storage
     public let runner: SynchronizationRunner?
     public let checker: BlockChecker
     public let metrics: PatronBlocksMetrics
@@ -26,22 +26,15 @@ public struct PatronBlocksComponents: Sendable {
         let metrics = PatronBlocksMetrics()
         // Keys first: a bad one is a setting to fix, found before any storage is touched.
         let access = configuration.access.isEnabled ? try await AccessMiddleware(settings: configuration.access) : nil
-        let storage: any PatronBlocksStorage
-        switch configuration.storage {
-        case .sqlite(let path):
-            storage = try await SQLiteStorage(path: path, logger: logger)
-        case .postgres(let url):
-            let postgres = try PostgresStorage(url: url, logger: logger)
-            services.append(postgres.client)
-            storage = postgres
-        }
+        let storage = try await Storage.open(configuration.storage, logger: logger)
+        services += storage.services
         var runner: SynchronizationRunner?
         if configuration.runsSynchronization {
             runner = SynchronizationRunner(storage: storage, settings: configuration.synchronization, standaloneOkapiURL: configuration.okapiURL,
                                            standaloneToken: configuration.okapiToken, metrics: metrics, logger: logger)
             services.append(runner!)
         }
-        let checker = BlockChecker(summaries: storage, rules: storage, settings: configuration.blockChecks, standaloneURL: configuration.okapiURL,
+        let checker = BlockChecker(summaries: storage.summaries, rules: storage.blockRules, settings: configuration.blockChecks, standaloneURL: configuration.okapiURL,
                                    standaloneToken: configuration.okapiToken, metrics: metrics, logger: logger)
         if configuration.tenant != nil && configuration.okapiURL == nil {
             logger.warning("Standalone (PATRONBLOCKS_TENANT set) without PATRONBLOCKS_OKAPI_URL: block checks of requests without X-Okapi-Url cannot read the patron's group from FOLIO's users module and answer no blocks (fail open). Set PATRONBLOCKS_OKAPI_URL and PATRONBLOCKS_OKAPI_TOKEN(_FILE)")
@@ -66,19 +59,19 @@ public struct PatronBlocksComponents: Sendable {
         router.add(middleware: BodyLimitMiddleware(maxBodyBytes: configuration.maxBodyBytes))
         // Open: the contract, probes and the scraper.
         APIDocumentController().addRoutes(to: router)
-        AdminController(storage: storage, storageDescription: storageDescription, metrics: metrics).addRoutes(to: router)
+        AdminController(storage: storage.tenants, storageDescription: storageDescription, metrics: metrics).addRoutes(to: router)
         // Everything else needs a token when access control is configured.
         let protected = router.group()
         if let access { protected.add(middleware: access) }
         let installed = TenantMiddleware.cache(lifetime: configuration.tenantCacheLifetime)
-        TenantController(tenants: storage, installed: installed, logger: logger).addRoutes(to: protected)
-        let api = protected.group().add(middleware: TenantMiddleware(tenants: storage, installed: installed))
-        SynchronizationController(jobs: storage, runner: runner, clock: { Date() }).addRoutes(to: api)
-        DriftAuditController(jobs: storage, runner: runner, clock: { Date() }).addRoutes(to: api)
-        UserSummaryController(summaries: storage).addRoutes(to: api)
-        EventHandlerController(summaries: storage, metrics: metrics).addRoutes(to: api)
-        ConditionsController(rules: storage, checker: checker).addRoutes(to: api)
-        LimitsController(rules: storage, checker: checker).addRoutes(to: api)
+        TenantController(tenants: storage.tenants, installed: installed, clock: { Date() }, newID: { UUID() }, logger: logger).addRoutes(to: protected)
+        let api = protected.group().add(middleware: TenantMiddleware(tenants: storage.tenants, installed: installed))
+        SynchronizationController(jobs: storage.jobs, runner: runner, clock: { Date() }, newID: { UUID() }).addRoutes(to: api)
+        DriftAuditController(jobs: storage.jobs, runner: runner, clock: { Date() }, newID: { UUID() }).addRoutes(to: api)
+        UserSummaryController(summaries: storage.summaries).addRoutes(to: api)
+        EventHandlerController(summaries: storage.summaries, metrics: metrics).addRoutes(to: api)
+        ConditionsController(rules: storage.blockRules, checker: checker).addRoutes(to: api)
+        LimitsController(rules: storage.blockRules, checker: checker).addRoutes(to: api)
         BlockCheckController(checker: checker).addRoutes(to: api)
         return router
     }
@@ -101,11 +94,11 @@ public struct PatronBlocksComponents: Sendable {
     /// tenant), before the first request is served. A failure stops start-up: serving on an old
     /// schema would fail request by request instead.
     public func migrate() async throws {
-        try await storage.checkConnection()
-        var tenants = try await storage.installedTenants()
+        try await storage.tenants.checkConnection()
+        var tenants = try await storage.tenants.installedTenants()
         if let tenant = configuration.tenant, !tenants.contains(tenant) { tenants.append(tenant) }
         for tenant in tenants {
-            try await storage.installTenant(tenant)
+            try await storage.tenants.installTenant(tenant)
         }
         if !tenants.isEmpty { logger.info("Storage ready for \(tenants.count) tenant(s)") }
     }

@@ -9,6 +9,8 @@ struct DriftAuditController {
     let jobs: any JobStore
     let runner: SynchronizationRunner?
     let clock: @Sendable () -> Date
+    /// New jobs' ids (the system's in the app; tests may choose).
+    let newID: @Sendable () -> UUID
 
     func addRoutes(to group: RouterGroup<Context>) {
         group.post("/patronsync/drift-audits", use: create)
@@ -37,7 +39,7 @@ struct DriftAuditController {
         }
         // Reporting only unless asked: a repair rewrites summaries.
         let repair = body["repair"] == nil ? false : try fields.bool("repair")
-        let job = SyncJob(scope: scope, createdAt: clock(), audit: DriftAudit(repair: repair))
+        let job = SyncJob(id: newID(), scope: scope, createdAt: clock(), audit: DriftAudit(repair: repair))
         try await jobs.createJob(job, tenant: context.tenant)
         let upstream = context.okapi.url.map { UpstreamContext(baseURL: $0, token: context.okapi.token, tenant: context.tenant, requestID: context.okapi.requestID) }
         await runner?.wake(upstream)

@@ -9,6 +9,8 @@ struct SynchronizationController {
     let jobs: any JobStore
     let runner: SynchronizationRunner?
     let clock: @Sendable () -> Date
+    /// New jobs' ids (the system's in the app; tests may choose).
+    let newID: @Sendable () -> UUID
 
     func addRoutes(to group: RouterGroup<Context>) {
         group.post("/automated-patron-blocks/synchronization/request", use: createRequest)
@@ -33,7 +35,7 @@ struct SynchronizationController {
         } else {
             throw APIError.validation("scope must be \"full\" or \"user:<user UUID>\"", key: "scope", value: scopeText)
         }
-        let job = SyncJob(scope: scope, createdAt: clock())
+        let job = SyncJob(id: newID(), scope: scope, createdAt: clock())
         try await jobs.createJob(job, tenant: context.tenant)
         return try JSONResponse.make(["id": job.id.folio, "scope": Representation.requestScope(scope), "status": job.status.rawValue], status: .created)
     }
@@ -62,7 +64,7 @@ struct SynchronizationController {
         } else {
             scope = .full
         }
-        let job = SyncJob(scope: scope, createdAt: clock())
+        let job = SyncJob(id: newID(), scope: scope, createdAt: clock())
         try await jobs.createJob(job, tenant: context.tenant)
         return try JSONResponse.make(Representation.job(job), status: .created)
     }

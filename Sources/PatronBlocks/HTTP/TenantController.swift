@@ -12,6 +12,8 @@ struct TenantController {
     let tenants: any TenantStore
     /// The tenant check's cache: a disable or purge here counts at once here.
     let installed: ExpiringCache<String, Bool>
+    let clock: @Sendable () -> Date
+    let newID: @Sendable () -> UUID
     let logger: Logger
 
     func addRoutes(to group: RouterGroup<Context>) {
@@ -42,7 +44,7 @@ struct TenantController {
             return Response(status: .noContent)
         }
 
-        var job = TenantJob(tenant: tenant, moduleFrom: moduleFrom, moduleTo: moduleTo)
+        var job = TenantJob(id: newID(), tenant: tenant, moduleFrom: moduleFrom, moduleTo: moduleTo, createdAt: clock())
         do {
             try await tenants.installTenant(tenant)
             let okapi = OkapiHeaders(request)

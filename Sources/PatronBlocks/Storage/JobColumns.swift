@@ -29,10 +29,3 @@ enum JobColumns {
         text.flatMap { try? JSONDecoder().decode([String].self, from: Data($0.utf8)) } ?? []
     }
 }
-
-/// The error a job taken back from a silent runner carries.
-enum StaleJob {
-    static func message(since: Date, attempts: Int) -> String {
-        "The synchronization stopped: its runner sent no heartbeat since \(FolioDate.format(since)) (attempt \(attempts)); request a new synchronization"
-    }
-}

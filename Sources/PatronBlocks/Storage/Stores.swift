@@ -130,6 +130,3 @@ public protocol BlockRulesStore: Sendable {
     func updateLimit(_ limit: BlockLimit, tenant: String) async throws -> Bool
     func deleteLimit(tenant: String, id: UUID) async throws -> Bool
 }
-
-/// Everything the service stores, one type per backend.
-public typealias PatronBlocksStorage = TenantStore & SummaryStore & JobStore & SyncStore & AuditStore & BlockRulesStore

@@ -15,12 +15,12 @@ extension SynchronizationWork {
             let after = audit.report.comparedThrough
             let jobId = job.id, scope = job.scope
             let users = try await step("Listing the users to compare") {
-                try await storage.auditUsers(tenant: tenant, jobId: jobId, scope: scope, after: after, limit: settings.pageSize)
+                try await storage.audits.auditUsers(tenant: tenant, jobId: jobId, scope: scope, after: after, limit: settings.pageSize)
             }
             guard let last = users.last else { return }
             for user in users {
                 let differences = try await step("Comparing a summary") {
-                    try await storage.auditUser(tenant: tenant, jobId: jobId, userId: user, eventMarker: eventMarker, repair: audit.repair, now: Date())
+                    try await storage.audits.auditUser(tenant: tenant, jobId: jobId, userId: user, eventMarker: eventMarker, repair: audit.repair, now: Date())
                 }
                 audit.report.add(userId: user, differences, repaired: audit.repair)
                 runner.metrics?.driftChecked(differences, repaired: audit.repair && !differences.isEmpty)

@@ -8,14 +8,14 @@ import ServiceLifecycle
 /// once at the end. On graceful shutdown it stops at a page boundary and gives the job back, so
 /// another runner resumes it from there.
 public final class SynchronizationRunner: Service, Sendable {
-    let storage: any PatronBlocksStorage
+    let storage: Storage
     let settings: SynchronizationSettings
     let directory: UpstreamDirectory
     let signal = WakeSignal()
     let metrics: PatronBlocksMetrics?
     let logger: Logger
 
-    public init(storage: any PatronBlocksStorage, settings: SynchronizationSettings, standaloneOkapiURL: String?, standaloneToken: String?,
+    public init(storage: Storage, settings: SynchronizationSettings, standaloneOkapiURL: String?, standaloneToken: String?,
                 metrics: PatronBlocksMetrics? = nil, logger: Logger) {
         self.storage = storage
         self.settings = settings
@@ -41,7 +41,7 @@ public final class SynchronizationRunner: Service, Sendable {
     public func runOnce() async {
         let tenants: [String]
         do {
-            tenants = try await storage.installedTenants()
+            tenants = try await storage.tenants.installedTenants()
         } catch {
             logger.error("Cannot list tenants: \(error)")
             return
@@ -51,7 +51,7 @@ public final class SynchronizationRunner: Service, Sendable {
             while !Task.isShuttingDownGracefully && !Task.isCancelled {
                 let outcome: ClaimOutcome
                 do {
-                    outcome = try await storage.claimNextJob(tenant: tenant, runner: settings.runnerID, now: Date(), lease: settings.lease, maxAttempts: settings.maxAttempts)
+                    outcome = try await storage.jobs.claimNextJob(tenant: tenant, runner: settings.runnerID, now: Date(), lease: settings.lease, maxAttempts: settings.maxAttempts)
                 } catch {
                     logger.error("Cannot claim a synchronization job", metadata: ["tenant": "\(tenant)", "error": "\(error)"])
                     break
@@ -71,7 +71,7 @@ public final class SynchronizationRunner: Service, Sendable {
         let (seconds, attoseconds) = every.components
         let notBefore = now.addingTimeInterval(-(Double(seconds) + Double(attoseconds) / 1e18))
         do {
-            if try await storage.scheduleAudit(SyncJob(scope: .full, createdAt: now, audit: DriftAudit(repair: settings.auditRepair)), tenant: tenant, notBefore: notBefore) {
+            if try await storage.audits.scheduleAudit(SyncJob(id: UUID(), scope: .full, createdAt: now, audit: DriftAudit(repair: settings.auditRepair)), tenant: tenant, notBefore: notBefore) {
                 logger.info("Scheduled a full drift audit", metadata: ["tenant": "\(tenant)", "repair": "\(settings.auditRepair)"])
             }
         } catch {
@@ -83,7 +83,7 @@ public final class SynchronizationRunner: Service, Sendable {
     /// grew forever while no synchronization ran.
     func pruneEvents(tenant: String) async {
         do {
-            let deleted = try await storage.pruneEvents(tenant: tenant)
+            let deleted = try await storage.sync.pruneEvents(tenant: tenant)
             if deleted > 0 { logger.debug("Pruned the events journal", metadata: ["tenant": "\(tenant)", "events": "\(deleted)"]) }
         } catch {
             logger.warning("Cannot prune the events journal: \(OperatorMessage.line(error))", metadata: ["tenant": "\(tenant)"])
@@ -118,7 +118,7 @@ public final class SynchronizationRunner: Service, Sendable {
         if let ready { await work.finish(ready) }
         if let metrics {
             // done, failed, or open again (handed back at shutdown, or lost to another runner).
-            let status = try? await storage.job(tenant: tenant, id: claimed.job.id)?.status
+            let status = try? await storage.jobs.job(tenant: tenant, id: claimed.job.id)?.status
             metrics.syncEnded(status ?? .open)
         }
     }
@@ -128,7 +128,7 @@ public final class SynchronizationRunner: Service, Sendable {
             try? await Task.sleep(for: settings.heartbeatInterval)
             guard !Task.isCancelled else { return }
             do {
-                if try await !storage.heartbeat(tenant: tenant, jobId: jobId, runner: settings.runnerID, now: Date()) {
+                if try await !storage.jobs.heartbeat(tenant: tenant, jobId: jobId, runner: settings.runnerID, now: Date()) {
                     logger.warning("Lost the synchronization job to another runner")
                     return
                 }

@@ -10,7 +10,7 @@ struct SynchronizationWork {
     let runner: SynchronizationRunner
     let logger: Logger
 
-    var storage: any PatronBlocksStorage { runner.storage }
+    var storage: Storage { runner.storage }
     var settings: SynchronizationSettings { runner.settings }
 
     enum Stop: Error {
@@ -32,7 +32,7 @@ struct SynchronizationWork {
         return await handlingStops(&job) { job in
             guard let context = await runner.directory.context(for: tenant) else {
                 job.errors.append("No way to reach FOLIO for tenant \(tenant): call /run with X-Okapi-Url, or configure PATRONBLOCKS_OKAPI_URL")
-                try await storage.failSync(tenant: tenant, job: job, runner: settings.runnerID, now: Date())
+                try await storage.sync.failSync(tenant: tenant, job: job, runner: settings.runnerID, now: Date())
                 return nil
             }
             let client = FolioClient(context: context, retry: settings.retry, logger: logger)
@@ -41,7 +41,7 @@ struct SynchronizationWork {
             if progress.phase == .starting {
                 let (jobId, scope) = (job.id, job.scope)
                 progress.eventMarker = try await step("Starting the \(job.name)") {
-                    try await storage.beginSync(tenant: tenant, jobId: jobId, scope: scope)
+                    try await storage.sync.beginSync(tenant: tenant, jobId: jobId, scope: scope)
                 }
                 // Real totals before any processing: a page of none counts them.
                 job.totalNumberOfLoans = try await client.loans(after: nil, userId: userId, limit: 0).totalRecords ?? 0
@@ -75,7 +75,7 @@ struct SynchronizationWork {
             let finished = job
             if job.audit != nil {
                 guard try await step("Ending the drift audit", {
-                    try await storage.finishAudit(tenant: tenant, job: finished, runner: settings.runnerID, now: Date())
+                    try await storage.audits.finishAudit(tenant: tenant, job: finished, runner: settings.runnerID, now: Date())
                 }) else {
                     throw Stop.claimLost
                 }
@@ -84,7 +84,7 @@ struct SynchronizationWork {
                 return
             }
             guard try await step("Switching the rebuilt summaries", {
-                try await storage.finishSync(tenant: tenant, job: finished, eventMarker: marker, runner: settings.runnerID, now: Date())
+                try await storage.sync.finishSync(tenant: tenant, job: finished, eventMarker: marker, runner: settings.runnerID, now: Date())
             }) else {
                 throw Stop.claimLost
             }
@@ -102,7 +102,7 @@ struct SynchronizationWork {
             logger.info("Shutting down: the \(job.name) stops and can be resumed")
             // A fresh task: the release must reach the database although this one is cancelled.
             let (storage, runnerID, tenant, jobId) = (storage, settings.runnerID, tenant, job.id)
-            await Task { try? await storage.release(tenant: tenant, jobId: jobId, runner: runnerID) }.value
+            await Task { try? await storage.jobs.release(tenant: tenant, jobId: jobId, runner: runnerID) }.value
         } catch Stop.claimLost {
             logger.warning("Another runner took the \(job.name) over; this one stops")
         } catch {
@@ -111,7 +111,7 @@ struct SynchronizationWork {
             let line = OperatorMessage.line(error)
             job.errors.append(line)
             logger.error("\(job.name.prefix(1).uppercased() + job.name.dropFirst()) failed: \(line)", metadata: ["error": "\(String(reflecting: (error as? StepFailure)?.underlying ?? error))"])
-            try? await storage.failSync(tenant: tenant, job: job, runner: settings.runnerID, now: Date())
+            try? await storage.sync.failSync(tenant: tenant, job: job, runner: settings.runnerID, now: Date())
         }
         return nil
     }
@@ -135,7 +135,7 @@ struct SynchronizationWork {
     }
 
     func save(_ job: SyncJob, _ progress: SyncProgress) async throws {
-        guard try await storage.saveProgress(tenant: tenant, job: job, progress: progress, runner: settings.runnerID, now: Date()) else {
+        guard try await storage.jobs.saveProgress(tenant: tenant, job: job, progress: progress, runner: settings.runnerID, now: Date()) else {
             throw Stop.claimLost
         }
     }
@@ -189,7 +189,7 @@ struct SynchronizationWork {
 
     private func stage(_ events: [StagedEvent], _ job: SyncJob, _ progress: SyncProgress) async throws {
         guard try await step("Storing a page", {
-            try await storage.stagePage(tenant: tenant, jobId: job.id, events: events, job: job, progress: progress, runner: settings.runnerID, now: Date())
+            try await storage.sync.stagePage(tenant: tenant, jobId: job.id, events: events, job: job, progress: progress, runner: settings.runnerID, now: Date())
         }) else {
             throw Stop.claimLost
         }

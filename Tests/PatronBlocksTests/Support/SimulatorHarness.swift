@@ -110,10 +110,10 @@ struct ExpectedSummary: Equatable, CustomStringConvertible {
 }
 
 /// Checks every user's stored summary against the expectation; returns the mismatches, to name.
-func mismatches(_ storage: any PatronBlocksStorage, tenant: String, users: [UUID], expected: [UUID: ExpectedSummary]) async throws -> [String] {
+func mismatches(_ storage: Storage, tenant: String, users: [UUID], expected: [UUID: ExpectedSummary]) async throws -> [String] {
     var problems: [String] = []
     for user in users {
-        let stored = try await storage.summary(tenant: tenant, userId: user).map(ExpectedSummary.init)
+        let stored = try await storage.summaries.summary(tenant: tenant, userId: user).map(ExpectedSummary.init)
         if stored != expected[user] {
             problems.append("\(user.uuidString.lowercased()): stored \(stored.map { "\($0)" } ?? "none"), expected \(expected[user].map { "\($0)" } ?? "none")")
         }

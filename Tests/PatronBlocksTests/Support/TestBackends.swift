@@ -73,18 +73,20 @@ struct StorageLocation: Sendable {
     }
 
     /// Opens the storage, runs `body` with it, and closes it (the PostgreSQL pool runs meanwhile).
-    func withStorage<R: Sendable>(_ body: @Sendable (any PatronBlocksStorage) async throws -> R) async throws -> R {
+    func withStorage<R: Sendable>(_ body: @Sendable (Storage) async throws -> R) async throws -> R {
         var logger = Logger(label: "test.storage")
         logger.logLevel = .warning
         switch storage {
-        case .sqlite(let path):
-            return try await body(try await SQLiteStorage(path: path, logger: logger))
-        case .postgres(let url):
-            let postgres = try PostgresStorage(url: url, logger: logger)
+        case .sqlite:
+            return try await body(try await Storage.open(storage, logger: logger))
+        case .postgres:
+            let postgres = try await Storage.open(storage, logger: logger)
             return try await withThrowingTaskGroup(of: R?.self) { group in
-                group.addTask {
-                    await postgres.client.run()
-                    return nil
+                for service in postgres.services {
+                    group.addTask {
+                        try? await service.run()
+                        return nil
+                    }
                 }
                 defer { group.cancelAll() }
                 return try await body(postgres)

@@ -1,7 +1,10 @@
 import Foundation
 import PostgresNIO
 
-extension PostgresStorage: AuditStore {
+/// Drift audits' comparisons in the tenant's PostgreSQL schema.
+struct PostgresAuditStore: AuditStore, PostgresStore {
+    let database: PostgresHandle
+
     public func auditUsers(tenant: String, jobId: UUID, scope: SyncJob.Scope, after: UUID?, limit: Int) async throws -> [UUID] {
         if case .user(let user) = scope { return after == nil ? [user] : [] }
         let s = Self.schema(tenant)
@@ -10,7 +13,7 @@ extension PostgresStorage: AuditStore {
             (SELECT DISTINCT user_id FROM \(s).sync_events WHERE job_id = $1 AND user_id > $2 ORDER BY user_id LIMIT $3)
             UNION (SELECT user_id FROM \(s).summaries WHERE user_id > $2 ORDER BY user_id LIMIT $3)
             ORDER BY 1 LIMIT $3
-            """, binds: try PostgresSummaries.bindings(jobId, after ?? UUID(uuid: (0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0)), limit)), logger: logger)
+            """, binds: try PostgresBindings.values(jobId, after ?? UUID(uuid: (0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0)), limit)), logger: logger)
         var users: [UUID] = []
         for try await user in rows.decode(UUID.self) { users.append(user) }
         return users
@@ -26,17 +29,16 @@ extension PostgresStorage: AuditStore {
             let here = try await PostgresSummaries.load(connection, schema: s, userId: userId, logger: self.logger)
             var staged: [PatronEvent] = []
             for try await payload in try await connection.query(PostgresQuery(unsafeSQL: "SELECT payload FROM \(s).sync_events WHERE job_id = $1 AND user_id = $2 ORDER BY created_at, seq",
-                                                                              binds: try PostgresSummaries.bindings(jobId, userId)), logger: self.logger).decode(String.self) {
-                guard let event = PatronEvent(compact: payload) else { throw StagingError(payload: payload) }
-                staged.append(event)
+                                                                              binds: try PostgresBindings.values(jobId, userId)), logger: self.logger).decode(String.self) {
+                staged.append(try PatronEvent(staged: payload))
             }
             var live: [PatronEvent] = []
             let decoder = JSONDecoder()
             for try await payload in try await connection.query(PostgresQuery(unsafeSQL: "SELECT payload FROM \(s).events WHERE user_id = $1 AND id > $2 ORDER BY id",
-                                                                              binds: try PostgresSummaries.bindings(userId, eventMarker)), logger: self.logger).decode(String.self) {
+                                                                              binds: try PostgresBindings.values(userId, eventMarker)), logger: self.logger).decode(String.self) {
                 live.append(try decoder.decode(PatronEvent.self, from: Data(payload.utf8)))
             }
-            let folio = DriftComparison.folioView(folio: staged, live: live, here: here)
+            let folio = DriftComparison.folioView(folio: staged, live: live, here: here, newID: UUID())
             let differences = DriftComparison.differences(here: here, folio: folio)
             if repair && !differences.isEmpty {
                 try await PostgresSummaries.store(folio, userId: userId, connection, schema: s, at: now, logger: self.logger)
@@ -48,7 +50,7 @@ extension PostgresStorage: AuditStore {
     public func finishAudit(tenant: String, job: SyncJob, runner: String, now: Date) async throws -> Bool {
         let s = Self.schema(tenant)
         return try await transaction { connection in
-            let bindings = try PostgresSummaries.bindings(job.numberOfProcessedLoans, job.numberOfProcessedFeesFines, job.totalNumberOfLoans, job.totalNumberOfFeesFines,
+            let bindings = try PostgresBindings.values(job.numberOfProcessedLoans, job.numberOfProcessedFeesFines, job.totalNumberOfLoans, job.totalNumberOfFeesFines,
                                                           JobColumns.encodeErrors(job.errors), JobColumns.encodeReport(job.audit) ?? "", job.id, runner)
             var finished = false
             for try await _ in try await connection.query(PostgresQuery(unsafeSQL: """
@@ -59,7 +61,7 @@ extension PostgresStorage: AuditStore {
                 finished = true
             }
             guard finished else { return false }
-            try await Self.dropStaging(connection, schema: s, jobId: job.id, logger: self.logger)
+            try await PostgresJobStore.dropStaging(connection, schema: s, jobId: job.id, logger: self.logger)
             return true
         }
     }
@@ -70,10 +72,10 @@ extension PostgresStorage: AuditStore {
             // Schedulers of every instance take turns, so only one of them creates the audit.
             try await connection.query("SELECT pg_advisory_xact_lock(hashtextextended(\("audit-schedule:" + tenant), 0))", logger: self.logger)
             for try await _ in try await connection.query(PostgresQuery(unsafeSQL: "SELECT 1 FROM \(s).sync_jobs WHERE audit_repair IS NOT NULL AND scope = 'full' AND created_at >= $1 LIMIT 1",
-                                                                        binds: try PostgresSummaries.bindings(notBefore)), logger: self.logger) {
+                                                                        binds: try PostgresBindings.values(notBefore)), logger: self.logger) {
                 return false
             }
-            try await Self.insertJob(connection, job, schema: s, logger: self.logger)
+            try await PostgresJobStore.insertJob(connection, job, schema: s, logger: self.logger)
             return true
         }
     }

@@ -1,7 +1,10 @@
 import Foundation
 import PostgresNIO
 
-extension PostgresStorage: BlockRulesStore {
+/// Block conditions and limits in the tenant's PostgreSQL schema.
+struct PostgresBlockRulesStore: BlockRulesStore, PostgresStore {
+    let database: PostgresHandle
+
     public func conditions(tenant: String) async throws -> [BlockCondition] {
         let rows = try await client.query(PostgresQuery(unsafeSQL: """
             SELECT id, name, value_type, block_borrowing, block_renewals, block_requests, message FROM \(Self.schema(tenant)).block_conditions ORDER BY position
@@ -17,7 +20,7 @@ extension PostgresStorage: BlockRulesStore {
     public func updateCondition(_ condition: BlockCondition, tenant: String) async throws -> Bool {
         try await changedOne("""
             UPDATE \(Self.schema(tenant)).block_conditions SET block_borrowing = $2, block_renewals = $3, block_requests = $4, message = $5 WHERE id = $1 RETURNING 1
-            """, PostgresSummaries.bindings(condition.id, condition.blockBorrowing, condition.blockRenewals, condition.blockRequests, condition.message))
+            """, PostgresBindings.values(condition.id, condition.blockBorrowing, condition.blockRenewals, condition.blockRequests, condition.message))
     }
 
     public func limits(tenant: String, patronGroupId: UUID?, conditionId: UUID?, offset: Int, limit: Int) async throws -> (limits: [BlockLimit], total: Int) {
@@ -50,7 +53,7 @@ extension PostgresStorage: BlockRulesStore {
 
     public func limit(tenant: String, id: UUID) async throws -> BlockLimit? {
         let rows = try await client.query(PostgresQuery(unsafeSQL: "SELECT id, patron_group_id, condition_id, value FROM \(Self.schema(tenant)).block_limits WHERE id = $1",
-                                                        binds: try PostgresSummaries.bindings(id)), logger: logger)
+                                                        binds: try PostgresBindings.values(id)), logger: logger)
         for try await (id, group, condition, value) in rows.decode((UUID, UUID, UUID, Decimal).self) {
             return BlockLimit(id: id, patronGroupId: group, conditionId: condition, value: value)
         }
@@ -60,18 +63,18 @@ extension PostgresStorage: BlockRulesStore {
     public func createLimit(_ limit: BlockLimit, tenant: String) async throws {
         let inserted = try await changedOne("""
             INSERT INTO \(Self.schema(tenant)).block_limits (id, patron_group_id, condition_id, value) VALUES ($1, $2, $3, $4) ON CONFLICT (id) DO NOTHING RETURNING 1
-            """, PostgresSummaries.bindings(limit.id, limit.patronGroupId, limit.conditionId, limit.value))
+            """, PostgresBindings.values(limit.id, limit.patronGroupId, limit.conditionId, limit.value))
         if !inserted { throw LimitStoreError.duplicateID }
     }
 
     public func updateLimit(_ limit: BlockLimit, tenant: String) async throws -> Bool {
         try await changedOne("""
             UPDATE \(Self.schema(tenant)).block_limits SET patron_group_id = $2, condition_id = $3, value = $4 WHERE id = $1 RETURNING 1
-            """, PostgresSummaries.bindings(limit.id, limit.patronGroupId, limit.conditionId, limit.value))
+            """, PostgresBindings.values(limit.id, limit.patronGroupId, limit.conditionId, limit.value))
     }
 
     public func deleteLimit(tenant: String, id: UUID) async throws -> Bool {
-        try await changedOne("DELETE FROM \(Self.schema(tenant)).block_limits WHERE id = $1 RETURNING 1", PostgresSummaries.bindings(id))
+        try await changedOne("DELETE FROM \(Self.schema(tenant)).block_limits WHERE id = $1 RETURNING 1", PostgresBindings.values(id))
     }
 
     /// Runs a statement with `RETURNING 1`: whether it touched a row.

@@ -1,7 +1,10 @@
 import Foundation
 import SQLite
 
-extension SQLiteStorage: AuditStore {
+/// Drift audits' comparisons in the SQLite file.
+struct SQLiteAuditStore: AuditStore {
+    let database: SQLiteDatabase
+
     public func auditUsers(tenant: String, jobId: UUID, scope: SyncJob.Scope, after: UUID?, limit: Int) async throws -> [UUID] {
         if case .user(let user) = scope { return after == nil ? [user] : [] }
         // Each side is read by its index from `after` on, so a page costs its own size.
@@ -41,16 +44,14 @@ extension SQLiteStorage: AuditStore {
         let here = try SQLiteSummaries.load(connection, tenant: tenant, userId: userId)
         let staged = try connection.rows("SELECT payload FROM sync_events WHERE tenant = ? AND job_id = ? AND user_id = ? ORDER BY created_at, seq",
                                          [.text(tenant), .text(jobId.folio), .text(userId.folio)]).map { row in
-            let payload = row.first?.text ?? ""
-            guard let event = PatronEvent(compact: payload) else { throw StagingError(payload: payload) }
-            return event
+            try PatronEvent(staged: row.first?.text ?? "")
         }
         let decoder = JSONDecoder()
         let live = try connection.rows("SELECT payload FROM events WHERE tenant = ? AND user_id = ? AND id > ? ORDER BY id",
                                        [.text(tenant), .text(userId.folio), .integer(eventMarker)]).map { row in
             try decoder.decode(PatronEvent.self, from: Data((row.first?.text ?? "").utf8))
         }
-        let folio = DriftComparison.folioView(folio: staged, live: live, here: here)
+        let folio = DriftComparison.folioView(folio: staged, live: live, here: here, newID: UUID())
         return (here, folio, DriftComparison.differences(here: here, folio: folio))
     }
 
@@ -64,7 +65,7 @@ extension SQLiteStorage: AuditStore {
                           .integer(Int64(job.totalNumberOfFeesFines)), .text(JobColumns.encodeErrors(job.errors)), SQLiteValue(JobColumns.encodeReport(job.audit)),
                           .text(tenant), .text(job.id.folio), .text(runner)])
                 guard updated == 1 else { return false }
-                try Self.dropStaging(connection, tenant: tenant, jobId: job.id.folio)
+                try SQLiteJobStore.dropStaging(connection, tenant: tenant, jobId: job.id.folio)
                 return true
             }
         }
@@ -76,7 +77,7 @@ extension SQLiteStorage: AuditStore {
                 let recent = try connection.rows("SELECT 1 FROM sync_jobs WHERE tenant = ? AND audit_repair IS NOT NULL AND scope = 'full' AND created_at >= ? LIMIT 1",
                                                  [.text(tenant), .real(notBefore.storedSeconds)])
                 guard recent.isEmpty else { return false }
-                try Self.insertJob(connection, job, tenant: tenant)
+                try SQLiteJobStore.insertJob(connection, job, tenant: tenant)
                 return true
             }
         }

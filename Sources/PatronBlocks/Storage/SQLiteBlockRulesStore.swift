@@ -1,7 +1,10 @@
 import Foundation
 import SQLite
 
-extension SQLiteStorage: BlockRulesStore {
+/// Block conditions and limits in the SQLite file.
+struct SQLiteBlockRulesStore: BlockRulesStore {
+    let database: SQLiteDatabase
+
     public func conditions(tenant: String) async throws -> [BlockCondition] {
         try database.read { connection in
             try connection.rows("""

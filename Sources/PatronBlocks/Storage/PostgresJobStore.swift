@@ -1,7 +1,11 @@
 import Foundation
 import PostgresNIO
 
-extension PostgresStorage: JobStore {
+/// Synchronization and audit jobs in the tenant's PostgreSQL schema; the job rows' helpers serve
+/// the sync and audit stores too.
+struct PostgresJobStore: JobStore, PostgresStore {
+    let database: PostgresHandle
+
     static let jobColumns = "id, scope, user_id::text, status, total_loans, total_fees, processed_loans, processed_fees, errors, created_at, phase, last_loan_id::text, last_account_id::text, event_marker, runner, attempts, audit_repair, audit_report"
     typealias JobRow = (UUID, String, String?, String, Int, Int, Int, Int, String, PostgresTimestamp, String, String?, String?, Int64?, String?, Int, Bool?, String?)
 
@@ -32,56 +36,56 @@ extension PostgresStorage: JobStore {
 
     static func insertJob(_ connection: PostgresConnection, _ job: SyncJob, schema s: String, logger: Logger) async throws {
         let (scope, user) = JobColumns.scopeColumns(job.scope)
-        var bindings = try PostgresSummaries.bindings(job.id, scope, user ?? "", job.status.rawValue, job.createdAt)
-        try bindings.append(job.audit?.repair)
-        try bindings.append(JobColumns.encodeReport(job.audit))
+        var bindings = try PostgresBindings.values(job.id, scope, user ?? "", job.status.rawValue, job.createdAt)
+        bindings.append(job.audit?.repair)
+        bindings.append(JobColumns.encodeReport(job.audit))
         try await connection.query(PostgresQuery(unsafeSQL: "INSERT INTO \(s).sync_jobs (id, scope, user_id, status, created_at, audit_repair, audit_report) VALUES ($1, $2, NULLIF($3, '')::uuid, $4, $5, $6, $7)",
                                                  binds: bindings), logger: logger)
     }
 
     public func job(tenant: String, id: UUID) async throws -> SyncJob? {
-        let rows = try await client.query(PostgresQuery(unsafeSQL: "SELECT \(Self.jobColumns) FROM \(Self.schema(tenant)).sync_jobs WHERE id = $1", binds: try PostgresSummaries.bindings(id)), logger: logger)
+        let rows = try await client.query(PostgresQuery(unsafeSQL: "SELECT \(Self.jobColumns) FROM \(Self.schema(tenant)).sync_jobs WHERE id = $1", binds: try PostgresBindings.values(id)), logger: logger)
         for try await row in rows.decode(JobRow.self) { return Self.decode(row).job }
         return nil
     }
 
     public func claimNextJob(tenant: String, runner: String, now: Date, lease: TimeInterval, maxAttempts: Int) async throws -> ClaimOutcome {
         let s = Self.schema(tenant)
+        let rules = JobLease(duration: lease, maxAttempts: maxAttempts)
         return try await transaction { connection in
             // Claims for a tenant take turns, whichever instance makes them.
             try await connection.query("SELECT pg_advisory_xact_lock(hashtextextended(\("claim:" + tenant), 0))", logger: self.logger)
-            var running: [(UUID, PostgresTimestamp?, Int, String)] = []
-            for try await row in try await connection.query(PostgresQuery(unsafeSQL: "SELECT id, heartbeat_at, attempts, errors FROM \(s).sync_jobs WHERE status = 'in-progress' FOR UPDATE"), logger: self.logger)
+            var inProgress: [JobLease.Holder] = []
+            for try await (id, heartbeat, attempts, errors) in try await connection.query(PostgresQuery(unsafeSQL: "SELECT id, heartbeat_at, attempts, errors FROM \(s).sync_jobs WHERE status = 'in-progress' FOR UPDATE"), logger: self.logger)
                 .decode((UUID, PostgresTimestamp?, Int, String).self) {
-                running.append(row)
+                inProgress.append(JobLease.Holder(jobId: id, heartbeat: heartbeat?.date, attempts: attempts, errors: JobColumns.decodeErrors(errors)))
             }
-            for (id, heartbeat, attempts, errorsText) in running {
-                let beat = heartbeat?.date ?? Date(timeIntervalSince1970: 0)
-                if now.timeIntervalSince(beat) < lease { return ClaimOutcome.busy }
-                if attempts >= maxAttempts {
-                    let errors = JobColumns.decodeErrors(errorsText) + [StaleJob.message(since: beat, attempts: attempts)]
+            guard case .takeBack(let takeBacks) = rules.review(inProgress: inProgress, now: now) else { return ClaimOutcome.busy }
+            for takeBack in takeBacks {
+                switch takeBack {
+                case .reopen(let id):
+                    try await connection.query(PostgresQuery(unsafeSQL: "UPDATE \(s).sync_jobs SET status = 'open', runner = NULL WHERE id = $1", binds: try PostgresBindings.values(id)), logger: self.logger)
+                case .fail(let id, let errors):
                     try await connection.query(PostgresQuery(unsafeSQL: "UPDATE \(s).sync_jobs SET status = 'failed', runner = NULL, errors = $1 WHERE id = $2",
-                                                             binds: try PostgresSummaries.bindings(JobColumns.encodeErrors(errors), id)), logger: self.logger)
+                                                             binds: try PostgresBindings.values(JobColumns.encodeErrors(errors), id)), logger: self.logger)
                     try await Self.dropStaging(connection, schema: s, jobId: id, logger: self.logger)
-                } else {
-                    try await connection.query(PostgresQuery(unsafeSQL: "UPDATE \(s).sync_jobs SET status = 'open', runner = NULL WHERE id = $1", binds: try PostgresSummaries.bindings(id)), logger: self.logger)
                 }
             }
             let rows = try await connection.query(PostgresQuery(unsafeSQL: "SELECT \(Self.jobColumns) FROM \(s).sync_jobs WHERE status = 'open' ORDER BY created_at, id LIMIT 1 FOR UPDATE SKIP LOCKED"), logger: self.logger)
             var found: JobRow?
             for try await row in rows.decode(JobRow.self) { found = row }
             guard let found else { return ClaimOutcome.nothingToDo }
-            var (job, progress, attempts) = Self.decode(found)
-            job.status = .inProgress
-            try await connection.query(PostgresQuery(unsafeSQL: "UPDATE \(s).sync_jobs SET status = 'in-progress', runner = $1, heartbeat_at = $2, attempts = attempts + 1 WHERE id = $3",
-                                                     binds: try PostgresSummaries.bindings(runner, now, job.id)), logger: self.logger)
-            return ClaimOutcome.claimed(ClaimedJob(job: job, progress: progress, runner: runner, attempt: attempts + 1))
+            let (job, progress, attempts) = Self.decode(found)
+            let claimed = rules.claim(job, progress: progress, attempts: attempts, runner: runner)
+            try await connection.query(PostgresQuery(unsafeSQL: "UPDATE \(s).sync_jobs SET status = $1, runner = $2, heartbeat_at = $3, attempts = $4 WHERE id = $5",
+                                                     binds: try PostgresBindings.values(claimed.job.status.rawValue, runner, now, claimed.attempt, job.id)), logger: self.logger)
+            return ClaimOutcome.claimed(claimed)
         }
     }
 
     public func heartbeat(tenant: String, jobId: UUID, runner: String, now: Date) async throws -> Bool {
         try await affected(client, PostgresQuery(unsafeSQL: "UPDATE \(Self.schema(tenant)).sync_jobs SET heartbeat_at = $1 WHERE id = $2 AND runner = $3 AND status = 'in-progress' RETURNING 1",
-                                                 binds: try PostgresSummaries.bindings(now, jobId, runner)))
+                                                 binds: try PostgresBindings.values(now, jobId, runner)))
     }
 
     public func saveProgress(tenant: String, job: SyncJob, progress: SyncProgress, runner: String, now: Date) async throws -> Bool {
@@ -92,7 +96,7 @@ extension PostgresStorage: JobStore {
 
     public func release(tenant: String, jobId: UUID, runner: String) async throws {
         try await client.query(PostgresQuery(unsafeSQL: "UPDATE \(Self.schema(tenant)).sync_jobs SET status = 'open', runner = NULL WHERE id = $1 AND runner = $2 AND status = 'in-progress'",
-                                             binds: try PostgresSummaries.bindings(jobId, runner)), logger: logger)
+                                             binds: try PostgresBindings.values(jobId, runner)), logger: logger)
     }
 
     static func saveProgress(_ connection: PostgresConnection, schema s: String, job: SyncJob, progress: SyncProgress, runner: String, now: Date, logger: Logger) async throws -> Bool {
@@ -101,7 +105,7 @@ extension PostgresStorage: JobStore {
                 phase = $7, last_loan_id = NULLIF($8, '')::uuid, last_account_id = NULLIF($9, '')::uuid, event_marker = NULLIF($10, -1),
                 audit_report = NULLIF($13, '')
             WHERE id = $11 AND runner = $12 AND status = 'in-progress' RETURNING 1
-            """, binds: try PostgresSummaries.bindings(
+            """, binds: try PostgresBindings.values(
                 job.totalNumberOfLoans, job.totalNumberOfFeesFines, job.numberOfProcessedLoans, job.numberOfProcessedFeesFines,
                 JobColumns.encodeErrors(job.errors), now, progress.phase.rawValue, progress.lastLoanId?.folio ?? "",
                 progress.lastAccountId?.folio ?? "", progress.eventMarker ?? -1, job.id, runner, JobColumns.encodeReport(job.audit) ?? "")), logger: logger)
@@ -110,8 +114,8 @@ extension PostgresStorage: JobStore {
     }
 
     static func dropStaging(_ connection: PostgresConnection, schema s: String, jobId: UUID, logger: Logger) async throws {
-        try await connection.query(PostgresQuery(unsafeSQL: "DELETE FROM \(s).sync_events WHERE job_id = $1", binds: try PostgresSummaries.bindings(jobId)), logger: logger)
-        try await connection.query(PostgresQuery(unsafeSQL: "DELETE FROM \(s).sync_graces WHERE job_id = $1", binds: try PostgresSummaries.bindings(jobId)), logger: logger)
+        try await connection.query(PostgresQuery(unsafeSQL: "DELETE FROM \(s).sync_events WHERE job_id = $1", binds: try PostgresBindings.values(jobId)), logger: logger)
+        try await connection.query(PostgresQuery(unsafeSQL: "DELETE FROM \(s).sync_graces WHERE job_id = $1", binds: try PostgresBindings.values(jobId)), logger: logger)
     }
 
     private func affected(_ client: PostgresClient, _ query: PostgresQuery) async throws -> Bool {

@@ -1,7 +1,10 @@
 import Foundation
 import PostgresNIO
 
-extension PostgresStorage: SummaryStore {
+/// Patron summaries and the events journal in the tenant's PostgreSQL schema.
+struct PostgresSummaryStore: SummaryStore, PostgresStore {
+    let database: PostgresHandle
+
     /// One statement (`PostgresSummaries.load`), so one snapshot of the three tables.
     public func summary(tenant: String, userId: UUID) async throws -> UserSummary? {
         try await client.withConnection { connection in
@@ -32,17 +35,15 @@ enum PostgresSummaries {
             SELECT 2, fee_fine_id, fee_fine_type_id, loan_id, NULL, NULL, NULL, NULL, NULL, NULL, balance, position
               FROM \(s).summary_fees WHERE user_id = $1
             ORDER BY part, position
-            """, binds: try bindings(userId)), logger: logger)
+            """, binds: try PostgresBindings.values(userId)), logger: logger)
         var summary: UserSummary?
         for try await (part, a, b, c, due, recall, lost, claimed, grace, interval, balance, _) in rows.decode((Int, UUID, UUID?, UUID?, PostgresTimestamp?, Bool?, Bool?, Bool?, Int?, String?, Decimal?, Int).self) {
             switch part {
             case 0:
                 summary = UserSummary(id: a, userId: userId)
             case 1:
-                var period: GracePeriod?
-                if let grace, let interval = interval.flatMap(GracePeriod.Interval.init(rawValue:)) { period = GracePeriod(duration: grace, intervalId: interval) }
                 summary?.openLoans.append(OpenLoan(loanId: a, dueDate: due?.date ?? Date(timeIntervalSince1970: 0), recall: recall ?? false,
-                                                   itemLost: lost ?? false, itemClaimedReturned: claimed ?? false, gracePeriod: period))
+                                                   itemLost: lost ?? false, itemClaimedReturned: claimed ?? false, gracePeriod: GracePeriod(stored: grace, interval)))
             default:
                 summary?.openFeesFines.append(OpenFeeFine(feeFineId: a, feeFineTypeId: b, loanId: c, balance: balance ?? 0))
             }
@@ -50,28 +51,15 @@ enum PostgresSummaries {
         return summary
     }
 
-    /// Dates (and arrays of them) are bound as `PostgresTimestamp`s, to the millisecond.
-    static func bindings(_ values: any PostgresEncodable & Sendable...) throws -> PostgresBindings {
-        var bindings = PostgresBindings()
-        for value in values {
-            switch value {
-            case let date as Date: bindings.append(PostgresTimestamp(date))
-            case let dates as [Date]: bindings.append(dates.map(PostgresTimestamp.init))
-            default: try bindings.append(value)
-            }
-        }
-        return bindings
-    }
-
     static func store(_ summary: UserSummary?, userId: UUID, _ connection: PostgresConnection, schema s: String, at date: Date, logger: Logger) async throws {
-        try await connection.query(PostgresQuery(unsafeSQL: "DELETE FROM \(s).summary_loans WHERE user_id = $1", binds: try bindings(userId)), logger: logger)
-        try await connection.query(PostgresQuery(unsafeSQL: "DELETE FROM \(s).summary_fees WHERE user_id = $1", binds: try bindings(userId)), logger: logger)
+        try await connection.query(PostgresQuery(unsafeSQL: "DELETE FROM \(s).summary_loans WHERE user_id = $1", binds: try PostgresBindings.values(userId)), logger: logger)
+        try await connection.query(PostgresQuery(unsafeSQL: "DELETE FROM \(s).summary_fees WHERE user_id = $1", binds: try PostgresBindings.values(userId)), logger: logger)
         guard let summary else {
-            try await connection.query(PostgresQuery(unsafeSQL: "DELETE FROM \(s).summaries WHERE user_id = $1", binds: try bindings(userId)), logger: logger)
+            try await connection.query(PostgresQuery(unsafeSQL: "DELETE FROM \(s).summaries WHERE user_id = $1", binds: try PostgresBindings.values(userId)), logger: logger)
             return
         }
         try await connection.query(PostgresQuery(unsafeSQL: "INSERT INTO \(s).summaries (user_id, id, updated_at) VALUES ($1, $2, $3) ON CONFLICT (user_id) DO UPDATE SET updated_at = excluded.updated_at",
-                                                 binds: try bindings(userId, summary.id, date)), logger: logger)
+                                                 binds: try PostgresBindings.values(userId, summary.id, date)), logger: logger)
         try await insertRows([summary], connection, schema: s, logger: logger)
     }
 
@@ -97,41 +85,43 @@ enum PostgresSummaries {
                 SELECT u, l, p, d, r, lost, c, NULLIF(g, -1), NULLIF(i, '')
                   FROM unnest($1::uuid[], $2::uuid[], $3::int[], $4::timestamptz[], $5::bool[], $6::bool[], $7::bool[], $8::int[], $9::text[])
                     AS t(u, l, p, d, r, lost, c, g, i)
-                """, binds: try bindings(loanUsers, loanIDs, positions, dues, recalls, losts, claims, graces, intervals)), logger: logger)
+                """, binds: try PostgresBindings.values(loanUsers, loanIDs, positions, dues, recalls, losts, claims, graces, intervals)), logger: logger)
         }
         if !feeIDs.isEmpty {
             try await connection.query(PostgresQuery(unsafeSQL: """
                 INSERT INTO \(s).summary_fees (user_id, fee_fine_id, position, fee_fine_type_id, loan_id, balance)
                 SELECT u, f, p, NULLIF(t, '')::uuid, NULLIF(l, '')::uuid, b::numeric
                   FROM unnest($1::uuid[], $2::uuid[], $3::int[], $4::text[], $5::text[], $6::text[]) AS x(u, f, p, t, l, b)
-                """, binds: try bindings(feeUsers, feeIDs, feePositions, types, feeLoans, balances)), logger: logger)
+                """, binds: try PostgresBindings.values(feeUsers, feeIDs, feePositions, types, feeLoans, balances)), logger: logger)
         }
     }
 
-    /// Stores the event and applies it. A transaction-scoped advisory lock on the patron makes
-    /// concurrent events for one patron (even a new one, with no row to lock yet) wait in turn;
-    /// it is taken in the order every writer takes its locks (see `PostgresStorage`).
+    /// Stores the event and applies it, as `EventApplication` says. A transaction-scoped advisory
+    /// lock on the patron makes concurrent events for one patron (even a new one, with no row to
+    /// lock yet) wait in turn; it is taken in the order every writer takes its locks (see
+    /// `PostgresHandle`).
     @discardableResult
     static func apply(_ event: PatronEvent, _ connection: PostgresConnection, schema s: String, tenant: String, at date: Date,
                       storeEvent: Bool = true, logger: Logger) async throws -> UserSummary? {
-        var userId = event.userId
-        if userId == nil, case .feeFineBalanceChanged(let fee, _, _, _, _) = event {
-            for try await owner in try await connection.query(PostgresQuery(unsafeSQL: "SELECT user_id FROM \(s).summary_fees WHERE fee_fine_id = $1", binds: try bindings(fee)), logger: logger).decode(UUID.self) {
-                userId = owner
+        let application = EventApplication(event)
+        var holder: UUID?
+        if let fee = application.feeToResolve {
+            for try await owner in try await connection.query(PostgresQuery(unsafeSQL: "SELECT user_id FROM \(s).summary_fees WHERE fee_fine_id = $1", binds: try PostgresBindings.values(fee)), logger: logger).decode(UUID.self) {
+                holder = owner
             }
         }
-        try await PostgresStorage.lockSummaries(for: .patron(userId), tenant: tenant, connection, logger: logger)
+        let userId = application.patron(feeHolder: holder)
+        try await PostgresHandle.lockSummaries(for: .patron(userId), tenant: tenant, connection, logger: logger)
         if storeEvent {
             let payload = String(decoding: try JSONEncoder().encode(event), as: UTF8.self)
             try await connection.query(PostgresQuery(unsafeSQL: "INSERT INTO \(s).events (user_id, kind, payload, created_at) VALUES (NULLIF($1, '')::uuid, $2, $3, $4)",
-                                                     binds: try bindings(userId?.folio ?? "", event.kind.rawValue, payload, date)), logger: logger)
+                                                     binds: try PostgresBindings.values(userId?.folio ?? "", event.kind.rawValue, payload, date)), logger: logger)
         }
         guard let userId else { return nil }
-        let before = try await load(connection, schema: s, userId: userId, logger: logger)
-        let after = SummaryReducer.apply(event, to: before)
-        if after != before {
-            try await store(after, userId: userId, connection, schema: s, at: date, logger: logger)
+        let change = application.change(from: try await load(connection, schema: s, userId: userId, logger: logger), newID: UUID())
+        if change.needsWrite {
+            try await store(change.after, userId: userId, connection, schema: s, at: date, logger: logger)
         }
-        return after
+        return change.after
     }
 }

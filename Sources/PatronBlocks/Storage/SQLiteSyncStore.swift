@@ -1,11 +1,14 @@
 import Foundation
 import SQLite
 
-extension SQLiteStorage: SyncStore {
+/// A synchronization's staging and switch in the SQLite file.
+struct SQLiteSyncStore: SyncStore {
+    let database: SQLiteDatabase
+
     public func beginSync(tenant: String, jobId: UUID, scope: SyncJob.Scope) async throws -> Int64 {
         try await database.write { connection in
             try connection.transaction {
-                try Self.dropStaging(connection, tenant: tenant, jobId: jobId.folio)
+                try SQLiteJobStore.dropStaging(connection, tenant: tenant, jobId: jobId.folio)
                 var sql = "INSERT INTO sync_graces (tenant, job_id, loan_id, duration, interval) SELECT tenant, ?, loan_id, grace_duration, grace_interval FROM summary_loans WHERE tenant = ? AND grace_duration IS NOT NULL"
                 var bindings: [SQLiteValue] = [.text(jobId.folio), .text(tenant)]
                 if case .user(let user) = scope {
@@ -26,7 +29,7 @@ extension SQLiteStorage: SyncStore {
         let payloads = events.map(\.event.compact)
         return try await database.write { connection in
             try connection.transaction {
-                guard try Self.saveProgress(connection, tenant: tenant, job: job, progress: progress, runner: runner, now: now) else { return false }
+                guard try SQLiteJobStore.saveProgress(connection, tenant: tenant, job: job, progress: progress, runner: runner, now: now) else { return false }
                 var seq = try connection.rows("SELECT coalesce(max(seq), 0) FROM sync_events WHERE tenant = ? AND job_id = ?", [.text(tenant), .text(jobId.folio)]).first?.first?.integer ?? 0
                 let insert = try connection.prepare("INSERT INTO sync_events (tenant, job_id, seq, user_id, created_at, loan_id, payload) VALUES (?, ?, ?, ?, ?, ?, ?)")
                 for (event, payload) in zip(events, payloads) {
@@ -67,10 +70,9 @@ extension SQLiteStorage: SyncStore {
                     WHERE e.tenant = ? AND e.job_id = ? ORDER BY e.user_id, e.created_at, e.seq
                     """)
                 try staged.bind([.text(tenant), .text(jobID)])
-                var currentUser: UUID?
-                var summary: UserSummary?
-                func flush() throws {
-                    if let summary, !summary.isEmpty {
+                var rebuild = SummaryRebuild()
+                func insert(_ summary: UserSummary?) throws {
+                    if let summary {
                         try connection.run("INSERT INTO summaries (tenant, user_id, id, updated_at) VALUES (?, ?, ?, ?)",
                                            [.text(tenant), .text(summary.userId.folio), .text(summary.id.folio), .real(now.storedSeconds)])
                         try SQLiteSummaries.insertRows(summary, connection, tenant: tenant)
@@ -79,19 +81,10 @@ extension SQLiteStorage: SyncStore {
                 let decoder = JSONDecoder()
                 while try staged.step() {
                     guard let user = staged.text(at: 0).flatMap(UUID.init(folio:)), let payload = staged.text(at: 1) else { continue }
-                    guard var event = PatronEvent(compact: payload) else { throw StagingError(payload: payload) }
-                    if case .itemCheckedOut(let u, let loan, let due, nil) = event, let duration = staged.integer(at: 2),
-                       let interval = staged.text(at: 3).flatMap(GracePeriod.Interval.init(rawValue:)) {
-                        event = .itemCheckedOut(userId: u, loanId: loan, dueDate: due, gracePeriod: GracePeriod(duration: Int(duration), intervalId: interval))
-                    }
-                    if user != currentUser {
-                        try flush()
-                        currentUser = user
-                        summary = nil
-                    }
-                    summary = SummaryReducer.apply(event, to: summary)
+                    let event = try PatronEvent(staged: payload)
+                    try insert(rebuild.add(event, of: user, grace: GracePeriod(stored: staged.integer(at: 2).map(Int.init), staged.text(at: 3)), newID: UUID()))
                 }
-                try flush()
+                try insert(rebuild.finish())
                 // 3. Live events that arrived while the synchronization ran, on top, in order.
                 let live = try connection.rows("SELECT payload FROM events WHERE tenant = ? AND id > ?\(userFilter) ORDER BY id",
                                                [.text(tenant), .integer(eventMarker)] + scopeBindings.dropFirst())
@@ -105,7 +98,7 @@ extension SQLiteStorage: SyncStore {
                 try connection.run("UPDATE sync_jobs SET status = 'done', runner = NULL, processed_loans = ?, processed_fees = ?, total_loans = ?, total_fees = ?, errors = ? WHERE tenant = ? AND id = ?",
                                    [.integer(Int64(job.numberOfProcessedLoans)), .integer(Int64(job.numberOfProcessedFeesFines)), .integer(Int64(job.totalNumberOfLoans)),
                                     .integer(Int64(job.totalNumberOfFeesFines)), .text(JobColumns.encodeErrors(job.errors)), .text(tenant), .text(jobID)])
-                try Self.dropStaging(connection, tenant: tenant, jobId: jobID)
+                try SQLiteJobStore.dropStaging(connection, tenant: tenant, jobId: jobID)
                 return true
             }
         }
@@ -117,7 +110,7 @@ extension SQLiteStorage: SyncStore {
                 try connection.run("UPDATE sync_jobs SET status = 'failed', runner = NULL, errors = ?, processed_loans = ?, processed_fees = ?, total_loans = ?, total_fees = ? WHERE tenant = ? AND id = ? AND runner = ?",
                                    [.text(JobColumns.encodeErrors(job.errors)), .integer(Int64(job.numberOfProcessedLoans)), .integer(Int64(job.numberOfProcessedFeesFines)),
                                     .integer(Int64(job.totalNumberOfLoans)), .integer(Int64(job.totalNumberOfFeesFines)), .text(tenant), .text(job.id.folio), .text(runner)])
-                try Self.dropStaging(connection, tenant: tenant, jobId: job.id.folio)
+                try SQLiteJobStore.dropStaging(connection, tenant: tenant, jobId: job.id.folio)
             }
         }
     }

@@ -1,7 +1,10 @@
 import Foundation
 import SQLite
 
-extension SQLiteStorage: SummaryStore {
+/// Patron summaries and the events journal in the SQLite file.
+struct SQLiteSummaryStore: SummaryStore {
+    let database: SQLiteDatabase
+
     public func summary(tenant: String, userId: UUID) async throws -> UserSummary? {
         // Three SELECTs (summary, loans, fees): one snapshot, so a block check never sees half a write.
         try database.readTransaction { connection in try SQLiteSummaries.load(connection, tenant: tenant, userId: userId) }
@@ -27,12 +30,9 @@ enum SQLiteSummaries {
             [.text(tenant), .text(user)]
         ).compactMap { row -> OpenLoan? in
             guard let loan = row[0].text.flatMap(UUID.init(folio:)), let due = row[1].real else { return nil }
-            var grace: GracePeriod?
-            if let duration = row[5].integer, let interval = row[6].text.flatMap(GracePeriod.Interval.init(rawValue:)) {
-                grace = GracePeriod(duration: Int(duration), intervalId: interval)
-            }
             return OpenLoan(loanId: loan, dueDate: Date(storedSeconds: due), recall: row[2].integer == 1,
-                            itemLost: row[3].integer == 1, itemClaimedReturned: row[4].integer == 1, gracePeriod: grace)
+                            itemLost: row[3].integer == 1, itemClaimedReturned: row[4].integer == 1,
+                            gracePeriod: GracePeriod(stored: row[5].integer.map(Int.init), row[6].text))
         }
         let fees = try connection.rows(
             "SELECT fee_fine_id, fee_fine_type_id, loan_id, balance FROM summary_fees WHERE tenant = ? AND user_id = ? ORDER BY position",
@@ -79,26 +79,26 @@ enum SQLiteSummaries {
         }
     }
 
-    /// Stores the event and applies it to its patron's summary. The one writer serializes it.
+    /// Stores the event and applies it to its patron's summary, as `EventApplication` says. The
+    /// one writer serializes it.
     @discardableResult
     static func apply(_ event: PatronEvent, _ connection: SQLiteConnection, tenant: String, at date: Date, storeEvent: Bool = true) throws -> UserSummary? {
-        var userId = event.userId
-        if userId == nil, case .feeFineBalanceChanged(let fee, _, _, _, _) = event {
-            // A deleted account: the patron is whoever holds the fee.
-            userId = try connection.rows("SELECT user_id FROM summary_fees WHERE tenant = ? AND fee_fine_id = ?", [.text(tenant), .text(fee.folio)])
+        let application = EventApplication(event)
+        let holder = try application.feeToResolve.flatMap { fee in
+            try connection.rows("SELECT user_id FROM summary_fees WHERE tenant = ? AND fee_fine_id = ?", [.text(tenant), .text(fee.folio)])
                 .first?.first?.text.flatMap(UUID.init(folio:))
         }
+        let userId = application.patron(feeHolder: holder)
         if storeEvent {
             let payload = String(decoding: try JSONEncoder().encode(event), as: UTF8.self)
             try connection.run("INSERT INTO events (tenant, user_id, kind, payload, created_at) VALUES (?, ?, ?, ?, ?)",
                                [.text(tenant), SQLiteValue(userId?.folio), .text(event.kind.rawValue), .text(payload), .real(date.storedSeconds)])
         }
         guard let userId else { return nil }
-        let before = try load(connection, tenant: tenant, userId: userId)
-        let after = SummaryReducer.apply(event, to: before)
-        if after != before {
-            try store(after, userId: userId, connection, tenant: tenant, at: date)
+        let change = application.change(from: try load(connection, tenant: tenant, userId: userId), newID: UUID())
+        if change.needsWrite {
+            try store(change.after, userId: userId, connection, tenant: tenant, at: date)
         }
-        return after
+        return change.after
     }
 }

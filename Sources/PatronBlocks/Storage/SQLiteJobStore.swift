@@ -1,7 +1,11 @@
 import Foundation
 import SQLite
 
-extension SQLiteStorage: JobStore {
+/// Synchronization and audit jobs in the SQLite file; the job rows' helpers serve the sync and
+/// audit stores too.
+struct SQLiteJobStore: JobStore {
+    let database: SQLiteDatabase
+
     static let jobColumns = "id, scope, user_id, status, total_loans, total_fees, processed_loans, processed_fees, errors, created_at, phase, last_loan_id, last_account_id, event_marker, runner, attempts, audit_repair, audit_report"
 
     public func createJob(_ job: SyncJob, tenant: String) async throws {
@@ -24,34 +28,35 @@ extension SQLiteStorage: JobStore {
     }
 
     public func claimNextJob(tenant: String, runner: String, now: Date, lease: TimeInterval, maxAttempts: Int) async throws -> ClaimOutcome {
-        try await database.write { connection in
+        let rules = JobLease(duration: lease, maxAttempts: maxAttempts)
+        return try await database.write { connection in
             try connection.transaction {
-                // A job in progress with a live runner: wait for it. One whose runner stopped
-                // beating goes back to open, or fails once it has had its attempts.
-                let running = try connection.rows("SELECT id, heartbeat_at, attempts, errors FROM sync_jobs WHERE tenant = ? AND status = 'in-progress'", [.text(tenant)])
-                for row in running {
-                    let heartbeat = row[1].real ?? 0
-                    if now.timeIntervalSince1970 - heartbeat < lease { return .busy }
-                    let id = row[0].text ?? ""
-                    let attempts = Int(row[2].integer ?? 0)
-                    if attempts >= maxAttempts {
-                        var errors = JobColumns.decodeErrors(row[3].text)
-                        errors.append(StaleJob.message(since: Date(storedSeconds: heartbeat), attempts: attempts))
+                let inProgress = try connection.rows("SELECT id, heartbeat_at, attempts, errors FROM sync_jobs WHERE tenant = ? AND status = 'in-progress'", [.text(tenant)])
+                    .compactMap { row in
+                        row[0].text.flatMap(UUID.init(folio:)).map {
+                            JobLease.Holder(jobId: $0, heartbeat: row[1].real.map(Date.init(storedSeconds:)), attempts: Int(row[2].integer ?? 0),
+                                            errors: JobColumns.decodeErrors(row[3].text))
+                        }
+                    }
+                guard case .takeBack(let takeBacks) = rules.review(inProgress: inProgress, now: now) else { return .busy }
+                for takeBack in takeBacks {
+                    switch takeBack {
+                    case .reopen(let id):
+                        try connection.run("UPDATE sync_jobs SET status = 'open', runner = NULL WHERE tenant = ? AND id = ?", [.text(tenant), .text(id.folio)])
+                    case .fail(let id, let errors):
                         try connection.run("UPDATE sync_jobs SET status = 'failed', runner = NULL, errors = ? WHERE tenant = ? AND id = ?",
-                                           [.text(JobColumns.encodeErrors(errors)), .text(tenant), .text(id)])
-                        try Self.dropStaging(connection, tenant: tenant, jobId: id)
-                    } else {
-                        try connection.run("UPDATE sync_jobs SET status = 'open', runner = NULL WHERE tenant = ? AND id = ?", [.text(tenant), .text(id)])
+                                           [.text(JobColumns.encodeErrors(errors)), .text(tenant), .text(id.folio)])
+                        try Self.dropStaging(connection, tenant: tenant, jobId: id.folio)
                     }
                 }
                 guard let row = try connection.rows("SELECT \(Self.jobColumns) FROM sync_jobs WHERE tenant = ? AND status = 'open' ORDER BY created_at, id LIMIT 1", [.text(tenant)]).first else {
                     return .nothingToDo
                 }
-                var (job, progress, _, attempts) = Self.decodeJob(row)
-                job.status = .inProgress
-                try connection.run("UPDATE sync_jobs SET status = 'in-progress', runner = ?, heartbeat_at = ?, attempts = attempts + 1 WHERE tenant = ? AND id = ?",
-                                   [.text(runner), .real(now.storedSeconds), .text(tenant), .text(job.id.folio)])
-                return .claimed(ClaimedJob(job: job, progress: progress, runner: runner, attempt: attempts + 1))
+                let (job, progress, _, attempts) = Self.decodeJob(row)
+                let claimed = rules.claim(job, progress: progress, attempts: attempts, runner: runner)
+                try connection.run("UPDATE sync_jobs SET status = ?, runner = ?, heartbeat_at = ?, attempts = ? WHERE tenant = ? AND id = ?",
+                                   [.text(claimed.job.status.rawValue), .text(runner), .real(now.storedSeconds), .integer(Int64(claimed.attempt)), .text(tenant), .text(job.id.folio)])
+                return .claimed(claimed)
             }
         }
     }

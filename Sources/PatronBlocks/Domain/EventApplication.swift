@@ -1,0 +1,76 @@
+import Foundation
+
+/// How one live event changes its patron's stored summary, written once for every summary
+/// store: whose summary it is (an event of a deleted account names no patron: it is whoever
+/// holds the fee), the summary after the event, and whether that has to be written. A store
+/// looks up the fee's holder, locks, journals the event, loads the summary and writes what this
+/// answers, in one transaction and in that order.
+public struct EventApplication: Sendable, Equatable {
+    public let event: PatronEvent
+
+    public init(_ event: PatronEvent) {
+        self.event = event
+    }
+
+    /// The fee whose holder the store looks up first; nil when the event names its patron.
+    public var feeToResolve: UUID? {
+        guard event.userId == nil, case .feeFineBalanceChanged(let fee, _, _, _, _) = event else { return nil }
+        return fee
+    }
+
+    /// Whose summary the event changes, given the holder the store found for `feeToResolve`:
+    /// nil when nobody's (the event is journaled and changes nothing).
+    public func patron(feeHolder: UUID?) -> UUID? {
+        event.userId ?? feeHolder
+    }
+
+    /// The summary after the event and whether the store writes it (nil after: the patron's
+    /// rows go). An event that changes nothing writes nothing, not even a timestamp.
+    public struct Change: Sendable, Equatable {
+        public var after: UserSummary?
+        public var needsWrite: Bool
+    }
+
+    public func change(from before: UserSummary?, newID: @autoclosure () -> UUID) -> Change {
+        let after = SummaryReducer.apply(event, to: before, newID: newID())
+        return Change(after: after, needsWrite: after != before)
+    }
+}
+
+/// A synchronization's rebuild of summaries from its staged events, written once for every
+/// store: the store streams the staged events ordered by patron, then creation, each with the
+/// grace period its loan had here when the synchronization began (FOLIO's loans carry none); a
+/// patron's summary is finished when the next patron's first event arrives, and once more at
+/// the end. Memory holds one patron at a time.
+public struct SummaryRebuild: Sendable {
+    private var user: UUID?
+    private var summary: UserSummary?
+
+    public init() {}
+
+    /// Folds one staged event of `user`. Returns the previous patron's summary when this event
+    /// is another patron's first (nil when that patron was left with nothing open).
+    public mutating func add(_ event: PatronEvent, of user: UUID, grace: GracePeriod?, newID: @autoclosure () -> UUID) -> UserSummary? {
+        var finished: UserSummary?
+        if user != self.user {
+            finished = finish()
+            self.user = user
+        }
+        summary = SummaryReducer.apply(Self.reattaching(grace, to: event), to: summary, newID: newID())
+        return finished
+    }
+
+    /// The current patron's summary (nil when nothing is open), and a fresh start.
+    public mutating func finish() -> UserSummary? {
+        defer { summary = nil }
+        guard let summary, !summary.isEmpty else { return nil }
+        return summary
+    }
+
+    /// A staged check-out with the grace period kept for its loan; a live check-out's own grace
+    /// period (none is staged) would win.
+    static func reattaching(_ grace: GracePeriod?, to event: PatronEvent) -> PatronEvent {
+        guard let grace, case .itemCheckedOut(let user, let loan, let due, nil) = event else { return event }
+        return .itemCheckedOut(userId: user, loanId: loan, dueDate: due, gracePeriod: grace)
+    }
+}

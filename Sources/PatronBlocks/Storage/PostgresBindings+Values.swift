@@ -1,0 +1,18 @@
+import Foundation
+import PostgresNIO
+
+extension PostgresBindings {
+    /// The bindings of every PostgreSQL store's statements, in order. Dates (and arrays of them)
+    /// are bound as `PostgresTimestamp`s, to the millisecond.
+    static func values(_ values: any PostgresEncodable & Sendable...) throws -> PostgresBindings {
+        var bindings = PostgresBindings()
+        for value in values {
+            switch value {
+            case let date as Date: bindings.append(PostgresTimestamp(date))
+            case let dates as [Date]: bindings.append(dates.map(PostgresTimestamp.init))
+            default: try bindings.append(value)
+            }
+        }
+        return bindings
+    }
+}
