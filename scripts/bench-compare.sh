@@ -1,17 +1,20 @@
 #!/usr/bin/env bash
-# Before/after comparison of patronload builds against `gzip -6` (BENCHMARKS.md, issue 15):
-# rounds of gzip -6 over the XML, then each given binary on the 200,000-patron warehouse, one
-# after another, so that each round's ratios pair runs made seconds apart on a shared machine.
+# Before/after comparison of patronload builds against `gzip -6` (BENCHMARKS.md, issues 15 and
+# 18): rounds of gzip -6 over the XML, then each given binary on a generated warehouse, one after
+# another, so that each round's ratios pair runs made seconds apart on a shared machine.
 # Prints one line per run: name, wall, user, system (s), peak RSS (KiB) for patronload.
-#   scripts/bench-compare.sh ROUNDS PATRONLOAD [PATRONLOAD ...]
-# Needs bench-data/warehouse-200000.sqlite (scripts/bench-load.sh makes it).
+#   [BENCH_PATRONS=N] scripts/bench-compare.sh ROUNDS PATRONLOAD [PATRONLOAD ...]
+# Needs bench-data/warehouse-N.sqlite, N = BENCH_PATRONS (200000 by default): scripts/bench-load.sh
+# makes it (BENCH_SIZES=N), or `demo-warehouse --staff 2N/5 --students 3N/5 --output ...`.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 rounds="$1"; shift
+patrons="${BENCH_PATRONS:-200000}"
 DATA=bench-data
-warehouse="$DATA/warehouse-200000.sqlite"
-out="$DATA/out-compare"
-xml="$DATA/xml-compare"
+warehouse="$DATA/warehouse-$patrons.sqlite"
+[ -f "$warehouse" ] || { echo "no $warehouse: make it with BENCH_SIZES=$patrons scripts/bench-load.sh" >&2; exit 1; }
+out="$DATA/out-compare-$patrons"
+xml="$DATA/xml-compare-$patrons"
 if [ ! -d "$xml" ]; then
   rm -rf "$out"
   "$1" --warehouse "sqlite:$warehouse" --output-dir "$out" --no-history --log-level error >/dev/null

@@ -6,10 +6,12 @@ extension LoadJob {
     /// The job with the backends its configuration names: the one place patronload is wired.
     public static func build(_ configuration: LoadConfiguration, runLog: RunLog, logger: Logger, stop: StopRequest = StopRequest()) -> LoadJob {
         let credentials = configuration.makeCredentials()
+        let destination = configuration.makeDestination(credentials: credentials, logger: logger)
         return LoadJob(
             configuration: configuration,
             source: configuration.warehouse.makeSource(logger: logger),
-            destination: configuration.makeDestination(credentials: credentials, logger: logger),
+            destination: destination,
+            renderer: configuration.makeRenderer(for: destination, stop: stop, logger: logger),
             notifiers: configuration.makeNotifiers(credentials: credentials, logger: logger),
             history: configuration.makeHistoryStore(credentials: credentials, logger: logger),
             runLock: configuration.makeRunLock(credentials: credentials, logger: logger),
@@ -37,6 +39,25 @@ extension LoadConfiguration {
             FolioDestination(url: url, tenant: tenant,
                              client: FolioUserImportClient(url: url, tenant: tenant, session: FolioSession(url: url, tenant: tenant, credentials: login, logger: logger), logger: logger))
         }
+    }
+
+    /// FOLIO takes request bodies checked against its reference data; every other destination
+    /// takes Alma's zips, verified from disk.
+    func makeRenderer(for destination: any Destination, stop: StopRequest, logger: Logger) -> any RunRenderer {
+        let stamp = LoadJob.stamp(now)
+        if let folio = destination as? FolioDestination {
+            return FolioRunRenderer(destination: folio, profile: profile.profile, dates: runDates, stamp: stamp, stop: stop, logger: logger)
+        }
+        return FeedRenderer(
+            profile: profile.profile, dates: runDates, stamp: stamp, modified: now, limits: limits, compressionLevel: compressionLevel,
+            verifier: ZipVerifier(level: verification, rootElement: profile.profile.rootElement, schemaPath: schemaPath),
+            policy: policy, stop: stop, logger: logger
+        )
+    }
+
+    /// The dates every user of the run shares, from the as-of day and the profile's offsets.
+    var runDates: RunDates {
+        RunDates(today: AlmaDate(utc: now), expiryMonths: profile.profile.expiryMonths, purgeMonths: profile.profile.purgeMonths)
     }
 
     public func makeHistoryStore(credentials: any CredentialProvider, logger: Logger) -> (any HistoryStore)? {

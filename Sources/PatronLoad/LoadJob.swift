@@ -9,6 +9,8 @@ public struct LoadJob: Sendable {
     public var configuration: LoadConfiguration
     public var source: any PatronSource
     public var destination: any Destination
+    /// Builds the files the destination takes; chosen with it in `build`.
+    var renderer: any RunRenderer
     public var notifiers: [any Notifier]
     public var history: (any HistoryStore)?
     /// The history's lock (the destination gives its own); neither is taken by dry runs and
@@ -20,12 +22,13 @@ public struct LoadJob: Sendable {
     /// Set by a signal: the run stops at its next safe point.
     public var stop: StopRequest
 
-    public init(configuration: LoadConfiguration, source: any PatronSource, destination: any Destination, notifiers: [any Notifier],
+    init(configuration: LoadConfiguration, source: any PatronSource, destination: any Destination, renderer: any RunRenderer, notifiers: [any Notifier],
                 history: (any HistoryStore)? = nil, runLock: (any RunLock)? = nil, sentry: SentryReporter? = nil,
                 runLog: RunLog, logger: Logger, stop: StopRequest = StopRequest()) {
         self.configuration = configuration
         self.source = source
         self.destination = destination
+        self.renderer = renderer
         self.notifiers = notifiers
         self.history = history
         self.runLock = runLock
@@ -83,14 +86,7 @@ public struct LoadJob: Sendable {
             summary.record(leavers)
             try stop.check(during: "the comparison with the run history")
 
-            if let folio = destination as? FolioDestination {
-                try await renderForFolio(folio, scans, preflight.decisions, comparison, leavers: leavers.linesByType, into: folder!, summary: &summary)
-            } else {
-                let rendered = try await renderer.render(scans, preflight.decisions, comparison.changes, full: comparison.full,
-                                                         leavers: leavers.linesByType, into: folder!)
-                summary.record(rendered)
-                try checkRunFits(rendered, scans)
-            }
+            try await renderer.render(scans, preflight.decisions, comparison, leavers: leavers.linesByType, into: folder!, summary: &summary)
 
             if configuration.mode == .dryRun {
                 if let keep = configuration.dryRunOutput {
@@ -102,12 +98,11 @@ public struct LoadJob: Sendable {
                 try stop.check(during: "the checks of the built files")
                 // Once begun, delivery is finished whatever signal comes: stopping between removing
                 // yesterday's zips and writing today's would leave Alma with nothing.
-                let archived = summary.zips
                 let result = try await deliver(summary.zips)
                 summary.removed = result.removed
                 summary.delivered = result.delivered
                 summary.outcome = .delivered
-                await remember(comparison, archived: archived, in: runHistory, summary: &summary)
+                await remember(comparison, files: result.files, in: runHistory, summary: &summary)
                 if let signal = stop.reason {
                     summary.warnings.append("\(signal) arrived during delivery, which was finished first so that Alma is not left with yesterday's zips removed and today's missing")
                 }
@@ -139,39 +134,6 @@ public struct LoadJob: Sendable {
         }
     }
 
-    /// FOLIO's reference data first (so that an unknown name is a reason line, not a refused
-    /// user), then the request bodies.
-    private func renderForFolio(_ folio: FolioDestination, _ scans: [ScannedType], _ decisions: FeedDecisions, _ comparison: RunHistory.Comparison,
-                                leavers: [String: [[UInt8]]], into folder: URL, summary: inout RunSummary) async throws(RunFailure) {
-        guard let mapping = configuration.profile.profile.folioMapping else { throw .preflight("the profile has no \"folio\" section") }
-        let reference: FolioReferenceData
-        do {
-            reference = try await folio.referenceData(customFields: !mapping.customFields.isEmpty)
-        } catch {
-            throw .delivery(DeliveryError("Cannot read FOLIO's patron groups, address types, departments or custom fields: \(error)"))
-        }
-        let renderer = FolioBatchRenderer(profile: configuration.profile.profile, dates: runDates, stamp: runID, mapping: mapping,
-                                          batchSize: configuration.profile.profile.folio?.batchSize ?? 250, reference: reference, stop: stop, logger: logger)
-        let output = try renderer.render(scans, decisions, comparison.changes, full: comparison.full, leavers: leavers, into: folder)
-        summary.record(output.rendered)
-        for (index, count) in output.leftOutByType.enumerated() where index < summary.types.count {
-            summary.types[index].leftOut += count
-        }
-        summary.preflight += output.leftOut
-        summary.preflightTotal += output.leftOut.count
-        if !output.leftOut.isEmpty {
-            logger.warning("\(output.leftOut.count) user(s) left out of FOLIO before sending; the report names them")
-        }
-    }
-
-    private func checkRunFits(_ rendered: [FeedRenderer.Rendered], _ scans: [ScannedType]) throws(RunFailure) {
-        let total = rendered.reduce(0) { $0 + $1.zips.count }
-        guard configuration.policy.fits(zips: total) else {
-            let perType = Dictionary(zip(scans, rendered).map { ($0.patronType.name, $1.zips.count) }, uniquingKeysWith: +)
-            throw .packaging(.tooManyZips(needed: total, limit: configuration.limits.maxZipsPerRun, perType: perType))
-        }
-    }
-
     private func deliver(_ zips: [BuiltZip]) async throws(RunFailure) -> DeliveryResult {
         do {
             return try await destination.deliver(zips, logger: logger)
@@ -182,22 +144,15 @@ public struct LoadJob: Sendable {
 
     /// Stores the history of a delivered run; a failure is a warning, not a failed run (Alma has
     /// the files), and the next run compares with the one before.
-    private func remember(_ comparison: RunHistory.Comparison, archived: [BuiltZip], in runHistory: RunHistory, summary: inout RunSummary) async {
+    /// `files`: the delivered files where delivery left them on this machine, for the archive.
+    private func remember(_ comparison: RunHistory.Comparison, files: [BuiltZip], in runHistory: RunHistory, summary: inout RunSummary) async {
         guard let history else { return }
         let types = summary.types.indices.map { index in
             ManifestHeader.TypeSummary(name: comparison.typeNames[index], read: summary.types[index].read,
                                        written: summary.types[index].written, patrons: comparison.patrons(ofType: index))
         }
-        // A local destination moved the built files into place: archive them from where they are.
-        let zips = archived.map { zip in
-            var zip = zip
-            if let delivered = summary.delivered.first(where: { $0.name == zip.fileName }), !FileManager.default.fileExists(atPath: zip.path) {
-                zip.path = delivered.location
-            }
-            return zip
-        }
         do {
-            summary.historyStored = try await runHistory.store(comparison, types: types, zips: zips)
+            summary.historyStored = try await runHistory.store(comparison, types: types, zips: files)
         } catch {
             summary.warnings.append("the run history could not be stored in \(history.description): \(error); the next run compares with the one before")
             logger.error("The run history could not be stored: \(error)")
@@ -208,20 +163,6 @@ public struct LoadJob: Sendable {
         RunHistory(store: history, runID: runID, today: AlmaDate(utc: configuration.now), profileName: configuration.profile.profile.name,
                    rules: configuration.historyRules, onlyChanges: configuration.onlyChanges, allowDrop: configuration.allowDrop,
                    policy: configuration.policy, logger: logger)
-    }
-
-    private var renderer: FeedRenderer {
-        FeedRenderer(
-            profile: configuration.profile.profile, dates: runDates, stamp: runID, modified: configuration.now, limits: configuration.limits,
-            compressionLevel: configuration.compressionLevel,
-            verifier: ZipVerifier(level: configuration.verification, rootElement: configuration.profile.profile.rootElement, schemaPath: configuration.schemaPath),
-            stop: stop, logger: logger
-        )
-    }
-
-    private var runDates: RunDates {
-        RunDates(today: AlmaDate(utc: configuration.now), expiryMonths: configuration.profile.profile.expiryMonths,
-                 purgeMonths: configuration.profile.profile.purgeMonths)
     }
 
     private static func repairWarning(_ scans: [ScannedType]) -> [String] {

@@ -38,17 +38,10 @@ public enum Executable {
         public var description: String
     }
 
-    /// Runs to the end. Output goes to files, not pipes: a product that fills one pipe while the
-    /// test drains the other would otherwise wait forever.
-    public static func run(_ name: String, _ arguments: [String], environment: [String: String] = [:], in directory: URL? = nil) throws -> Result {
-        let started = try start(name, arguments, environment: environment, in: directory)
-        started.process.waitUntilExit()
-        return try started.result()
-    }
-
     /// Runs to the end, polling instead of `waitUntilExit`: a blocked cooperative thread (two
     /// cores give two) starves every other test's tasks meanwhile, among them the ones that
-    /// watch a run to signal it mid-render.
+    /// watch a run to signal it mid-render. Output goes to files, not pipes, so stdout and stderr
+    /// fill at once: a product that fills one pipe while a test drains the other would wait forever.
     public static func runWithoutBlocking(_ name: String, _ arguments: [String], environment: [String: String] = [:],
                                           in directory: URL? = nil) async throws -> Result {
         let started = try start(name, arguments, environment: environment, in: directory)

@@ -26,7 +26,7 @@ import Testing
         #expect(try await storage.tenants.installedTenants() == ["diku"])
     }
 
-    @Test func badSettingsStopItWithTheirName() throws {
+    @Test func badSettingsStopItWithTheirName() async throws {
         let folder = TemporaryDirectory("patronblocks-settings")
         let notAKeySet = folder.appending("jwks.json").path
         try #"{"keys": [{"kty": "RSA", "kid": "k1"}]}"#.write(toFile: notAKeySet, atomically: true, encoding: .utf8)
@@ -41,7 +41,7 @@ import Testing
             (["--audit-every", "30s"], [:], "PATRONBLOCKS_AUDIT_EVERY must be a duration of at least 1m, like 90m, 12h or 1d, not 30s"),
             (["--audit-repair"], [:], "--audit-repair (PATRONBLOCKS_AUDIT_REPAIR) needs --audit-every (PATRONBLOCKS_AUDIT_EVERY)"),
         ] {
-            let result = try Executable.run("patronblocks", arguments, environment: environment, in: FileManager.default.temporaryDirectory)
+            let result = try await Executable.runWithoutBlocking("patronblocks", arguments, environment: environment, in: FileManager.default.temporaryDirectory)
             #expect(result.status == 2, "\(arguments) \(environment)")
             #expect(result.stderr.contains(message), "\(result.stderr)")
         }
@@ -64,15 +64,15 @@ import Testing
         #expect((listening["time"] as? String).flatMap { try? Date($0, strategy: Date.ISO8601FormatStyle(includingFractionalSeconds: true)) } != nil, "\(listening)")
     }
 
-    @Test func dashHIsHelpAndHostnameIsLongOnly() throws {
-        let help = try Executable.run("patronblocks", ["-h"], in: FileManager.default.temporaryDirectory)
+    @Test func dashHIsHelpAndHostnameIsLongOnly() async throws {
+        let help = try await Executable.runWithoutBlocking("patronblocks", ["-h"], in: FileManager.default.temporaryDirectory)
         #expect(help.status == 0, "\(help.stderr)")
         #expect(help.stdout.contains("USAGE: patronblocks") && help.stdout.contains("--hostname <hostname>"), "\(help.stdout)")
         #expect(!help.stdout.contains("-h, --hostname"))
     }
 
-    @Test func theOkapiTokenFlagStillWorksButWarnsAndTheFileIsRead() throws {
-        let result = try Executable.run("patronblocks", ["--okapi-token", "secret-token-value", "--port", "70000"], in: FileManager.default.temporaryDirectory)
+    @Test func theOkapiTokenFlagStillWorksButWarnsAndTheFileIsRead() async throws {
+        let result = try await Executable.runWithoutBlocking("patronblocks", ["--okapi-token", "secret-token-value", "--port", "70000"], in: FileManager.default.temporaryDirectory)
         #expect(result.status == 2)
         #expect(result.stderr.contains("warning: --okapi-token is deprecated"), "\(result.stderr)")
         #expect(!result.stderr.contains("secret-token-value"))
@@ -83,9 +83,9 @@ import Testing
         #expect(try PatronBlocksConfiguration.resolve(PatronBlocksOptions(), environment: ["PATRONBLOCKS_OKAPI_TOKEN": "env", "PATRONBLOCKS_OKAPI_TOKEN_FILE": file]).okapiToken == "env")
     }
 
-    @Test func anUnreachableDatabaseStopsStartUpAtOnce() throws {
+    @Test func anUnreachableDatabaseStopsStartUpAtOnce() async throws {
         let started = ContinuousClock.now
-        let result = try Executable.run("patronblocks", ["--database", "postgres://blocks:secret-password@127.0.0.1:1/folio", "--port", "0"],
+        let result = try await Executable.runWithoutBlocking("patronblocks", ["--database", "postgres://blocks:secret-password@127.0.0.1:1/folio", "--port", "0"],
                                         in: FileManager.default.temporaryDirectory)
         #expect(result.status == 1)
         #expect(result.stderr.contains("Cannot connect to PostgreSQL at 127.0.0.1:1/folio"), "\(result.stderr)")

@@ -4,12 +4,12 @@ import Testing
 
 /// `patronload explain ID`: one patron's rows in every feed, which one is written, and its XML.
 @Suite struct ExplainTests {
-    @Test func aStudentEmployeeIsWrittenFromTheStaffRowAndSkippedAsAStudent() throws {
+    @Test func aStudentEmployeeIsWrittenFromTheStaffRowAndSkippedAsAStudent() async throws {
         let directory = TemporaryDirectory()
         let warehouse = try TinyWarehouse.standard(in: directory)
         try warehouse.add("student", login: "s1", id: "101")     // S1 is staff with institutional ID 101
         try warehouse.add("student", login: "S1", id: "999")     // another person claiming S1@MIT.EDU
-        let result = try Executable.run("patronload", ["explain", "S1@mit.edu", "--warehouse", "sqlite:\(warehouse.path)"])
+        let result = try await Executable.runWithoutBlocking("patronload", ["explain", "S1@mit.edu", "--warehouse", "sqlite:\(warehouse.path)"])
         #expect(result.status == 0, "\(result.stderr)")
         let lines = result.stdout.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
         #expect(lines.first == "staff row 2:")
@@ -22,14 +22,14 @@ import Testing
         #expect(lines.filter { $0.hasPrefix("<user>") }.count == 1)
     }
 
-    @Test func anInstitutionalIDFindsItsPatronAndAnUnknownIDIsExit1() throws {
+    @Test func anInstitutionalIDFindsItsPatronAndAnUnknownIDIsExit1() async throws {
         let directory = TemporaryDirectory()
         let warehouse = try TinyWarehouse.standard(in: directory)
-        let found = try Executable.run("patronload", ["explain", "203", "--warehouse", "sqlite:\(warehouse.path)"])
+        let found = try await Executable.runWithoutBlocking("patronload", ["explain", "203", "--warehouse", "sqlite:\(warehouse.path)"])
         #expect(found.status == 0)
         #expect(found.stdout.hasPrefix("student row 4:\n"))
         #expect(found.stdout.contains("  → written as student T3@MIT.EDU"))
-        let missing = try Executable.run("patronload", ["explain", "NOBODY", "--warehouse", "sqlite:\(warehouse.path)"])
+        let missing = try await Executable.runWithoutBlocking("patronload", ["explain", "NOBODY", "--warehouse", "sqlite:\(warehouse.path)"])
         #expect(missing.status == 1)
         #expect(missing.stderr == "patronload: no row of any feed names NOBODY\n")
         #expect(missing.stdout.isEmpty)

@@ -99,13 +99,13 @@ import Testing
         let warehouse = try TinyWarehouse.standard(in: directory)
         let output = directory.appending("out")
         let held = try await LocalRunLock(path: output.appendingPathComponent("history/patronload.lock").path).acquire(LockHolder(runID: "other"))
-        let result = try Executable.run("patronload", ["--warehouse", "sqlite:\(warehouse.path)", "--output-dir", output.path, "--log-level", "error"])
+        let result = try await Executable.runWithoutBlocking("patronload", ["--warehouse", "sqlite:\(warehouse.path)", "--output-dir", output.path, "--log-level", "error"])
         await held.release()
         #expect(result.status == 8, "\(result.stderr)")
         #expect(result.stderr.contains("Another patronload run is in progress (run other"), "\(result.stderr)")
 
         // A lock that cannot be taken at all is not another run: exit code 7, not 8.
-        let unusable = try Executable.run("patronload", ["--warehouse", "sqlite:\(warehouse.path)", "--output-dir", output.path, "--no-history", "--log-level", "error"],
+        let unusable = try await Executable.runWithoutBlocking("patronload", ["--warehouse", "sqlite:\(warehouse.path)", "--output-dir", output.path, "--no-history", "--log-level", "error"],
                                           environment: ["PATRONLOAD_LOCK_FILE": "/proc/patronload-cannot-be-here/patronload.lock"])
         #expect(unusable.status == 7, "\(unusable.stderr)")
         #expect(unusable.stderr.contains("Cannot take the run lock /proc/patronload-cannot-be-here/patronload.lock"), "\(unusable.stderr)")

@@ -116,10 +116,10 @@ import Glibc
         #expect(error?.message == "The SQLite warehouse \(directory.path) is a folder, not a database file; check DATA_WAREHOUSE_URL (sqlite:PATH names the file)")
     }
 
-    @Test func theConnectionTestNamesAFolderGivenAsTheWarehouse() throws {
+    @Test func theConnectionTestNamesAFolderGivenAsTheWarehouse() async throws {
         let directory = TemporaryDirectory()
         try FileManager.default.createDirectory(at: directory.appending("demo"), withIntermediateDirectories: true)
-        let result = try Executable.run("patronload", ["-t", "--warehouse", "sqlite:demo"], in: directory.url)
+        let result = try await Executable.runWithoutBlocking("patronload", ["-t", "--warehouse", "sqlite:demo"], in: directory.url)
         #expect(result.status == 3)
         #expect(result.stderr.split(separator: "\n").last == "patronload: The SQLite warehouse demo is a folder, not a database file; check DATA_WAREHOUSE_URL (sqlite:PATH names the file)")
     }

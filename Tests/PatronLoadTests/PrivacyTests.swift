@@ -22,11 +22,11 @@ import Testing
         let output = directory.appending("out")
         let arguments = ["--warehouse", "sqlite:\(warehouse.path)", "--output-dir", output.path, "--max-left-out-percent", "50"]
 
-        let first = try Executable.run("patronload", arguments, in: directory.url)
+        let first = try await Executable.runWithoutBlocking("patronload", arguments, in: directory.url)
         #expect(first.status == 0, "\(first.stderr)")
         try await Task.sleep(for: .seconds(1.1))   // the next run gets its own run ID
         try warehouse.update("staff", login: "PRIV1", ["EMAIL_ADDRESS": "zeb.other@example.org"])
-        let second = try Executable.run("patronload", arguments, in: directory.url)
+        let second = try await Executable.runWithoutBlocking("patronload", arguments, in: directory.url)
         #expect(second.status == 0, "\(second.stderr)")
 
         for run in [first, second] {
@@ -52,7 +52,7 @@ import Testing
         }
 
         // At debug, standard output names patrons too.
-        let debug = try Executable.run("patronload", arguments + ["--dry-run", "--log-level", "debug"], in: directory.url)
+        let debug = try await Executable.runWithoutBlocking("patronload", arguments + ["--dry-run", "--log-level", "debug"], in: directory.url)
         #expect(debug.status == 0)
         #expect(debug.stdout.contains("CLASH@MIT.EDU"))
     }

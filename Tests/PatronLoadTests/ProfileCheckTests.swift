@@ -29,14 +29,14 @@ import Testing
         return directory.appending("profile.json").path
     }
 
-    @Test func theReferenceProfilePassesWithItsColumnsCounted() throws {
+    @Test func theReferenceProfilePassesWithItsColumnsCounted() async throws {
         let directory = TemporaryDirectory()
-        let result = try Executable.run("patronload", ["check-profile", "--warehouse", "sqlite:\(try Self.warehouse(in: directory))"])
+        let result = try await Executable.runWithoutBlocking("patronload", ["check-profile", "--warehouse", "sqlite:\(try Self.warehouse(in: directory))"])
         #expect(result.status == 0, "\(result.stdout)\(result.stderr)")
         #expect(result.stdout == "The profile (bundled reference) has no problem: staff: 16 columns, student: 20 columns\n")
     }
 
-    @Test func everyProblemIsOneLineWithItsPathAndExit2() throws {
+    @Test func everyProblemIsOneLineWithItsPathAndExit2() async throws {
         let directory = TemporaryDirectory()
         let warehouse = try Self.warehouse(in: directory)
         let profile = try Self.profile(in: directory, [
@@ -44,7 +44,7 @@ import Testing
             ("\"maxLeftOutPercent\": 5,", "\"maxLeftOutPercent\": 5, \"requiredFeilds\": [\"email\"],"),
             ("\"expiryMonths\": 6", "\"expiryMonths\": -1"),
         ])
-        let result = try Executable.run("patronload", ["check-profile", "--warehouse", "sqlite:\(warehouse)", "--profile", profile])
+        let result = try await Executable.runWithoutBlocking("patronload", ["check-profile", "--warehouse", "sqlite:\(warehouse)", "--profile", profile])
         #expect(result.status == 2)
         let lines = result.stdout.split(separator: "\n").map(String.init)
         #expect(lines.contains("preflight.requiredFeilds: is not a profile setting (did you mean requiredFields?)"))
@@ -54,14 +54,14 @@ import Testing
         #expect(lines.count == 4, "\(lines)")
     }
 
-    @Test func aQueryThatFailsIsNamedAndAnUnreachableWarehouseIsExit3() throws {
+    @Test func aQueryThatFailsIsNamedAndAnUnreachableWarehouseIsExit3() async throws {
         let directory = TemporaryDirectory()
         let profile = try Self.profile(in: directory, [("FROM LIBRARY_EMPLOYEE", "FROM LIBRARY_EMPLOYEES")])
-        let failing = try Executable.run("patronload", ["check-profile", "--warehouse", "sqlite:\(try Self.warehouse(in: directory))", "--profile", profile])
+        let failing = try await Executable.runWithoutBlocking("patronload", ["check-profile", "--warehouse", "sqlite:\(try Self.warehouse(in: directory))", "--profile", profile])
         #expect(failing.status == 2)
         #expect(failing.stdout.hasPrefix("patronTypes[0].query: "), "\(failing.stdout)")
         #expect(failing.stdout.contains("LIBRARY_EMPLOYEES"))
-        let unreachable = try Executable.run("patronload", ["check-profile", "--warehouse", "sqlite:missing.sqlite"], in: directory.url)
+        let unreachable = try await Executable.runWithoutBlocking("patronload", ["check-profile", "--warehouse", "sqlite:missing.sqlite"], in: directory.url)
         #expect(unreachable.status == 3)
         #expect(unreachable.stderr.contains("missing.sqlite does not exist"))
     }
@@ -102,7 +102,7 @@ import Testing
     @Test func aRunAsOfADateWritesThatDaysFilesAndDates() async throws {
         let directory = TemporaryDirectory()
         let warehouse = try Self.warehouse(in: directory)
-        let result = try Executable.run("patronload", ["--warehouse", "sqlite:\(warehouse)", "--as-of", "2025-03-01", "--dry-run",
+        let result = try await Executable.runWithoutBlocking("patronload", ["--warehouse", "sqlite:\(warehouse)", "--as-of", "2025-03-01", "--dry-run",
                                                        "--dry-run-output", directory.appending("kept").path], in: directory.url)
         #expect(result.status == 0, "\(result.stderr)")
         let kept = try FileManager.default.contentsOfDirectory(atPath: directory.appending("kept").path).sorted()

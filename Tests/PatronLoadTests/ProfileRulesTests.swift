@@ -135,11 +135,11 @@ import Testing
     }
 
     /// The one line an operator sees, and the exit code, for a profile that would write wrong files.
-    @Test func theCommandRefusesTheProfileWithOneLineAndExitCode2() throws {
+    @Test func theCommandRefusesTheProfileWithOneLineAndExitCode2() async throws {
         let directory = TemporaryDirectory()
         let data = try Self.json(replacing: ["rootElement"], with: "\"user records\"")
         try data.write(to: directory.appending("profile.json"))
-        let result = try Executable.run("patronload", ["--warehouse", "sqlite:w.sqlite", "--profile", "profile.json"], in: directory.url)
+        let result = try await Executable.runWithoutBlocking("patronload", ["--warehouse", "sqlite:w.sqlite", "--profile", "profile.json"], in: directory.url)
         #expect(result.status == 2)
         #expect(result.stderr.hasPrefix("patronload: The profile /"))
         #expect(result.stderr.hasSuffix("/profile.json is not valid: rootElement: \"user records\" is not an XML element name (letters, digits, -, _ and ., starting with a letter or _); Alma's schema names users\n"))

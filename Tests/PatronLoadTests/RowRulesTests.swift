@@ -81,7 +81,7 @@ import Testing
         #expect(!lines.contains { $0.hasPrefix("student: excluded") })
         #expect(!lines.contains { $0.hasPrefix("Rejected staff rows") })
 
-        let explained = try Executable.run("patronload", ["explain", "S3", "--warehouse", "sqlite:\(warehouse.path)", "--profile", path])
+        let explained = try await Executable.runWithoutBlocking("patronload", ["explain", "S3", "--warehouse", "sqlite:\(warehouse.path)", "--profile", path])
         #expect(explained.status == 0, "\(explained.stderr)")
         #expect(explained.stdout.contains("  → excluded by the profile's rows rules: patronTypes[0].rows.exclude\n"), "\(explained.stdout)")
         #expect(!explained.stdout.contains("<user>"))
@@ -119,23 +119,23 @@ import Testing
         #expect(dayBefore.types.first?.excludedByRule == 1)
         #expect(try LoadJobTests.writtenIDs(in: directory.appending("earlier"))["staff"]?.contains("S7@MIT.EDU") == true)
 
-        let excluded = try Executable.run("patronload", ["explain", "S7", "--warehouse", "sqlite:\(warehouse.path)", "--profile", path, "--as-of", "2026-11-22"])
+        let excluded = try await Executable.runWithoutBlocking("patronload", ["explain", "S7", "--warehouse", "sqlite:\(warehouse.path)", "--profile", path, "--as-of", "2026-11-22"])
         #expect(excluded.stdout.contains("  → excluded by the profile's rows rules: patronTypes[0].rows.include\n"), "\(excluded.stdout)\(excluded.stderr)")
         // A day earlier S7's appointment has not ended: `explain --as-of` moves "today" as the run's does.
-        let explainedEarlier = try Executable.run("patronload", ["explain", "S7", "--warehouse", "sqlite:\(warehouse.path)", "--profile", path, "--as-of", "2026-11-21"])
+        let explainedEarlier = try await Executable.runWithoutBlocking("patronload", ["explain", "S7", "--warehouse", "sqlite:\(warehouse.path)", "--profile", path, "--as-of", "2026-11-21"])
         #expect(explainedEarlier.stdout.contains("  → written as staff S7@MIT.EDU\n"), "\(explainedEarlier.stdout)\(explainedEarlier.stderr)")
         #expect(explainedEarlier.stdout.contains("<expiry_date>2027-05-21Z</expiry_date>"), "the expiry follows --as-of too")
-        let rejected = try Executable.run("patronload", ["explain", "T2", "--warehouse", "sqlite:\(warehouse.path)", "--profile", path])
+        let rejected = try await Executable.runWithoutBlocking("patronload", ["explain", "T2", "--warehouse", "sqlite:\(warehouse.path)", "--profile", path])
         #expect(rejected.stdout.contains("  → rejected: missing a value in the required column TERM_STREET1\n"), "\(rejected.stdout)\(rejected.stderr)")
     }
 
-    @Test func checkProfileNamesAColumnAConditionReadsThatTheQueryLacks() throws {
+    @Test func checkProfileNamesAColumnAConditionReadsThatTheQueryLacks() async throws {
         let directory = TemporaryDirectory()
         let warehouse = try TinyWarehouse.standard(in: directory)
         let path = try Self.profileFile(in: directory, rows: [
             0: #"{"exclude": {"any": [{"column": "LIBRARY_PERSON_TYPE_CODE", "equals": "99"}, {"column": "ELIGIBLE", "equals": "N"}]}, "requiredColumns": ["EMAIL_ADRESS"]}"#,
         ])
-        let result = try Executable.run("patronload", ["check-profile", "--warehouse", "sqlite:\(warehouse.path)", "--profile", path])
+        let result = try await Executable.runWithoutBlocking("patronload", ["check-profile", "--warehouse", "sqlite:\(warehouse.path)", "--profile", path])
         #expect(result.status == 2)
         let lines = result.stdout.split(separator: "\n").map(String.init)
         #expect(lines.contains { $0.hasPrefix("patronTypes[0].rows.exclude.any[1].column: the staff query returns no column ELIGIBLE (it returns: MIT_ID,") }, "\(lines)")

@@ -103,7 +103,7 @@ import Testing
         #expect(Self.yesterdayIntact(in: output))
         #expect(await Self.lockIsFree(output))
 
-        let next = try Executable.run("patronload", ["--warehouse", "sqlite:\(try Self.smallWarehouse(in: directory))", "--output-dir", output.path], in: directory.url)
+        let next = try await Executable.runWithoutBlocking("patronload", ["--warehouse", "sqlite:\(try Self.smallWarehouse(in: directory))", "--output-dir", output.path], in: directory.url)
         #expect(next.status == 0, "\(next.stderr)")
         #expect(Self.stagedFiles(under: output) == [])
         #expect(next.stdout.contains("Warning: removed 1 staging folder(s) that stopped runs left behind (.staging-"), "\(next.stdout)")
@@ -146,7 +146,7 @@ import Testing
         #expect(email.contains("removed 1 staging folder(s) that stopped runs left behind"))
         #expect(email.contains("took over a stale run lock at s3://\(setup.bucket)/alma.patronload.lock"))
         // The S3 lock was released: a run now goes through.
-        let next = try Executable.run("patronload", ["--warehouse", "sqlite:\(setup.warehouse)"], environment: environment, in: directory.url)
+        let next = try await Executable.runWithoutBlocking("patronload", ["--warehouse", "sqlite:\(setup.warehouse)"], environment: environment, in: directory.url)
         #expect(next.status == 0, "\(next.stderr)")
     }
 }

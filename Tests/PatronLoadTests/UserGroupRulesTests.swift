@@ -38,13 +38,13 @@ import Testing
         #expect(groups["T5@MIT.EDU"] == "31")
         #expect(groups["T0@MIT.EDU"] == "31")
 
-        let law = try Executable.run("patronload", ["explain", "T1", "--warehouse", "sqlite:\(warehouse.path)", "--profile", path])
+        let law = try await Executable.runWithoutBlocking("patronload", ["explain", "T1", "--warehouse", "sqlite:\(warehouse.path)", "--profile", path])
         #expect(law.status == 0, "\(law.stderr)")
         #expect(law.stdout.contains("  user group: patronTypes[1].userGroupRules[0]\n"), "\(law.stdout)")
         #expect(law.stdout.contains(#"<user_group desc="Law School">LAW</user_group>"#))
-        let fallback = try Executable.run("patronload", ["explain", "T3", "--warehouse", "sqlite:\(warehouse.path)", "--profile", path])
+        let fallback = try await Executable.runWithoutBlocking("patronload", ["explain", "T3", "--warehouse", "sqlite:\(warehouse.path)", "--profile", path])
         #expect(fallback.stdout.contains("  user group: patronTypes[1].userGroup (no userGroupRules rule matched)\n"), "\(fallback.stdout)")
-        let staff = try Executable.run("patronload", ["explain", "S1", "--warehouse", "sqlite:\(warehouse.path)", "--profile", path])
+        let staff = try await Executable.runWithoutBlocking("patronload", ["explain", "S1", "--warehouse", "sqlite:\(warehouse.path)", "--profile", path])
         #expect(!staff.stdout.contains("user group:"), "a type without userGroupRules says nothing more")
     }
 

@@ -5,10 +5,14 @@ import Logging
 public struct DeliveryResult: Sendable, Equatable {
     public var removed: [String]
     public var delivered: [DeliveredFile]
+    /// The delivered files where they now lie on this machine, for the run history to archive:
+    /// a local folder moved them into place, S3 and FOLIO sent copies and left them in staging.
+    public var files: [BuiltZip]
 
-    public init(removed: [String], delivered: [DeliveredFile]) {
+    public init(removed: [String], delivered: [DeliveredFile], files: [BuiltZip]) {
         self.removed = removed
         self.delivered = delivered
+        self.files = files
     }
 }
 

@@ -34,6 +34,7 @@ public struct LocalDirectoryDestination: Destination {
         let manager = FileManager.default
         var removed: [String] = []
         var delivered: [DeliveredFile] = []
+        var moved: [BuiltZip] = []
         let existing: [String]
         do {
             existing = try manager.contentsOfDirectory(atPath: directory.path)
@@ -60,8 +61,11 @@ public struct LocalDirectoryDestination: Destination {
                 throw DeliveryError("Cannot move \(zip.fileName) into \(directory.path): \(error.localizedDescription)", removed: removed, delivered: delivered)
             }
             delivered.append(DeliveredFile(name: zip.fileName, location: target.path, bytes: zip.bytes))
+            var placed = zip
+            placed.path = target.path
+            moved.append(placed)
             logger.info("Delivered \(zip.fileName) (\(zip.bytes) bytes)")
         }
-        return DeliveryResult(removed: removed, delivered: delivered)
+        return DeliveryResult(removed: removed, delivered: delivered, files: moved)
     }
 }

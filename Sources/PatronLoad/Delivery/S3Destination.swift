@@ -97,6 +97,6 @@ public struct S3Destination: Destination {
                 throw DeliveryError("Uploading \(zip.fileName) to \(description) failed: \(error)", removed: removed, delivered: delivered)
             }
         }
-        return DeliveryResult(removed: removed, delivered: delivered)
+        return DeliveryResult(removed: removed, delivered: delivered, files: zips)
     }
 }

@@ -67,6 +67,6 @@ public struct FolioDestination: Destination {
         guard refused.isEmpty else {
             throw DeliveryError("FOLIO refused \(refused.count) user(s): \(refused.joined(separator: "; "))", delivered: delivered)
         }
-        return DeliveryResult(removed: [], delivered: delivered)
+        return DeliveryResult(removed: [], delivered: delivered, files: batches)
     }
 }

@@ -4,7 +4,7 @@ import Logging
 /// Renders every patron type at once: records → `AlmaUser` → XML → deflate → zips in the staging
 /// folder, leavers to expire in their type's files; then reads each zip back from disk to prove
 /// it holds exactly what was written.
-struct FeedRenderer {
+struct FeedRenderer: Sendable {
     var profile: PatronProfile
     var dates: RunDates
     var stamp: String
@@ -12,6 +12,8 @@ struct FeedRenderer {
     var limits: PackagingLimits
     var compressionLevel: Int32
     var verifier: ZipVerifier
+    /// Whether the zips fit one import.
+    var policy: RunPolicy
     var stop: StopRequest
     var logger: Logger
 
