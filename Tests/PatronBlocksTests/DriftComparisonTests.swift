@@ -79,6 +79,23 @@ import Testing
         #expect(DriftComparison.folioView(folio: folio, live: [], here: nil, newID: unknown)?.id == unknown, "a patron with no summary here gets the id its caller chose")
     }
 
+    /// A repair writes FOLIO's view only where something drifted; a report never writes.
+    @Test(arguments: [(false, false, false), (false, true, false), (true, false, false), (true, true, true)])
+    func aRepairWritesOnlyDrift(drifted: Bool, repair: Bool, writes: Bool) {
+        let here = Self.summary(loans: [OpenLoan(loanId: Self.loan, dueDate: Self.due)])
+        let folio: [PatronEvent] = [.itemCheckedOut(userId: Self.user, loanId: Self.loan, dueDate: drifted ? Self.earlier : Self.due, gracePeriod: nil)]
+        let audit = DriftComparison.audit(here: here, folio: folio, live: [], repair: repair, newID: UUID())
+        #expect(audit.differences.isEmpty == !drifted)
+        #expect(audit.writesRepair == writes)
+        #expect(audit.view?.openLoans.map(\.dueDate) == [drifted ? Self.earlier : Self.due])
+    }
+
+    @Test func aRepairOfAPatronWithNothingOpenInFolioRemovesTheSummary() {
+        let audit = DriftComparison.audit(here: Self.summary(fees: [OpenFeeFine(feeFineId: Self.fee, balance: 3)]), folio: [], live: [], repair: true, newID: UUID())
+        #expect(audit.writesRepair && audit.view == nil)
+        #expect(audit.differences.map(\.kind) == [.feeUnexpected])
+    }
+
     @Test func theReportCountsEveryUserAndListsTheFirstHundred() {
         var report = DriftReport()
         for index in 0..<150 {

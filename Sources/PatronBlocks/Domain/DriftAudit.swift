@@ -101,6 +101,21 @@ public enum DriftComparison {
         return view
     }
 
+    /// One user's audit, the same in every store: FOLIO's view of the patron, what differs, and
+    /// whether the store writes the view in place of the summary (a repair, and only of drift).
+    public struct UserAudit: Sendable, Equatable {
+        public var differences: [DriftDifference]
+        /// What a repair stores; nil: the patron has nothing open in FOLIO, and its rows go.
+        public var view: UserSummary?
+        public var writesRepair: Bool
+    }
+
+    public static func audit(here: UserSummary?, folio: [PatronEvent], live: [PatronEvent], repair: Bool, newID: UUID) -> UserAudit {
+        let view = Self.folioView(folio: folio, live: live, here: here, newID: newID)
+        let differences = Self.differences(here: here, folio: view)
+        return UserAudit(differences: differences, view: view, writesRepair: repair && !differences.isEmpty)
+    }
+
     /// What differs, loan by loan and fee by fee, in id order. Grace periods, fee types and a
     /// fee's loan are never drift: block limits do not read them from FOLIO.
     public static func differences(here: UserSummary?, folio: UserSummary?) -> [DriftDifference] {

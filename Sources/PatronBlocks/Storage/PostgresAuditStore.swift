@@ -38,12 +38,11 @@ struct PostgresAuditStore: AuditStore, PostgresStore {
                                                                               binds: try PostgresBindings.values(userId, eventMarker)), logger: self.logger).decode(String.self) {
                 live.append(try decoder.decode(PatronEvent.self, from: Data(payload.utf8)))
             }
-            let folio = DriftComparison.folioView(folio: staged, live: live, here: here, newID: UUID())
-            let differences = DriftComparison.differences(here: here, folio: folio)
-            if repair && !differences.isEmpty {
-                try await PostgresSummaries.store(folio, userId: userId, connection, schema: s, at: now, logger: self.logger)
+            let audit = DriftComparison.audit(here: here, folio: staged, live: live, repair: repair, newID: UUID())
+            if audit.writesRepair {
+                try await PostgresSummaries.store(audit.view, userId: userId, connection, schema: s, at: now, logger: self.logger)
             }
-            return differences
+            return audit.differences
         }
     }
 

@@ -24,23 +24,23 @@ struct SQLiteAuditStore: AuditStore {
         // A repair goes through the one writer, which also serializes the patron's events.
         guard repair else {
             return try database.readTransaction { connection in
-                try Self.compare(connection, tenant: tenant, jobId: jobId, userId: userId, eventMarker: eventMarker).differences
+                try Self.audit(connection, tenant: tenant, jobId: jobId, userId: userId, eventMarker: eventMarker, repair: false).differences
             }
         }
         return try await database.write { connection in
             try connection.transaction {
-                let (_, folio, differences) = try Self.compare(connection, tenant: tenant, jobId: jobId, userId: userId, eventMarker: eventMarker)
-                if !differences.isEmpty {
-                    try SQLiteSummaries.store(folio, userId: userId, connection, tenant: tenant, at: now)
+                let audit = try Self.audit(connection, tenant: tenant, jobId: jobId, userId: userId, eventMarker: eventMarker, repair: true)
+                if audit.writesRepair {
+                    try SQLiteSummaries.store(audit.view, userId: userId, connection, tenant: tenant, at: now)
                 }
-                return differences
+                return audit.differences
             }
         }
     }
 
-    /// The patron's summary here, FOLIO's view of it, and what differs.
-    static func compare(_ connection: SQLiteConnection, tenant: String, jobId: UUID, userId: UUID, eventMarker: Int64) throws
-        -> (here: UserSummary?, folio: UserSummary?, differences: [DriftDifference]) {
+    /// The rows `DriftComparison.audit` compares: the patron's summary here, the audit's staged
+    /// records and the live events after its marker.
+    static func audit(_ connection: SQLiteConnection, tenant: String, jobId: UUID, userId: UUID, eventMarker: Int64, repair: Bool) throws -> DriftComparison.UserAudit {
         let here = try SQLiteSummaries.load(connection, tenant: tenant, userId: userId)
         let staged = try connection.rows("SELECT payload FROM sync_events WHERE tenant = ? AND job_id = ? AND user_id = ? ORDER BY created_at, seq",
                                          [.text(tenant), .text(jobId.folio), .text(userId.folio)]).map { row in
@@ -51,8 +51,7 @@ struct SQLiteAuditStore: AuditStore {
                                        [.text(tenant), .text(userId.folio), .integer(eventMarker)]).map { row in
             try decoder.decode(PatronEvent.self, from: Data((row.first?.text ?? "").utf8))
         }
-        let folio = DriftComparison.folioView(folio: staged, live: live, here: here, newID: UUID())
-        return (here, folio, DriftComparison.differences(here: here, folio: folio))
+        return DriftComparison.audit(here: here, folio: staged, live: live, repair: repair, newID: UUID())
     }
 
     public func finishAudit(tenant: String, job: SyncJob, runner: String, now: Date) async throws -> Bool {
