@@ -3,8 +3,9 @@ import Logging
 
 /// The nightly run, top to bottom: lock → connect → scan → pre-flight → compare with the last
 /// run → render and verify → deliver → report → remember. Each step is a type in its folder
-/// (`FeedScanner`, `Preflight`, `RunHistory`, `FeedRenderer`, `RunReporter`, …); the decisions
-/// are `RunPolicy`'s. A connection test stops after connecting; a dry run before delivery.
+/// (`FeedScanner`, `Preflight`, `RunHistory`, the destination's `RunRenderer`, `RunReporter`,
+/// …); the decisions are `RunPolicy`'s. A connection test stops after connecting; a dry run
+/// before delivery.
 public struct LoadJob: Sendable {
     public var configuration: LoadConfiguration
     public var source: any PatronSource

@@ -32,21 +32,34 @@ public enum Executable {
         public var status: Int32
         public var stdout: String
         public var stderr: String
+        /// From launch to exit, taken where the exit is reaped: what a test may hold the product
+        /// to, whatever the load kept the test itself from looking sooner.
+        public var duration: Duration = .zero
     }
 
     public struct NotBuilt: Error, CustomStringConvertible {
         public var description: String
     }
 
-    /// Runs to the end, polling instead of `waitUntilExit`: a blocked cooperative thread (two
-    /// cores give two) starves every other test's tasks meanwhile, among them the ones that
-    /// watch a run to signal it mid-render. Output goes to files, not pipes, so stdout and stderr
-    /// fill at once: a product that fills one pipe while a test drains the other would wait forever.
+    /// Runs to the end without blocking a thread: the exit resumes the test (Foundation's
+    /// termination handler), where `waitUntilExit` would hold a cooperative thread (two cores give
+    /// two) and starve every other test's tasks meanwhile, among them the ones that watch a run
+    /// to signal it mid-render. Output goes to files, not pipes, so stdout and stderr fill at
+    /// once: a product that fills one pipe while a test drains the other would wait forever.
     public static func runWithoutBlocking(_ name: String, _ arguments: [String], environment: [String: String] = [:],
                                           in directory: URL? = nil) async throws -> Result {
-        let started = try start(name, arguments, environment: environment, in: directory)
-        while started.process.isRunning { try await Task.sleep(for: .milliseconds(10)) }
-        return try started.result()
+        var started: Started?
+        let launched = ContinuousClock.now
+        let exited = try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<ContinuousClock.Instant, any Error>) in
+            do {
+                started = try start(name, arguments, environment: environment, in: directory) { _ in continuation.resume(returning: .now) }
+            } catch {
+                continuation.resume(throwing: error)
+            }
+        }
+        var result = try started!.result()
+        result.duration = launched.duration(to: exited)
+        return result
     }
 
     /// A process writing stdout and stderr to files of their own.
@@ -66,8 +79,10 @@ public enum Executable {
         }
     }
 
-    private static func start(_ name: String, _ arguments: [String], environment: [String: String], in directory: URL?) throws -> Started {
+    private static func start(_ name: String, _ arguments: [String], environment: [String: String], in directory: URL?,
+                              onExit: @escaping @Sendable (Process) -> Void) throws -> Started {
         let process = try process(name, arguments, environment: environment, in: directory)
+        process.terminationHandler = onExit
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("\(name)-\(UUID().uuidString)", isDirectory: true)
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
         let out = folder.appendingPathComponent("stdout"), err = folder.appendingPathComponent("stderr")

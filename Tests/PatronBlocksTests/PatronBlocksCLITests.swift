@@ -84,12 +84,11 @@ import Testing
     }
 
     @Test func anUnreachableDatabaseStopsStartUpAtOnce() async throws {
-        let started = ContinuousClock.now
         let result = try await Executable.runWithoutBlocking("patronblocks", ["--database", "postgres://blocks:secret-password@127.0.0.1:1/folio", "--port", "0"],
                                         in: FileManager.default.temporaryDirectory)
         #expect(result.status == 1)
         #expect(result.stderr.contains("Cannot connect to PostgreSQL at 127.0.0.1:1/folio"), "\(result.stderr)")
         #expect(!result.stderr.contains("secret-password") && !result.stdout.contains("secret-password"))
-        #expect(started.duration(to: .now) < .seconds(20))
+        #expect(result.duration < .seconds(20))
     }
 }

@@ -115,6 +115,11 @@ public struct PatronRecord: Sendable, Hashable {
     /// Fields a record can have: the base, its details, its segments.
     static let maximumFieldCount = 21 + Details.count + Segments.fieldCount
 
+    /// `groupFields` as a list: walked for every record of the scan, where iterating a
+    /// dictionary cost more than the hashing it feeds.
+    private static let groupFieldList: [(shift: UInt64, fields: [Int])] = groupFields
+        .map { (UInt64($0.key.rawValue * 8), $0.value) }.sorted { $0.shift < $1.shift }
+
     /// The record's fields in their serialized order; absent optional values as NUL.
     /// A record without details has 21; one with details has their 8 more, or 11 with the
     /// address's country and the email's type (29 and 30, compared with their groups) and the
@@ -185,11 +190,11 @@ extension PatronRecord {
             fieldHash[index] = absentLaterDetail ? 0 : bytes.withUnsafeBytes { StableHash.hash128(UnsafeRawBufferPointer(rebasing: $0[start...]), seed: UInt64(index)).low }
         }
         var groups: UInt64 = 0
-        for (group, indices) in Self.groupFields {
+        for (shift, indices) in Self.groupFieldList {
             let combined = indices.reduce(UInt64(0)) {
                 $1 >= Self.firstSegmentField && fieldHash[$1] == 0 ? $0 : ($0 &* 0x100_0000_01B3) ^ fieldHash[$1]
             }
-            groups |= ((combined ^ (combined >> 29)) & 0xFF) << UInt64(group.rawValue * 8)
+            groups |= ((combined ^ (combined >> 29)) & 0xFF) << shift
         }
         let digest = StableHash.hash128(bytes).low
         return SerializedRecord(bytes: bytes, digest: digest, fieldHashes: groups)

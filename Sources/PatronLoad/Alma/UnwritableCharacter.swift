@@ -9,7 +9,9 @@ public struct UnwritableCharacter: Sendable, Equatable, CustomStringConvertible 
     public static func first(in value: String) -> UnwritableCharacter? {
         // Every forbidden character is a C0 control (below 0x20) or starts with 0xEF (U+FFFD,
         // U+FFFE, U+FFFF), so values without those bytes need no further look.
-        guard value.utf8.contains(where: { $0 < 0x20 || $0 == 0xEF }) else { return nil }
+        // Over the contiguous bytes: the scan asks this of every written value of every row.
+        var bytes = value
+        guard bytes.withUTF8({ $0.contains { $0 < 0x20 || $0 == 0xEF } }) else { return nil }
         for scalar in value.unicodeScalars {
             switch scalar.value {
             case 0x09, 0x0A, 0x0D: continue
