@@ -59,7 +59,6 @@ final class ScanRecorder {
         finished = true
         pipeline.close()
         try sink.writer.finish()
-        scanned.entries = sink.scanned.entries
-        scanned.idBytes = sink.scanned.idBytes
+        scanned.takeRows(of: sink.scanned)
     }
 }
