@@ -7,13 +7,6 @@ import UnixSignals
 /// `patronload`: flags, validation, the run, and exit codes. Everything else lives in PatronLoad.
 @main
 struct PatronLoadCommand: AsyncParsableCommand {
-    /// The limit on malloc arenas comes first, before the concurrency runtime starts threads
-    /// that would each make an arena of their own.
-    static func main() async {
-        MallocArenas.limitToOne()
-        await main(nil)
-    }
-
     static let configuration = CommandConfiguration(
         commandName: "patronload",
         abstract: "Load staff and student patrons from the data warehouse into Alma.",
