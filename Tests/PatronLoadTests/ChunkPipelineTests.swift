@@ -9,7 +9,7 @@ import Testing
 @Suite struct ChunkPipelineTests {
     @Test func everyChunkArrivesInOrderWithAtMostDepthBuffers() throws {
         let received = Mutex<[UInt8]>([])
-        let pipeline = ChunkPipeline<XMLBytes>(depth: 3, chunkCapacity: 64, name: "test") { bytes in
+        let pipeline = ChunkPipeline(depth: 3, chunkCapacity: 64, name: "test") { bytes in
             // A consumer slower than the producer, so the producer has to wait for buffers.
             usleep(200)
             received.withLock { $0.append(contentsOf: bytes) }
@@ -36,7 +36,7 @@ import Testing
     struct Refused: Error, Equatable {}
 
     @Test func aConsumersFailureIsThrownToTheProducer() throws {
-        let pipeline = ChunkPipeline<XMLBytes>(depth: 2, chunkCapacity: 16, name: "test") { _ in throw Refused() }
+        let pipeline = ChunkPipeline(depth: 2, chunkCapacity: 16, name: "test") { _ in throw Refused() }
         var chunk = XMLBytes(capacity: 16)
         chunk.raw("<user/>")
         try pipeline.exchange(&chunk)
@@ -52,7 +52,7 @@ import Testing
 
     @Test func closingWhileDiscardingEndsTheThreadWithChunksQueued() throws {
         let consumed = Mutex(0)
-        let pipeline = ChunkPipeline<XMLBytes>(depth: 4, chunkCapacity: 16, name: "test") { _ in
+        let pipeline = ChunkPipeline(depth: 4, chunkCapacity: 16, name: "test") { _ in
             usleep(20_000)
             consumed.withLock { $0 += 1 }
         }

@@ -25,7 +25,7 @@ final class TypePackager {
     }
 
     private let sink = Sink()
-    private let pipeline: ChunkPipeline<XMLBytes>
+    private let pipeline: ChunkPipeline
     private var zip: ZipWriter? { sink.zip }
     private var finished = false
     private var zipFiles: [BuiltXMLFile] = []
@@ -53,7 +53,7 @@ final class TypePackager {
         AlmaUserXMLWriter.footer(root: rootElement, into: &bytes)
         footer = bytes.bytes
         let sink = sink
-        pipeline = ChunkPipeline<XMLBytes>(chunkCapacity: Self.chunkCapacity, name: "deflate \(patronType)") { bytes in
+        pipeline = ChunkPipeline(chunkCapacity: Self.chunkCapacity, name: "deflate \(patronType)") { bytes in
             sink.userElements.scan(bytes)
             try sink.zip!.write(bytes)
         }

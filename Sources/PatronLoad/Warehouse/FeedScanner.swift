@@ -38,8 +38,7 @@ struct FeedScanner {
         do {
             return try await source.withCursor(type.query) { cursor in
                 var scanned = ScannedType(typeIndex: index, patronType: type, recordsPath: path, entries: [], counts: TypeCounts(patronType: type.name), violations: [:])
-                let recorder = try ScanRecorder(scanned: scanned)
-                var mapped = 0
+                let writer = try RecordFileWriter(path: path)
                 // A backend that learns its columns from the first row reports none for an empty result.
                 if !cursor.columns.isEmpty {
                     // Every column the profile names that the query lacks, before a row is mapped:
@@ -63,13 +62,13 @@ struct FeedScanner {
                             let column = if case .missingLoginID = reason { " (\(type.columns.loginID))" } else { "" }
                             logger.warning("Rejected \(type.name) row with institutional ID \(Self.name(institutionalID)): \(reason)\(column)")
                         case .record(let record):
-                            inspect(record, ordinal: mapped, row: row, mapper: mapper, rules: rules, into: &scanned)
-                            try recorder.add(record)
-                            mapped += 1
+                            inspect(record, row: row, mapper: mapper, rules: rules, into: &scanned)
+                            let serialized = record.serialized()
+                            scanned.append(record, serialized, offset: try writer.append(serialized.bytes))
                         }
                     }
                 }
-                try recorder.finish(into: &scanned)
+                try writer.finish()
                 return scanned
             }
         } catch {
@@ -78,10 +77,10 @@ struct FeedScanner {
     }
 
     /// Marks a record the pre-flight must leave out, and counts the values written repaired.
-    private func inspect(_ record: PatronRecord, ordinal: Int, row: [String?], mapper: PatronMapper, rules: PreflightRules, into scanned: inout ScannedType) {
+    private func inspect(_ record: PatronRecord, row: [String?], mapper: PatronMapper, rules: PreflightRules, into scanned: inout ScannedType) {
         let unwritable = mapper.unwritableValues(row)
         if let reason = Self.leftOutReason(record, unwritable: unwritable, rules: rules) {
-            scanned.violations[ordinal] = reason
+            scanned.violations[scanned.entries.count] = reason
         }
         // A row left out for its ID is not loaded: its other values need no repair.
         guard unwritable.first?.isIdentifier != true else { return }
