@@ -1,8 +1,7 @@
 import Foundation
 
 /// Packs one patron type's users into XML files and zips inside Alma's limits, streaming: user
-/// bytes go through reusable buffers into deflate and on to the zip file on disk. Deflate runs
-/// on a thread of its own (`ChunkPipeline`) while the caller renders the next users.
+/// bytes go through a reusable buffer into deflate and on to the zip file on disk.
 ///
 /// File names follow the reference loader: `staff_2026-11-22_02.00.00.zip` holding
 /// `staff_2026-11-22_02.00.00.xml`; further files and zips of a large run add `_2`, `_3`, ...
@@ -17,26 +16,14 @@ final class TypePackager {
     private let header: [UInt8]
     private let footer: [UInt8]
 
-    /// What the deflate thread writes to. The packager reads or replaces it only after draining
-    /// the pipeline, when the thread is idle.
-    private final class Sink {
-        var zip: ZipWriter?
-        var userElements = UserTagCounter()
-    }
-
-    private let sink = Sink()
-    private let pipeline: ChunkPipeline
-    private var zip: ZipWriter? { sink.zip }
-    private var finished = false
+    private var zip: ZipWriter?
     private var zipFiles: [BuiltXMLFile] = []
     private var built: [BuiltZip] = []
     private var file: (name: String, users: Int, bytes: UInt64)?
-    private var pending = XMLBytes(capacity: chunkCapacity)
+    private var pending = XMLBytes(capacity: 1 << 20)
+    private var userElements = UserTagCounter()
 
-    /// 256 KiB a hand-off: a system call and a wake-up per chunk cost nothing beside deflating
-    /// it, and three chunks in flight keep memory flat.
-    private static let flushThreshold = 256 * 1024
-    private static let chunkCapacity = flushThreshold + 64 * 1024
+    private static let flushThreshold = 512 * 1024
 
     init(patronType: String, stamp: String, directory: String, rootElement: String, limits: PackagingLimits, compressionLevel: Int32, modified: Date) {
         self.patronType = patronType
@@ -52,16 +39,6 @@ final class TypePackager {
         bytes.removeAll()
         AlmaUserXMLWriter.footer(root: rootElement, into: &bytes)
         footer = bytes.bytes
-        let sink = sink
-        pipeline = ChunkPipeline(chunkCapacity: Self.chunkCapacity, name: "deflate \(patronType)") { bytes in
-            sink.userElements.scan(bytes)
-            try sink.zip!.write(bytes)
-        }
-    }
-
-    deinit {
-        // A packager dropped after a failure still ends its thread; its files go with the staging folder.
-        if !finished { pipeline.close(discarding: true) }
     }
 
     /// Adds one user's `<user>…</user>` bytes, starting a new XML file or zip first when the
@@ -88,15 +65,11 @@ final class TypePackager {
     /// Closes the open file and zip. Returns every zip this type produced (none for no users).
     func finish() throws -> [BuiltZip] {
         if file != nil { try closeFile() }
-        try pipeline.drain()
-        finished = true
-        pipeline.close()
         try closeZip()
         return built
     }
 
     private func openFile() throws {
-        try pipeline.drain()
         let entryCount = zip?.entries.count ?? 0
         let worstCase = limits.worstCaseEntryBytes(nameLength: stem.utf8.count + 16)
             + ZipWriter.trailerSize(entries: entryCount + 1, nameLength: stem.utf8.count + 16)
@@ -105,7 +78,7 @@ final class TypePackager {
         }
         if zip == nil {
             let name = built.isEmpty ? "\(stem).zip" : "\(stem)_\(built.count + 1).zip"
-            sink.zip = try ZipWriter(path: directory + "/" + name, compressionLevel: compressionLevel, modified: modified)
+            zip = try ZipWriter(path: directory + "/" + name, compressionLevel: compressionLevel, modified: modified)
         }
         let zipStem = String(URL(fileURLWithPath: zip!.path).deletingPathExtension().lastPathComponent)
         let name = zipFiles.isEmpty ? "\(zipStem).xml" : "\(zipStem)_\(zipFiles.count + 1).xml"
@@ -119,13 +92,12 @@ final class TypePackager {
         pending.raw(footer)
         file!.bytes += UInt64(footer.count)
         try flush()
-        try pipeline.drain()
         let entry = try zip.endEntry()
         zipFiles.append(BuiltXMLFile(
             name: current.name, users: current.users, bytes: entry.uncompressedSize, compressedBytes: entry.compressedSize,
-            crc32: entry.crc32, userElements: sink.userElements.count
+            crc32: entry.crc32, userElements: userElements.count
         ))
-        sink.userElements = UserTagCounter()
+        userElements = UserTagCounter()
         file = nil
     }
 
@@ -135,12 +107,15 @@ final class TypePackager {
         let path = zip.path
         built.append(BuiltZip(patronType: patronType, fileName: URL(fileURLWithPath: path).lastPathComponent, path: path, bytes: size, crc32: zip.crc32, xmlFiles: zipFiles))
         zipFiles = []
-        sink.zip = nil
+        self.zip = nil
     }
 
-    /// Hands the pending bytes to the deflate thread.
     private func flush() throws {
-        guard pending.count > 0 else { return }
-        try pipeline.exchange(&pending)
+        guard let zip, pending.count > 0 else { return }
+        try pending.withUnsafeBytes { (raw) throws in
+            userElements.scan(raw)
+            try zip.write(raw)
+        }
+        pending.removeAll()
     }
 }
