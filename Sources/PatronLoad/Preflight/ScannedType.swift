@@ -46,15 +46,6 @@ public struct ScannedType: Sendable {
     /// institutional ID is: only types with such rules hold entries here.
     var otherIdentifiers: [(ordinal: UInt32, slot: UInt8, hash: UInt64)] = []
 
-    /// Takes every row another copy of this scan recorded (the scan's worker thread fills its
-    /// own copy): entries, primary_id bytes and further identifiers, in one place so that none
-    /// is left behind.
-    mutating func takeRows(of recorded: ScannedType) {
-        entries = recorded.entries
-        idBytes = recorded.idBytes
-        otherIdentifiers = recorded.otherIdentifiers
-    }
-
     /// Appends a mapped row.
     mutating func append(_ record: PatronRecord, _ serialized: SerializedRecord, offset: UInt64) {
         let start = idBytes.count
