@@ -30,6 +30,8 @@ enum BlockCheckBody {
         return buffer
     }
 
+    private static let hex = Array("0123456789abcdef".utf8)
+
     /// A JSON string: quotes, backslashes and control characters escaped (RFC 8259); everything
     /// else, UTF-8 included, as it is.
     static func writeString(_ text: String, into buffer: inout ByteBuffer) {
@@ -42,7 +44,6 @@ enum BlockCheckBody {
             case 0x0D: buffer.writeString(#"\r"#)
             case 0x09: buffer.writeString(#"\t"#)
             case 0x00..<0x20:
-                let hex = Array("0123456789abcdef".utf8)
                 buffer.writeString(#"\u00"#)
                 buffer.writeInteger(hex[Int(byte >> 4)])
                 buffer.writeInteger(hex[Int(byte & 0x0F)])

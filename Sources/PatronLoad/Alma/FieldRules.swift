@@ -116,9 +116,14 @@ extension PatronProfile.PatronType {
     /// Every value rule of the type (its `fields` and the address fields given as rules), with
     /// its JSON path within the type: what the checks, the lookups and `check-profile` walk.
     var valueRules: [(path: String, rule: ValueRule)] {
+        ownValueRules + (segments?.valueRules ?? []).map { ("segments.\($0.path)", $0.rule) }
+    }
+
+    /// The value rules of the type's `fields` and address, without its segments' (whose columns
+    /// `segments.columnReferences` names at their fields' own paths).
+    var ownValueRules: [(path: String, rule: ValueRule)] {
         var rules = (fields?.rules ?? []).map { ("fields.\($0.field.name)", $0.rule) }
         for case let (name, .rule(rule)?) in addressSources { rules.append(("address.\(name)", rule)) }
-        rules += (segments?.valueRules ?? []).map { ("segments.\($0.path)", $0.rule) }
         return rules
     }
 }

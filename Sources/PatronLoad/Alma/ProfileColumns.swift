@@ -30,7 +30,7 @@ extension PatronProfile.PatronType {
             for (index, column) in (rows.requiredColumns ?? []).enumerated() { references.append(("rows.requiredColumns[\(index)]", column)) }
         }
         references += (segments?.columnReferences ?? []).map { ("segments.\($0.path)", $0.column) }
-        for (path, rule) in valueRules where !path.hasPrefix("segments.") {
+        for (path, rule) in ownValueRules {
             references += rule.columnReferences(at: path)
         }
         references += expiry?.columnReferences(at: "expiry") ?? []
