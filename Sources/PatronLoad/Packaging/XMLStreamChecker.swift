@@ -5,7 +5,14 @@ import CLibXML2
 /// schema, valid), that its root is the expected one, and counts the users under it. Memory stays
 /// flat whatever the file's size.
 enum XMLStreamChecker {
-    private static let initialized: Void = { xmlInitParser() }()
+    /// libxml2 2.9 builds its table of XML Schema's built-in types lazily the first time a schema
+    /// is parsed, without a lock: two threads verifying their first zips at once could each start
+    /// a table, one replacing the other, and the loser's schema then fails to resolve `xs:string`.
+    /// Building the table here, once, before any reader exists, closes that race.
+    private static let initialized: Void = {
+        xmlInitParser()
+        xmlSchemaInitTypes()
+    }()
 
     /// Reads through `source` (a pull function returning 0 at the end) and returns the number of
     /// `<user>` elements directly under the root.
