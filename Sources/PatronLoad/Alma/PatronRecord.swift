@@ -204,8 +204,17 @@ extension PatronRecord {
     init?(serialized line: ArraySlice<UInt8>) {
         var fields: [String] = []
         fields.reserveCapacity(Self.maximumFieldCount)
-        Self.forEachField(of: line) { _, bytes in
-            fields.append(String(decoding: bytes, as: UTF8.self))
+        var phones: [Phone] = []
+        Self.forEachField(of: line) { index, bytes in
+            // Phones are split on their bytes: splitting the String walked its characters.
+            if index == 20 {
+                fields.append("")
+                phones = bytes.split(separator: 0x1D).map {
+                    Phone(number: String(decoding: UnsafeBufferPointer(rebasing: $0.dropFirst()), as: UTF8.self), isPreferred: $0.first == UInt8(ascii: "P"))
+                }
+            } else {
+                fields.append(String(decoding: bytes, as: UTF8.self))
+            }
             return true
         }
         guard [21, 21 + Details.earlierCount, 21 + Details.count, Self.maximumFieldCount].contains(fields.count) else { return nil }
@@ -217,7 +226,7 @@ extension PatronRecord {
         userGroup = CodeValue(fields[10], desc: optional(fields[11]))
         line1 = fields[12]; line2 = fields[13]; line3 = fields[14]; city = fields[15]; stateProvince = fields[16]; postalCode = fields[17]
         statistic = fields[18] == "\u{0}" ? nil : CodeValue(fields[18], desc: optional(fields[19]))
-        phones = fields[20].isEmpty ? [] : fields[20].split(separator: "\u{1D}").map { Phone(number: String($0.dropFirst()), isPreferred: $0.first == "P") }
+        self.phones = phones
         let detailsEnd = min(fields.count, 21 + Details.count)
         details = fields.count == 21 ? nil : Details(fields: fields[21..<detailsEnd].map(optional)[...])
         if fields.count == Self.maximumFieldCount {

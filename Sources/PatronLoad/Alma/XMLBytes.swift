@@ -3,73 +3,53 @@
 ///
 /// A user is a hundred-odd short appends, so the buffer is its own: an append is a capacity check
 /// and a copy, inlined, where `Array.append(contentsOf:)` was a call each (7 % of a run's CPU).
-/// Copies share the bytes until one of them writes (copy on write, as an Array does).
-public struct XMLBytes: Sendable {
-    private final class Storage: @unchecked Sendable {
-        var base: UnsafeMutablePointer<UInt8>
-        var count = 0
-        var capacity: Int
-
-        init(capacity: Int) {
-            self.capacity = max(capacity, 64)
-            base = .allocate(capacity: self.capacity)
-        }
-
-        deinit { base.deallocate() }
-
-        func copy() -> Storage {
-            let copy = Storage(capacity: capacity)
-            copy.base.update(from: base, count: count)
-            copy.count = count
-            return copy
-        }
-
-        func grow(to needed: Int) {
-            let larger = max(needed, capacity * 2)
-            let moved = UnsafeMutablePointer<UInt8>.allocate(capacity: larger)
-            moved.update(from: base, count: count)
-            base.deallocate()
-            base = moved
-            capacity = larger
-        }
-    }
-
-    // Storage is only written through a uniquely referenced instance (`append`, `removeAll`).
-    private var storage: Storage
+/// It cannot be copied: one owner writes it, so no append has to ask whether its storage is
+/// shared (copy on write cost 2 % of a run in uniqueness checks and reference counting).
+public struct XMLBytes: ~Copyable, @unchecked Sendable {
+    private var base: UnsafeMutablePointer<UInt8>
+    public private(set) var count = 0
+    private var capacity: Int
 
     public init(capacity: Int = 1 << 16) {
-        storage = Storage(capacity: capacity)
+        self.capacity = max(capacity, 64)
+        base = .allocate(capacity: self.capacity)
     }
 
-    /// A copy of the bytes written so far.
-    public var bytes: [UInt8] { Array(UnsafeBufferPointer(start: storage.base, count: storage.count)) }
+    deinit { base.deallocate() }
 
-    public var count: Int { storage.count }
+    /// A copy of the bytes written so far.
+    public var bytes: [UInt8] { Array(UnsafeBufferPointer(start: base, count: count)) }
 
     /// The bytes written so far, in place.
     public func withUnsafeBytes<R>(_ body: (UnsafeRawBufferPointer) throws -> R) rethrows -> R {
-        try body(UnsafeRawBufferPointer(start: storage.base, count: storage.count))
+        try body(UnsafeRawBufferPointer(start: base, count: count))
     }
 
     public mutating func removeAll() {
-        if isKnownUniquelyReferenced(&storage) {
-            storage.count = 0
-        } else {
-            storage = Storage(capacity: storage.capacity)
-        }
+        count = 0
+    }
+
+    private mutating func grow(to needed: Int) {
+        let larger = max(needed, capacity * 2)
+        let moved = UnsafeMutablePointer<UInt8>.allocate(capacity: larger)
+        moved.update(from: base, count: count)
+        base.deallocate()
+        base = moved
+        capacity = larger
     }
 
     @inline(__always)
     private mutating func append(_ source: UnsafeRawBufferPointer) {
         guard let start = source.baseAddress, source.count > 0 else { return }
-        if !isKnownUniquelyReferenced(&storage) { storage = storage.copy() }
-        let needed = storage.count + source.count
-        if needed > storage.capacity { storage.grow(to: needed) }
-        UnsafeMutableRawPointer(storage.base + storage.count).copyMemory(from: start, byteCount: source.count)
-        storage.count = needed
+        let needed = count + source.count
+        if needed > capacity { grow(to: needed) }
+        UnsafeMutableRawPointer(base + count).copyMemory(from: start, byteCount: source.count)
+        count = needed
     }
 
-    /// Markup that is known to be well-formed (tag names, fixed attributes).
+    /// Markup that is known to be well-formed (tag names, fixed attributes). Inlined: it is
+    /// called about 350 times a user, and as a call it was 3 % of a run.
+    @inline(__always)
     public mutating func raw(_ markup: StaticString) {
         append(UnsafeRawBufferPointer(start: markup.utf8Start, count: markup.utf8CodeUnitCount))
     }
@@ -159,12 +139,14 @@ public struct XMLBytes: Sendable {
         guard (0...9999).contains(value.year) else { return element(name, value.almaString) }
         raw("<"); raw(name); raw(">")
         let year = value.year
-        let digits: [UInt8] = [
-            Self.digit(year / 1000), Self.digit(year / 100 % 10), Self.digit(year / 10 % 10), Self.digit(year % 10), UInt8(ascii: "-"),
-            Self.digit(value.month / 10), Self.digit(value.month % 10), UInt8(ascii: "-"),
-            Self.digit(value.day / 10), Self.digit(value.day % 10), UInt8(ascii: "Z"),
-        ]
-        digits.withUnsafeBytes { append($0) }
+        // Eleven bytes on the stack: every user has two dates or more.
+        var digits: (UInt64, UInt32) = (0, 0)
+        Swift.withUnsafeMutableBytes(of: &digits) { out in
+            out[0] = Self.digit(year / 1000); out[1] = Self.digit(year / 100 % 10); out[2] = Self.digit(year / 10 % 10); out[3] = Self.digit(year % 10)
+            out[4] = UInt8(ascii: "-"); out[5] = Self.digit(value.month / 10); out[6] = Self.digit(value.month % 10); out[7] = UInt8(ascii: "-")
+            out[8] = Self.digit(value.day / 10); out[9] = Self.digit(value.day % 10); out[10] = UInt8(ascii: "Z")
+        }
+        Swift.withUnsafeBytes(of: &digits) { append(UnsafeRawBufferPointer(rebasing: $0[0..<11])) }
         raw("</"); raw(name); raw(">")
     }
 
@@ -185,7 +167,7 @@ public struct XMLBytes: Sendable {
 }
 
 extension XMLBytes {
-    public mutating func raw(_ other: XMLBytes) {
+    public mutating func raw(_ other: borrowing XMLBytes) {
         other.withUnsafeBytes { append($0) }
     }
 

@@ -43,7 +43,7 @@ final class TypePackager {
 
     /// Adds one user's `<user>…</user>` bytes, starting a new XML file or zip first when the
     /// current one is full.
-    func add(_ user: XMLBytes) throws {
+    func add(_ user: borrowing XMLBytes) throws {
         let size = UInt64(user.count)
         let fixed = UInt64(header.count + footer.count)
         guard size + fixed <= limits.maxXMLFileBytes else {
