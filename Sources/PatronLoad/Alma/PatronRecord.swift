@@ -162,42 +162,51 @@ struct SerializedRecord {
 extension PatronRecord {
     func serialized() -> SerializedRecord {
         var bytes: [UInt8] = []
+        let hashes = serialize(into: &bytes)
+        return SerializedRecord(bytes: bytes, digest: hashes.digest, fieldHashes: hashes.fieldHashes)
+    }
+
+    /// Writes the record's line into `bytes` (emptied first, its capacity kept: the scan reuses
+    /// one buffer for every row) and returns its hashes.
+    func serialize(into bytes: inout [UInt8]) -> (digest: UInt64, fieldHashes: UInt64) {
+        bytes.removeAll(keepingCapacity: true)
         bytes.reserveCapacity(256)
         // A group whose fields a record lacks (details) hashes to 0, as before it existed.
-        var fieldHash = [UInt64](repeating: 0, count: Self.maximumFieldCount)
-        for (index, var field) in fields.enumerated() {
-            if index > 0 { bytes.append(0x09) }
-            // A detail added after the first eight hashes, when absent, as the field not being
-            // there at all: a record gaining one of them shows only that one's group changed.
-            // A record without details that has segments writes them all absent: none counts.
-            let absentLaterDetail = index >= 21 + (details == nil ? 0 : Details.earlierCount) && field == "\u{0}"
-            let start = bytes.count
-            field.withUTF8 { utf8 in
-                // Almost no value holds a byte to escape: copy those whole.
-                guard utf8.contains(where: { $0 == 0x5C || $0 == 0x09 || $0 == 0x0A || $0 == 0x0D }) else {
-                    return bytes.append(contentsOf: utf8)
-                }
-                for byte in utf8 {
-                    switch byte {
-                    case 0x5C: bytes.append(0x5C); bytes.append(0x5C)
-                    case 0x09: bytes.append(0x5C); bytes.append(UInt8(ascii: "t"))
-                    case 0x0A: bytes.append(0x5C); bytes.append(UInt8(ascii: "n"))
-                    case 0x0D: bytes.append(0x5C); bytes.append(UInt8(ascii: "r"))
-                    default: bytes.append(byte)
+        return withUnsafeTemporaryAllocation(of: UInt64.self, capacity: Self.maximumFieldCount) { fieldHash in
+            fieldHash.initialize(repeating: 0)
+            for (index, var field) in fields.enumerated() {
+                if index > 0 { bytes.append(0x09) }
+                // A detail added after the first eight hashes, when absent, as the field not being
+                // there at all: a record gaining one of them shows only that one's group changed.
+                // A record without details that has segments writes them all absent: none counts.
+                let absentLaterDetail = index >= 21 + (details == nil ? 0 : Details.earlierCount) && field == "\u{0}"
+                let start = bytes.count
+                field.withUTF8 { utf8 in
+                    // Almost no value holds a byte to escape: copy those whole.
+                    guard utf8.contains(where: { $0 == 0x5C || $0 == 0x09 || $0 == 0x0A || $0 == 0x0D }) else {
+                        return bytes.append(contentsOf: utf8)
+                    }
+                    for byte in utf8 {
+                        switch byte {
+                        case 0x5C: bytes.append(0x5C); bytes.append(0x5C)
+                        case 0x09: bytes.append(0x5C); bytes.append(UInt8(ascii: "t"))
+                        case 0x0A: bytes.append(0x5C); bytes.append(UInt8(ascii: "n"))
+                        case 0x0D: bytes.append(0x5C); bytes.append(UInt8(ascii: "r"))
+                        default: bytes.append(byte)
+                        }
                     }
                 }
+                fieldHash[index] = absentLaterDetail ? 0 : bytes.withUnsafeBytes { StableHash.hash128(UnsafeRawBufferPointer(rebasing: $0[start...]), seed: UInt64(index)).low }
             }
-            fieldHash[index] = absentLaterDetail ? 0 : bytes.withUnsafeBytes { StableHash.hash128(UnsafeRawBufferPointer(rebasing: $0[start...]), seed: UInt64(index)).low }
-        }
-        var groups: UInt64 = 0
-        for (shift, indices) in Self.groupFieldList {
-            let combined = indices.reduce(UInt64(0)) {
-                $1 >= Self.firstSegmentField && fieldHash[$1] == 0 ? $0 : ($0 &* 0x100_0000_01B3) ^ fieldHash[$1]
+            var groups: UInt64 = 0
+            for (shift, indices) in Self.groupFieldList {
+                let combined = indices.reduce(UInt64(0)) {
+                    $1 >= Self.firstSegmentField && fieldHash[$1] == 0 ? $0 : ($0 &* 0x100_0000_01B3) ^ fieldHash[$1]
+                }
+                groups |= ((combined ^ (combined >> 29)) & 0xFF) << shift
             }
-            groups |= ((combined ^ (combined >> 29)) & 0xFF) << shift
+            return (StableHash.hash128(bytes).low, groups)
         }
-        let digest = StableHash.hash128(bytes).low
-        return SerializedRecord(bytes: bytes, digest: digest, fieldHashes: groups)
     }
 
     /// Reads a serialized line back.

@@ -17,12 +17,12 @@ public struct ScanEntry: Sendable {
 
     static let none: UInt64 = 0
 
-    init(record: PatronRecord, serialized: SerializedRecord, offset: UInt64, idStart: Int) {
+    init(record: PatronRecord, digest: UInt64, fieldHashes: UInt64, offset: UInt64, idStart: Int) {
         idHash = StableHash.hash128(PrimaryIDSet.fold(record.primaryID))
         institutionalIDHash = record.institutionalID.isEmpty ? Self.none : StableHash.hash128(PrimaryIDSet.fold(record.institutionalID)).low
         barcodeHash = record.barcode.isEmpty ? Self.none : StableHash.hash128(PrimaryIDSet.fold(record.barcode)).low
-        digest = serialized.digest
-        fieldHashes = serialized.fieldHashes
+        self.digest = digest
+        self.fieldHashes = fieldHashes
         self.offset = offset
         self.idStart = UInt32(idStart)
         self.idLength = UInt16(clamping: record.primaryID.utf8.count)
@@ -46,11 +46,11 @@ public struct ScannedType: Sendable {
     /// institutional ID is: only types with such rules hold entries here.
     var otherIdentifiers: [(ordinal: UInt32, slot: UInt8, hash: UInt64)] = []
 
-    /// Appends a mapped row.
-    mutating func append(_ record: PatronRecord, _ serialized: SerializedRecord, offset: UInt64) {
+    /// Appends a mapped row with its line's hashes (`PatronRecord.serialize(into:)`).
+    mutating func append(_ record: PatronRecord, digest: UInt64, fieldHashes: UInt64, offset: UInt64) {
         let start = idBytes.count
         idBytes.append(contentsOf: record.primaryID.utf8.prefix(Int(UInt16.max)))
-        entries.append(ScanEntry(record: record, serialized: serialized, offset: offset, idStart: start))
+        entries.append(ScanEntry(record: record, digest: digest, fieldHashes: fieldHashes, offset: offset, idStart: start))
         for (slot, identifier) in (record.segments?.identifiers ?? []).prefix(IdentifierKind.otherSlots).enumerated() {
             otherIdentifiers.append((UInt32(entries.count - 1), UInt8(slot), StableHash.hash128(PrimaryIDSet.fold(identifier.value)).low))
         }

@@ -46,6 +46,7 @@ struct FeedScanner {
                     let missing = ProfileCheck.missingColumns(type, at: "patronTypes[\(index)]", in: cursor.columns)
                     guard missing.isEmpty else { throw ProfileError.missingColumns(missing) }
                     let mapper = try PatronMapper(profile: profile, patronType: type, columns: cursor.columns, today: today)
+                    var line: [UInt8] = []
                     while let row = try await cursor.next() {
                         scanned.counts.read += 1
                         if scanned.counts.read & 1023 == 0 {
@@ -63,8 +64,8 @@ struct FeedScanner {
                             logger.warning("Rejected \(type.name) row with institutional ID \(Self.name(institutionalID)): \(reason)\(column)")
                         case .record(let record):
                             inspect(record, row: row, mapper: mapper, rules: rules, into: &scanned)
-                            let serialized = record.serialized()
-                            scanned.append(record, serialized, offset: try writer.append(serialized.bytes))
+                            let hashes = record.serialize(into: &line)
+                            scanned.append(record, digest: hashes.digest, fieldHashes: hashes.fieldHashes, offset: try writer.append(line))
                         }
                     }
                 }
