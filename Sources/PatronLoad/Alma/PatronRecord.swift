@@ -120,25 +120,38 @@ public struct PatronRecord: Sendable, Hashable {
     private static let groupFieldList: [(shift: UInt64, fields: [Int])] = groupFields
         .map { (UInt64($0.key.rawValue * 8), $0.value) }.sorted { $0.shift < $1.shift }
 
-    /// The record's fields in their serialized order; absent optional values as NUL.
+    /// Calls `body` with the record's fields in their serialized order, absent optional values
+    /// as NUL, without building a list of them (the scan serialises every row).
     /// A record without details has 21; one with details has their 8 more, or 11 with the
     /// address's country and the email's type (29 and 30, compared with their groups) and the
     /// enrollment date (31, a detail).
-    var fields: [String] {
-        let base = [primaryID, institutionalID, barcode, firstName, middleName, lastName, preferredFirstName, preferredMiddleName,
-         preferredLastName, email, userGroup.code, userGroup.desc ?? "\u{0}", line1, line2, line3, city, stateProvince,
-         postalCode, statistic?.code ?? "\u{0}", statistic?.desc ?? "\u{0}",
-         phones.map { ($0.isPreferred ? "P" : "S") + $0.number }.joined(separator: "\u{1D}")]
+    func forEachField(_ body: (Int, String) -> Void) {
+        var index = 0
+        func emit(_ value: String) {
+            body(index, value)
+            index += 1
+        }
+        emit(primaryID); emit(institutionalID); emit(barcode); emit(firstName); emit(middleName); emit(lastName)
+        emit(preferredFirstName); emit(preferredMiddleName); emit(preferredLastName); emit(email)
+        emit(userGroup.code); emit(userGroup.desc ?? "\u{0}")
+        emit(line1); emit(line2); emit(line3); emit(city); emit(stateProvince); emit(postalCode)
+        emit(statistic?.code ?? "\u{0}"); emit(statistic?.desc ?? "\u{0}")
+        switch phones.count {
+        case 0: emit("")
+        case 1: emit((phones[0].isPreferred ? "P" : "S") + phones[0].number)
+        default: emit(phones.map { ($0.isPreferred ? "P" : "S") + $0.number }.joined(separator: "\u{1D}"))
+        }
         if let segments, !segments.isEmpty {
             // Segments come after all the details, absent ones as NUL.
-            return base + (details ?? Details()).fields.map { $0 ?? "\u{0}" } + segments.fields
+            for value in (details ?? Details()).fields { emit(value ?? "\u{0}") }
+            for value in segments.fields { emit(value) }
+            return
         }
-        guard let details else { return base }
-        let extra = details.fields.map { $0 ?? "\u{0}" }
+        guard let details else { return }
         // Without a country, an email type or an enrollment date, the eight details records held
         // before those existed: the first run after an upgrade sees no change.
-        guard details.country == nil, details.emailType == nil, details.enrollmentDate == nil else { return base + extra }
-        return base + extra.prefix(Details.earlierCount)
+        let count = details.country == nil && details.emailType == nil && details.enrollmentDate == nil ? Details.earlierCount : Details.count
+        for value in details.fields.prefix(count) { emit(value ?? "\u{0}") }
     }
 
     /// The field groups whose one-byte hashes differ.
@@ -174,7 +187,8 @@ extension PatronRecord {
         // A group whose fields a record lacks (details) hashes to 0, as before it existed.
         return withUnsafeTemporaryAllocation(of: UInt64.self, capacity: Self.maximumFieldCount) { fieldHash in
             fieldHash.initialize(repeating: 0)
-            for (index, var field) in fields.enumerated() {
+            forEachField { index, field in
+                var field = field
                 if index > 0 { bytes.append(0x09) }
                 // A detail added after the first eight hashes, when absent, as the field not being
                 // there at all: a record gaining one of them shows only that one's group changed.

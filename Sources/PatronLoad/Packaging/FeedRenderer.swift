@@ -61,7 +61,12 @@ struct FeedRenderer: Sendable {
             var user = XMLBytes(capacity: 16 * 1024)
             result.unchangedNotWritten = try RecordFileReader(path: scan.recordsPath).forEachToWrite(decisions, statuses, full: full) { record, ordinal in
                 user.removeAll()
-                AlmaUserXMLWriter.write(try merged.user(builder.user(record), ordinal: ordinal), into: &user)
+                let built = builder.user(record)
+                if let mergedUser = try merged.mergedUser(built, ordinal: ordinal) {
+                    AlmaUserXMLWriter.write(mergedUser, into: &user)
+                } else {
+                    AlmaUserXMLWriter.write(built, into: &user)
+                }
                 try packager.add(user)
                 result.written += 1
                 if result.written & 1023 == 0 { try stop.check(during: "the rendering of \(type.name)") }

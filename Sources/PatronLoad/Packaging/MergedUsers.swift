@@ -27,8 +27,15 @@ final class MergedUsers {
 
     /// The user written for the record at `ordinal`: `user` itself unless others were merged into it.
     func user(_ user: AlmaUser, ordinal: Int) throws -> AlmaUser {
-        guard let rows = merged[ordinal] else { return user }
-        return UserMerge.merge(user, try rows.map(otherUser)).user
+        try mergedUser(user, ordinal: ordinal) ?? user
+    }
+
+    /// The merged user for the record at `ordinal`, or nil when no other row was merged into it:
+    /// the renderer then writes the user it built without copying it through here (a user is
+    /// some thirty references, each retained and released on a copy).
+    func mergedUser(_ user: borrowing AlmaUser, ordinal: Int) throws -> AlmaUser? {
+        guard let rows = merged[ordinal] else { return nil }
+        return UserMerge.merge(copy user, try rows.map(otherUser)).user
     }
 
     private func otherUser(_ row: RowReference) throws -> AlmaUser {
