@@ -4,7 +4,7 @@ import Foundation
 /// synchronization's rebuild. nil in means no summary yet; nil out means delete it (a summary left
 /// with no loans and no fees goes).
 public enum SummaryReducer {
-    public static func apply(_ event: PatronEvent, to summary: UserSummary?, newID: @autoclosure () -> UUID = UUID()) -> UserSummary? {
+    public static func apply(_ event: PatronEvent, to summary: UserSummary?, newID: @autoclosure () -> UUID) -> UserSummary? {
         switch event {
         case .itemCheckedOut(let userId, let loanId, let dueDate, let grace):
             var summary = summary ?? UserSummary(id: newID(), userId: userId)

@@ -10,6 +10,14 @@ enum JobColumns {
         }
     }
 
+    /// A job's scope as stored. A user job whose user id does not read back is an error naming
+    /// the row, not a job for some other user: every row this service writes holds one.
+    static func decodeScope(_ kind: String?, userId: String?, job: String) throws(UnreadableJobRow) -> SyncJob.Scope {
+        guard kind == "user" else { return .full }
+        guard let id = userId.flatMap(UUID.init(folio:)) else { throw UnreadableJobRow(job: job, column: "user_id", value: userId) }
+        return .user(id)
+    }
+
     static func encodeErrors(_ errors: [String]) -> String {
         String(decoding: (try? JSONEncoder().encode(errors)) ?? Data("[]".utf8), as: UTF8.self)
     }
@@ -27,5 +35,16 @@ enum JobColumns {
 
     static func decodeErrors(_ text: String?) -> [String] {
         text.flatMap { try? JSONDecoder().decode([String].self, from: Data($0.utf8)) } ?? []
+    }
+}
+
+/// A stored job row that cannot be read back as the job it was written as.
+struct UnreadableJobRow: Error, CustomStringConvertible {
+    var job: String
+    var column: String
+    var value: String?
+
+    var description: String {
+        "the stored job \(job) has an unreadable \(column) (\(value.map { "`\($0)`" } ?? "empty")); delete the job or restore the row"
     }
 }

@@ -9,8 +9,8 @@ struct PostgresJobStore: JobStore, PostgresStore {
     static let jobColumns = "id, scope, user_id::text, status, total_loans, total_fees, processed_loans, processed_fees, errors, created_at, phase, last_loan_id::text, last_account_id::text, event_marker, runner, attempts, audit_repair, audit_report"
     typealias JobRow = (UUID, String, String?, String, Int, Int, Int, Int, String, PostgresTimestamp, String, String?, String?, Int64?, String?, Int, Bool?, String?)
 
-    static func decode(_ row: JobRow) -> (job: SyncJob, progress: SyncProgress, attempts: Int) {
-        let scope: SyncJob.Scope = row.1 == "user" ? .user(row.2.flatMap(UUID.init(folio:)) ?? UUID()) : .full
+    static func decode(_ row: JobRow) throws -> (job: SyncJob, progress: SyncProgress, attempts: Int) {
+        let scope = try JobColumns.decodeScope(row.1, userId: row.2, job: row.0.folio)
         var job = SyncJob(id: row.0, scope: scope, status: SyncJob.Status(rawValue: row.3) ?? .open, createdAt: row.9.date)
         job.totalNumberOfLoans = row.4
         job.totalNumberOfFeesFines = row.5
@@ -45,7 +45,7 @@ struct PostgresJobStore: JobStore, PostgresStore {
 
     public func job(tenant: String, id: UUID) async throws -> SyncJob? {
         let rows = try await client.query(PostgresQuery(unsafeSQL: "SELECT \(Self.jobColumns) FROM \(Self.schema(tenant)).sync_jobs WHERE id = $1", binds: try PostgresBindings.values(id)), logger: logger)
-        for try await row in rows.decode(JobRow.self) { return Self.decode(row).job }
+        for try await row in rows.decode(JobRow.self) { return try Self.decode(row).job }
         return nil
     }
 
@@ -75,7 +75,7 @@ struct PostgresJobStore: JobStore, PostgresStore {
             var found: JobRow?
             for try await row in rows.decode(JobRow.self) { found = row }
             guard let found else { return ClaimOutcome.nothingToDo }
-            let (job, progress, attempts) = Self.decode(found)
+            let (job, progress, attempts) = try Self.decode(found)
             let claimed = rules.claim(job, progress: progress, attempts: attempts, runner: runner)
             try await connection.query(PostgresQuery(unsafeSQL: "UPDATE \(s).sync_jobs SET status = $1, runner = $2, heartbeat_at = $3, attempts = $4 WHERE id = $5",
                                                      binds: try PostgresBindings.values(claimed.job.status.rawValue, runner, now, claimed.attempt, job.id)), logger: self.logger)

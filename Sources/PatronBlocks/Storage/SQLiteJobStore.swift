@@ -23,7 +23,7 @@ struct SQLiteJobStore: JobStore {
 
     public func job(tenant: String, id: UUID) async throws -> SyncJob? {
         try database.read { connection in
-            try connection.rows("SELECT \(Self.jobColumns) FROM sync_jobs WHERE tenant = ? AND id = ?", [.text(tenant), .text(id.folio)]).first.map { Self.decodeJob($0).job }
+            try connection.rows("SELECT \(Self.jobColumns) FROM sync_jobs WHERE tenant = ? AND id = ?", [.text(tenant), .text(id.folio)]).first.map { try Self.decodeJob($0).job }
         }
     }
 
@@ -52,7 +52,7 @@ struct SQLiteJobStore: JobStore {
                 guard let row = try connection.rows("SELECT \(Self.jobColumns) FROM sync_jobs WHERE tenant = ? AND status = 'open' ORDER BY created_at, id LIMIT 1", [.text(tenant)]).first else {
                     return .nothingToDo
                 }
-                let (job, progress, _, attempts) = Self.decodeJob(row)
+                let (job, progress, _, attempts) = try Self.decodeJob(row)
                 let claimed = rules.claim(job, progress: progress, attempts: attempts, runner: runner)
                 try connection.run("UPDATE sync_jobs SET status = ?, runner = ?, heartbeat_at = ?, attempts = ? WHERE tenant = ? AND id = ?",
                                    [.text(claimed.job.status.rawValue), .text(runner), .real(now.storedSeconds), .integer(Int64(claimed.attempt)), .text(tenant), .text(job.id.folio)])
@@ -99,9 +99,9 @@ struct SQLiteJobStore: JobStore {
         try connection.run("DELETE FROM sync_graces WHERE tenant = ? AND job_id = ?", [.text(tenant), .text(jobId)])
     }
 
-    static func decodeJob(_ row: [SQLiteValue]) -> (job: SyncJob, progress: SyncProgress, runner: String?, attempts: Int) {
-        let id = row[0].text.flatMap(UUID.init(folio:)) ?? UUID()
-        let scope: SyncJob.Scope = row[1].text == "user" ? .user(row[2].text.flatMap(UUID.init(folio:)) ?? UUID()) : .full
+    static func decodeJob(_ row: [SQLiteValue]) throws -> (job: SyncJob, progress: SyncProgress, runner: String?, attempts: Int) {
+        guard let id = row[0].text.flatMap(UUID.init(folio:)) else { throw UnreadableJobRow(job: row[0].text ?? "", column: "id", value: row[0].text) }
+        let scope = try JobColumns.decodeScope(row[1].text, userId: row[2].text, job: id.folio)
         var job = SyncJob(id: id, scope: scope, status: row[3].text.flatMap(SyncJob.Status.init(rawValue:)) ?? .open,
                           createdAt: Date(storedSeconds: row[9].real ?? 0))
         job.totalNumberOfLoans = Int(row[4].integer ?? 0)
