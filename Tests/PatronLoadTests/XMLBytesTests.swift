@@ -82,4 +82,21 @@ import Testing
         whole.raw(out)
         #expect(String(decoding: whole.bytes, as: UTF8.self) == "<a></a>")
     }
+
+    /// Short appends copy by words: every length, at every offset, must land byte for byte.
+    @Test func appendsOfEveryLengthLandIntact() {
+        let source = (0..<40).map { UInt8(ascii: "a") + UInt8($0 % 26) }
+        for offset in 0..<9 {
+            var out = XMLBytes(capacity: 1)
+            var expected: [UInt8] = Array(repeating: UInt8(ascii: "<"), count: offset)
+            out.raw(expected)
+            for length in 0...source.count {
+                out.raw(Array(source[0..<length]))
+                expected += source[0..<length]
+                out.text(String(decoding: source[0..<length], as: UTF8.self))
+                expected += source[0..<length]
+            }
+            #expect(out.bytes == expected, "offset \(offset)")
+        }
+    }
 }
