@@ -46,7 +46,7 @@ public final class BlockChecker: Sendable {
     }
 
     /// `logger` is the request's (with its request id); the checker's own when none is given.
-    public func blocks(tenant: String, userId: UUID, okapi: OkapiHeaders, now: Date = Date(), logger requestLogger: Logger? = nil) async -> [AutomatedBlock] {
+    public func blocks(tenant: String, userId: UUID, okapi: OkapiHeaders, now: Date, logger requestLogger: Logger? = nil) async -> [AutomatedBlock] {
         let started = ContinuousClock.now
         do {
             let blocks = try await evaluate(tenant: tenant, userId: userId, okapi: okapi, now: now)

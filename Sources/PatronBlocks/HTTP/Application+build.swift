@@ -72,7 +72,7 @@ public struct PatronBlocksComponents: Sendable {
         EventHandlerController(summaries: storage.summaries, metrics: metrics).addRoutes(to: api)
         ConditionsController(rules: storage.blockRules, checker: checker).addRoutes(to: api)
         LimitsController(rules: storage.blockRules, checker: checker).addRoutes(to: api)
-        BlockCheckController(checker: checker).addRoutes(to: api)
+        BlockCheckController(checker: checker, clock: { Date() }).addRoutes(to: api)
         return router
     }
 
