@@ -223,37 +223,59 @@ extension PatronRecord {
         }
     }
 
-    /// Reads a serialized line back.
+    /// Reads a serialized line back. Each field goes straight to its property (no list of all
+    /// of them to copy from): every record the run writes is read back once to render it.
     init?(serialized line: ArraySlice<UInt8>) {
-        var fields: [String] = []
-        fields.reserveCapacity(Self.maximumFieldCount)
-        var phones: [Phone] = []
+        self.init(primaryID: "", institutionalID: "", barcode: "", firstName: "", middleName: "", lastName: "", preferredFirstName: "",
+                  preferredMiddleName: "", preferredLastName: "", email: "", phones: [], userGroup: CodeValue(""), line1: "", line2: "",
+                  line3: "", city: "", stateProvince: "", postalCode: "", statistic: nil)
+        var count = 0
+        var statisticCode = "", statisticDesc = ""
+        var groupCode = "", groupDesc = ""
+        // The details and segments, when the record has them.
+        var later: [String] = []
         Self.forEachField(of: line) { index, bytes in
-            // Phones are split on their bytes: splitting the String walked its characters.
-            if index == 20 {
-                fields.append("")
+            count += 1
+            let value = index == 20 ? "" : String(decoding: bytes, as: UTF8.self)
+            switch index {
+            case 0: primaryID = value
+            case 1: institutionalID = value
+            case 2: barcode = value
+            case 3: firstName = value
+            case 4: middleName = value
+            case 5: lastName = value
+            case 6: preferredFirstName = value
+            case 7: preferredMiddleName = value
+            case 8: preferredLastName = value
+            case 9: email = value
+            case 10: groupCode = value
+            case 11: groupDesc = value
+            case 12: line1 = value
+            case 13: line2 = value
+            case 14: line3 = value
+            case 15: city = value
+            case 16: stateProvince = value
+            case 17: postalCode = value
+            case 18: statisticCode = value
+            case 19: statisticDesc = value
+            case 20:
+                // Phones are split on their bytes: splitting the String walked its characters.
                 phones = bytes.split(separator: 0x1D).map {
                     Phone(number: String(decoding: UnsafeBufferPointer(rebasing: $0.dropFirst()), as: UTF8.self), isPreferred: $0.first == UInt8(ascii: "P"))
                 }
-            } else {
-                fields.append(String(decoding: bytes, as: UTF8.self))
+            default: later.append(value)
             }
             return true
         }
-        guard [21, 21 + Details.earlierCount, 21 + Details.count, Self.maximumFieldCount].contains(fields.count) else { return nil }
+        guard [21, 21 + Details.earlierCount, 21 + Details.count, Self.maximumFieldCount].contains(count) else { return nil }
         func optional(_ value: String) -> String? { value == "\u{0}" ? nil : value }
-        primaryID = fields[0]; institutionalID = fields[1]; barcode = fields[2]
-        firstName = fields[3]; middleName = fields[4]; lastName = fields[5]
-        preferredFirstName = fields[6]; preferredMiddleName = fields[7]; preferredLastName = fields[8]
-        email = fields[9]
-        userGroup = CodeValue(fields[10], desc: optional(fields[11]))
-        line1 = fields[12]; line2 = fields[13]; line3 = fields[14]; city = fields[15]; stateProvince = fields[16]; postalCode = fields[17]
-        statistic = fields[18] == "\u{0}" ? nil : CodeValue(fields[18], desc: optional(fields[19]))
-        self.phones = phones
-        let detailsEnd = min(fields.count, 21 + Details.count)
-        details = fields.count == 21 ? nil : Details(fields: fields[21..<detailsEnd].map(optional)[...])
-        if fields.count == Self.maximumFieldCount {
-            guard let segments = Segments(fields: fields[detailsEnd...]) else { return nil }
+        userGroup = CodeValue(groupCode, desc: optional(groupDesc))
+        statistic = statisticCode == "\u{0}" ? nil : CodeValue(statisticCode, desc: optional(statisticDesc))
+        guard !later.isEmpty else { return }
+        let detailsEnd = min(later.count, Details.count)
+        details = Details(fields: later[0..<detailsEnd].map(optional)[...])
+        if count == Self.maximumFieldCount {
+            guard let segments = Segments(fields: later[detailsEnd...]) else { return nil }
             self.segments = segments
             // A record whose rules set no detail wrote them all absent: it had none.
             if details?.fields.allSatisfy({ $0 == nil }) == true { details = nil }
