@@ -159,7 +159,7 @@ import Testing
         var text: [UInt8] = []
         for index in 0..<300 {
             text += Array(String(repeating: "x", count: index % 23).utf8)
-            text += Array((index % 3 == 0 ? "<<user>" : index % 3 == 1 ? "<user_role><use" : "<user>").utf8)
+            text += Array((index % 3 == 0 ? "<<user>" : index % 3 == 1 ? "<user_role><usex><use" : "<user>").utf8)
         }
         var counter = UserTagCounter()
         var start = 0
