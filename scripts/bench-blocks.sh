@@ -8,7 +8,8 @@
 #     applied before its 204);
 #   - a bare Hummingbird route answering the same empty body, as the floor.
 # One Markdown row per measurement. BENCH_BACKENDS ("sqlite postgres"), BENCH_SECONDS (10),
-# BENCH_CONNECTIONS (32). PostgreSQL needs PATRONSYNC_TEST_POSTGRES_URL (bench.sh starts one).
+# BENCH_CONNECTIONS (32), BENCH_BIN_DIR (release binaries built elsewhere, e.g. another commit's,
+# instead of this checkout's). PostgreSQL needs PATRONSYNC_TEST_POSTGRES_URL (bench.sh starts one).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -17,8 +18,12 @@ SECONDS_EACH="${BENCH_SECONDS:-10}"
 CONNECTIONS="${BENCH_CONNECTIONS:-32}"
 DATA="${BENCH_DATA:-bench-data}"
 mkdir -p "$DATA"
-for product in patronblocks folio-simulator patronsync-bench; do swift build -c release --product "$product" >/dev/null; done
-BIN="$(swift build -c release --show-bin-path)"
+if [ -n "${BENCH_BIN_DIR:-}" ]; then
+  BIN="$BENCH_BIN_DIR"
+else
+  for product in patronblocks folio-simulator patronsync-bench; do swift build -c release --product "$product" >/dev/null; done
+  BIN="$(swift build -c release --show-bin-path)"
+fi
 
 source scripts/services/postgres.sh   # free_port, wait_http, create_postgres_database
 PIDS=()

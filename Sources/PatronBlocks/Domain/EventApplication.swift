@@ -4,7 +4,9 @@ import Foundation
 /// store: whose summary it is (an event of a deleted account names no patron: it is whoever
 /// holds the fee), the summary after the event, and whether that has to be written. A store
 /// looks up the fee's holder, locks, journals the event, loads the summary and writes what this
-/// answers, in one transaction and in that order.
+/// answers, in one transaction and in that order; or (PostgreSQL, a patron named by the event)
+/// loads first and then, in one transaction, locks, checks that the summary is still the one it
+/// loaded, journals and writes, and starts again when it is not.
 public struct EventApplication: Sendable, Equatable {
     public let event: PatronEvent
 

@@ -26,7 +26,7 @@ struct PostgresAuditStore: AuditStore, PostgresStore {
             // through while the summary, the events after the marker and the repair are read
             // and written.
             try await Self.lockSummaries(for: .patron(userId), tenant: tenant, connection, logger: self.logger)
-            let here = try await PostgresSummaries.load(connection, schema: s, userId: userId, logger: self.logger)
+            let (here, version) = try await PostgresSummaries.loadVersioned(connection, tenant: tenant, userId: userId, logger: self.logger)
             var staged: [PatronEvent] = []
             for try await payload in try await connection.query(PostgresQuery(unsafeSQL: "SELECT payload FROM \(s).sync_events WHERE job_id = $1 AND user_id = $2 ORDER BY created_at, seq",
                                                                               binds: try PostgresBindings.values(jobId, userId)), logger: self.logger).decode(String.self) {
@@ -40,7 +40,7 @@ struct PostgresAuditStore: AuditStore, PostgresStore {
             }
             let audit = DriftComparison.audit(here: here, folio: staged, live: live, repair: repair, newID: UUID())
             if audit.writesRepair {
-                try await PostgresSummaries.store(audit.view, userId: userId, connection, schema: s, at: now, logger: self.logger)
+                try await PostgresSummaries.store(audit.view, userId: userId, version: version, connection, tenant: tenant, at: now, logger: self.logger)
             }
             return audit.differences
         }

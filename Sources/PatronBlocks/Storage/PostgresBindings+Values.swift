@@ -9,7 +9,8 @@ extension PostgresBindings {
         for value in values {
             switch value {
             case let date as Date: bindings.append(PostgresTimestamp(date))
-            case let dates as [Date]: bindings.append(dates.map(PostgresTimestamp.init))
+            // An empty array of any element casts to `[Date]`: only a real one is bound as dates.
+            case let dates as [Date] where type(of: value) == [Date].self: bindings.append(dates.map(PostgresTimestamp.init))
             default: try bindings.append(value)
             }
         }

@@ -59,12 +59,24 @@ public final class PostgresHandle: Sendable {
         switch writer {
         case .wholeTenant:
             try await wait(connection.query("SELECT pg_advisory_xact_lock(hashtextextended(\(tenantKey), 0))", logger: logger))
-        case .patron(let userId):
+        case .patron(nil):
             try await wait(connection.query("SELECT pg_advisory_xact_lock_shared(hashtextextended(\(tenantKey), 0))", logger: logger))
-            if let userId {
-                try await wait(connection.query("SELECT pg_advisory_xact_lock(hashtextextended(\(tenant + ":" + userId.folio), 0))", logger: logger))
-            }
+        case .patron(let userId?):
+            for try await _ in try await connection.execute(LockPatron(tenantKey: tenantKey, patronKey: tenant + ":" + userId.folio), logger: logger) {}
         }
+    }
+
+    /// Both of a patron's locks in one round trip, the tenant's first: the subquery's row (its
+    /// lock taken) exists before the outer projection takes the patron's, and `OFFSET 0` keeps
+    /// the planner from merging the two.
+    struct LockPatron: PostgresPreparedStatement {
+        typealias Row = ()
+        static let sql = "SELECT pg_advisory_xact_lock(hashtextextended($2, 0)) FROM (SELECT pg_advisory_xact_lock_shared(hashtextextended($1, 0)) OFFSET 0) AS tenant"
+        var tenantKey: String
+        var patronKey: String
+
+        func makeBindings() throws -> PostgresBindings { try .values(tenantKey, patronKey) }
+        func decodeRow(_ row: PostgresRow) throws -> Row {}
     }
 
     /// Reads a lock query to its end. The query returns once its columns are described, before
@@ -137,6 +149,7 @@ enum PostgresSchema {
             // schema in FOLIO's storage shape, `id uuid` and `jsonb`. These views keep those reads
             // working; each record's jsonb is what the API answers for it.
             FolioStorageViews.sql(s),
+            PostgresSummaries.writeFunction(s),
         ]
     }
 }

@@ -8,59 +8,206 @@ struct PostgresSummaryStore: SummaryStore, PostgresStore {
     /// One statement (`PostgresSummaries.load`), so one snapshot of the three tables.
     public func summary(tenant: String, userId: UUID) async throws -> UserSummary? {
         try await client.withConnection { connection in
-            try await PostgresSummaries.load(connection, schema: Self.schema(tenant), userId: userId, logger: self.logger)
+            try await PostgresSummaries.load(connection, tenant: tenant, userId: userId, logger: self.logger)
         }
     }
 
+    /// An event of a known patron is two round trips and no transaction of its own: the
+    /// summary's read, then `writeFunction`, which takes the locks, checks that the summary is
+    /// still the one read, journals and writes, and commits before it answers. When another
+    /// writer came first nothing is written and it starts again (a few times, then in a
+    /// transaction that holds the locks from before the read). A fee of a deleted account needs
+    /// its holder looked up first, and takes that transaction at once.
     public func record(_ event: PatronEvent, tenant: String, at date: Date) async throws -> UserSummary? {
+        let application = EventApplication(event)
+        if application.feeToResolve == nil, let userId = application.patron(feeHolder: nil) {
+            for _ in 0..<Self.unlockedAttempts {
+                let written = try await PostgresConflicts.retrying(logger: logger) {
+                    try await client.withConnection { connection in
+                        try await PostgresSummaries.applyIfUnchanged(application, userId: userId, connection, tenant: tenant, at: date, logger: self.logger)
+                    }
+                }
+                if let written { return written }
+            }
+        }
         let schema = Self.schema(tenant)
         return try await transaction { connection in
             try await PostgresSummaries.apply(event, connection, schema: schema, tenant: tenant, at: date, logger: self.logger)
         }
     }
+
+    /// Each failed attempt means another event of the patron was stored meanwhile.
+    static let unlockedAttempts = 3
 }
 
 /// Summary rows on one connection, inside the caller's transaction.
 enum PostgresSummaries {
-    /// One round trip: the summary's id, its loans and its fees, by the user's index.
-    static func load(_ connection: PostgresConnection, schema s: String, userId: UUID, logger: Logger) async throws -> UserSummary? {
-        let rows = try await connection.query(PostgresQuery(unsafeSQL: """
+    /// One round trip: the summary's id and version, its loans and its fees, by the user's index.
+    /// The version is the summary row's `xmin`, the transaction that wrote it last: every writer
+    /// of a patron's rows writes (or deletes) that row too, and no two transactions share an id.
+    struct Load: PostgresTenantStatement {
+        typealias Row = (Int, UUID, UUID?, UUID?, PostgresTimestamp?, Bool?, Bool?, Bool?, Int?, String?, Decimal?, Int, String?)
+        var userId: UUID
+
+        static func sql(schema s: String) -> String {
+            """
             SELECT 0 AS part, id AS a, NULL::uuid AS b, NULL::uuid AS c, NULL::timestamptz AS due, NULL::boolean AS recall, NULL::boolean AS lost,
-                   NULL::boolean AS claimed, NULL::int AS grace, NULL::text AS interval, NULL::numeric AS balance, 0 AS position
+                   NULL::boolean AS claimed, NULL::int AS grace, NULL::text AS interval, NULL::numeric AS balance, 0 AS position, xmin::text AS version
               FROM \(s).summaries WHERE user_id = $1
             UNION ALL
-            SELECT 1, loan_id, NULL, NULL, due_date, recall, item_lost, claimed_returned, grace_duration, grace_interval, NULL, position
+            SELECT 1, loan_id, NULL, NULL, due_date, recall, item_lost, claimed_returned, grace_duration, grace_interval, NULL, position, NULL
               FROM \(s).summary_loans WHERE user_id = $1
             UNION ALL
-            SELECT 2, fee_fine_id, fee_fine_type_id, loan_id, NULL, NULL, NULL, NULL, NULL, NULL, balance, position
+            SELECT 2, fee_fine_id, fee_fine_type_id, loan_id, NULL, NULL, NULL, NULL, NULL, NULL, balance, position, NULL
               FROM \(s).summary_fees WHERE user_id = $1
             ORDER BY part, position
-            """, binds: try PostgresBindings.values(userId)), logger: logger)
-        var summary: UserSummary?
-        for try await (part, a, b, c, due, recall, lost, claimed, grace, interval, balance, _) in rows.decode((Int, UUID, UUID?, UUID?, PostgresTimestamp?, Bool?, Bool?, Bool?, Int?, String?, Decimal?, Int).self) {
-            switch part {
-            case 0:
-                summary = UserSummary(id: a, userId: userId)
-            case 1:
-                summary?.openLoans.append(OpenLoan(loanId: a, dueDate: due?.date ?? Date(timeIntervalSince1970: 0), recall: recall ?? false,
-                                                   itemLost: lost ?? false, itemClaimedReturned: claimed ?? false, gracePeriod: GracePeriod(stored: grace, interval)))
-            default:
-                summary?.openFeesFines.append(OpenFeeFine(feeFineId: a, feeFineTypeId: b, loanId: c, balance: balance ?? 0))
-            }
+            """
         }
-        return summary
+
+        func makeBindings() throws -> PostgresBindings { try .values(userId) }
+        func decodeRow(_ row: PostgresRow) throws -> Row { try row.decode(Row.self) }
     }
 
-    static func store(_ summary: UserSummary?, userId: UUID, _ connection: PostgresConnection, schema s: String, at date: Date, logger: Logger) async throws {
-        try await connection.query(PostgresQuery(unsafeSQL: "DELETE FROM \(s).summary_loans WHERE user_id = $1", binds: try PostgresBindings.values(userId)), logger: logger)
-        try await connection.query(PostgresQuery(unsafeSQL: "DELETE FROM \(s).summary_fees WHERE user_id = $1", binds: try PostgresBindings.values(userId)), logger: logger)
-        guard let summary else {
-            try await connection.query(PostgresQuery(unsafeSQL: "DELETE FROM \(s).summaries WHERE user_id = $1", binds: try PostgresBindings.values(userId)), logger: logger)
-            return
+    static func load(_ connection: PostgresConnection, tenant: String, userId: UUID, logger: Logger) async throws -> UserSummary? {
+        try await loadVersioned(connection, tenant: tenant, userId: userId, logger: logger).summary
+    }
+
+    /// The summary and its version ("" when there is none), for a write that checks it.
+    static func loadVersioned(_ connection: PostgresConnection, tenant: String, userId: UUID, logger: Logger) async throws -> (summary: UserSummary?, version: String) {
+        try await connection.execute(Load(userId: userId), tenant: tenant, logger: logger) { rows in
+            var summary: UserSummary?
+            var version = ""
+            for try await (part, a, b, c, due, recall, lost, claimed, grace, interval, balance, _, rowVersion) in rows {
+                switch part {
+                case 0:
+                    summary = UserSummary(id: a, userId: userId)
+                    version = rowVersion ?? ""
+                case 1:
+                    summary?.openLoans.append(OpenLoan(loanId: a, dueDate: due?.date ?? Date(timeIntervalSince1970: 0), recall: recall ?? false,
+                                                       itemLost: lost ?? false, itemClaimedReturned: claimed ?? false, gracePeriod: GracePeriod(stored: grace, interval)))
+                default:
+                    summary?.openFeesFines.append(OpenFeeFine(feeFineId: a, feeFineTypeId: b, loanId: c, balance: balance ?? 0))
+                }
+            }
+            return (summary, version)
         }
-        try await connection.query(PostgresQuery(unsafeSQL: "INSERT INTO \(s).summaries (user_id, id, updated_at) VALUES ($1, $2, $3) ON CONFLICT (user_id) DO UPDATE SET updated_at = excluded.updated_at",
-                                                 binds: try PostgresBindings.values(userId, summary.id, date)), logger: logger)
-        try await insertRows([summary], connection, schema: s, logger: logger)
+    }
+
+    /// The tenant's function that writes what an event decided, created with the schema: an
+    /// event's write is one round trip that needs no transaction around it. It takes the tenant's
+    /// summaries lock shared and the patron's lock (the order every writer takes them, see
+    /// `PostgresHandle`), then reads the patron's version again (each statement of a function
+    /// sees what committed before it began, so after the locks) and writes nothing, answering
+    /// false, when it is not the one the caller read. Otherwise it journals the event and writes
+    /// the summary's rows; rows that stay as they were are not rewritten, so a check-out adds
+    /// one loan row instead of writing all of them again. A patron of nobody (`_user` empty)
+    /// only journals.
+    static func writeFunction(_ s: String) -> String {
+        """
+        CREATE OR REPLACE FUNCTION \(s).write_summary(_tenant_key text, _patron_key text, _user text, _version text,
+            _journal boolean, _kind text, _payload text, _at timestamptz, _write boolean, _present boolean, _summary_id uuid,
+            _loans uuid[], _loan_positions int[], _dues timestamptz[], _recalls boolean[], _losts boolean[], _claims boolean[], _graces int[], _intervals text[],
+            _fees uuid[], _fee_positions int[], _types text[], _fee_loans text[], _balances text[]) RETURNS boolean LANGUAGE plpgsql AS $$
+        DECLARE
+            _user_id uuid := NULLIF(_user, '')::uuid;
+        BEGIN
+            PERFORM pg_advisory_xact_lock_shared(hashtextextended(_tenant_key, 0));
+            IF _user_id IS NOT NULL THEN
+                PERFORM pg_advisory_xact_lock(hashtextextended(_patron_key, 0));
+                IF (SELECT xmin::text FROM \(s).summaries WHERE user_id = _user_id) IS DISTINCT FROM NULLIF(_version, '') THEN
+                    RETURN false;
+                END IF;
+            END IF;
+            IF _journal THEN
+                INSERT INTO \(s).events (user_id, kind, payload, created_at) VALUES (_user_id, _kind, _payload, _at);
+            END IF;
+            IF NOT _write THEN
+                RETURN true;
+            END IF;
+            IF NOT _present THEN
+                DELETE FROM \(s).summary_loans WHERE user_id = _user_id;
+                DELETE FROM \(s).summary_fees WHERE user_id = _user_id;
+                DELETE FROM \(s).summaries WHERE user_id = _user_id;
+                RETURN true;
+            END IF;
+            INSERT INTO \(s).summaries (user_id, id, updated_at) VALUES (_user_id, _summary_id, _at)
+                ON CONFLICT (user_id) DO UPDATE SET updated_at = excluded.updated_at;
+            DELETE FROM \(s).summary_loans WHERE user_id = _user_id AND loan_id <> ALL(_loans);
+            INSERT INTO \(s).summary_loans AS o (user_id, loan_id, position, due_date, recall, item_lost, claimed_returned, grace_duration, grace_interval)
+                SELECT _user_id, l, p, d, r, lost, c, NULLIF(g, -1), NULLIF(i, '')
+                  FROM unnest(_loans, _loan_positions, _dues, _recalls, _losts, _claims, _graces, _intervals) AS t(l, p, d, r, lost, c, g, i)
+                ON CONFLICT (user_id, loan_id) DO UPDATE SET position = excluded.position, due_date = excluded.due_date, recall = excluded.recall,
+                    item_lost = excluded.item_lost, claimed_returned = excluded.claimed_returned, grace_duration = excluded.grace_duration,
+                    grace_interval = excluded.grace_interval
+                WHERE (o.position, o.due_date, o.recall, o.item_lost, o.claimed_returned, o.grace_duration, o.grace_interval)
+                    IS DISTINCT FROM (excluded.position, excluded.due_date, excluded.recall, excluded.item_lost, excluded.claimed_returned,
+                                      excluded.grace_duration, excluded.grace_interval);
+            DELETE FROM \(s).summary_fees WHERE user_id = _user_id AND fee_fine_id <> ALL(_fees);
+            INSERT INTO \(s).summary_fees AS o (user_id, fee_fine_id, position, fee_fine_type_id, loan_id, balance)
+                SELECT _user_id, f, p, NULLIF(t, '')::uuid, NULLIF(l, '')::uuid, b::numeric
+                  FROM unnest(_fees, _fee_positions, _types, _fee_loans, _balances) AS x(f, p, t, l, b)
+                ON CONFLICT (user_id, fee_fine_id) DO UPDATE SET position = excluded.position, fee_fine_type_id = excluded.fee_fine_type_id,
+                    loan_id = excluded.loan_id, balance = excluded.balance
+                WHERE (o.position, o.fee_fine_type_id, o.loan_id, o.balance)
+                    IS DISTINCT FROM (excluded.position, excluded.fee_fine_type_id, excluded.loan_id, excluded.balance);
+            RETURN true;
+        END
+        $$
+        """
+    }
+
+    /// A call of `writeFunction`: the journal entry and the summary are each optional (`journal`
+    /// nil; `writeSummary` false). False when the patron's version is no longer `version`.
+    struct Write: PostgresTenantStatement {
+        typealias Row = Bool
+        var tenant: String
+        var userId: UUID?
+        var version: String
+        var journal: PatronEvent?
+        var writeSummary: Bool
+        var summary: UserSummary?
+        var date: Date
+
+        static func sql(schema s: String) -> String {
+            """
+            SELECT \(s).write_summary($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13::int[], $14, $15, $16, $17, $18::int[], $19,
+                                      $20, $21::int[], $22, $23, $24)
+            """
+        }
+
+        func makeBindings() throws -> PostgresBindings {
+            let loans = summary?.openLoans ?? [], fees = summary?.openFeesFines ?? []
+            let payload = try journal.map { String(decoding: try JSONEncoder().encode($0), as: UTF8.self) } ?? ""
+            return try .values(
+                "summaries:" + tenant, userId.map { tenant + ":" + $0.folio } ?? "", userId?.folio ?? "", version,
+                journal != nil, journal?.kind.rawValue ?? "", payload, date, writeSummary && userId != nil, summary != nil, summary?.id ?? UUID(),
+                loans.map(\.loanId), Array(loans.indices), loans.map(\.dueDate), loans.map(\.recall), loans.map(\.itemLost),
+                loans.map(\.itemClaimedReturned), loans.map { $0.gracePeriod?.duration ?? -1 }, loans.map { $0.gracePeriod?.intervalId.rawValue ?? "" },
+                fees.map(\.feeFineId), Array(fees.indices), fees.map { $0.feeFineTypeId?.folio ?? "" }, fees.map { $0.loanId?.folio ?? "" },
+                fees.map { "\($0.balance)" })
+        }
+
+        func decodeRow(_ row: PostgresRow) throws -> Row { try row.decode(Bool.self) }
+    }
+
+    /// The patron's rows were written by someone else between a read and a write under locks
+    /// held throughout: a writer that does not take the patron's lock.
+    struct UnlockedWriter: Error, CustomStringConvertible {
+        var description: String { "a patron's summary changed while its lock was held" }
+    }
+
+    /// Writes under the caller's locks, from a read under the same locks: the version holds.
+    static func store(_ summary: UserSummary?, userId: UUID, version: String, _ connection: PostgresConnection, tenant: String, at date: Date, logger: Logger) async throws {
+        let write = Write(tenant: tenant, userId: userId, version: version, journal: nil, writeSummary: true, summary: summary, date: date)
+        guard try await self.write(write, connection, logger: logger) else { throw UnlockedWriter() }
+    }
+
+    private static func write(_ statement: Write, _ connection: PostgresConnection, logger: Logger) async throws -> Bool {
+        try await connection.execute(statement, tenant: statement.tenant, logger: logger) { rows in
+            var written = false
+            for try await row in rows { written = row }
+            return written
+        }
     }
 
     /// Multi-row inserts of several summaries' loans and fees (the synchronization's bulk path).
@@ -96,10 +243,23 @@ enum PostgresSummaries {
         }
     }
 
-    /// Stores the event and applies it, as `EventApplication` says. A transaction-scoped advisory
-    /// lock on the patron makes concurrent events for one patron (even a new one, with no row to
-    /// lock yet) wait in turn; it is taken in the order every writer takes its locks (see
-    /// `PostgresHandle`).
+    /// The event applied to the summary as read, without holding a lock in between: the write
+    /// checks the version read. nil when another writer came first (nothing was written, the
+    /// caller reads again); otherwise the summary after the event.
+    static func applyIfUnchanged(_ application: EventApplication, userId: UUID, _ connection: PostgresConnection, tenant: String, at date: Date,
+                                 logger: Logger) async throws -> UserSummary?? {
+        let (before, version) = try await loadVersioned(connection, tenant: tenant, userId: userId, logger: logger)
+        let change = application.change(from: before, newID: UUID())
+        let write = Write(tenant: tenant, userId: userId, version: version, journal: application.event, writeSummary: change.needsWrite,
+                          summary: change.after, date: date)
+        guard try await self.write(write, connection, logger: logger) else { return nil }
+        return .some(change.after)
+    }
+
+    /// Stores the event and applies it, as `EventApplication` says, in the caller's transaction.
+    /// A transaction-scoped advisory lock on the patron makes concurrent events for one patron
+    /// (even a new one, with no row to lock yet) wait in turn; it is taken in the order every
+    /// writer takes its locks (see `PostgresHandle`).
     @discardableResult
     static func apply(_ event: PatronEvent, _ connection: PostgresConnection, schema s: String, tenant: String, at date: Date,
                       storeEvent: Bool = true, logger: Logger) async throws -> UserSummary? {
@@ -112,15 +272,17 @@ enum PostgresSummaries {
         }
         let userId = application.patron(feeHolder: holder)
         try await PostgresHandle.lockSummaries(for: .patron(userId), tenant: tenant, connection, logger: logger)
-        if storeEvent {
-            let payload = String(decoding: try JSONEncoder().encode(event), as: UTF8.self)
-            try await connection.query(PostgresQuery(unsafeSQL: "INSERT INTO \(s).events (user_id, kind, payload, created_at) VALUES (NULLIF($1, '')::uuid, $2, $3, $4)",
-                                                     binds: try PostgresBindings.values(userId?.folio ?? "", event.kind.rawValue, payload, date)), logger: logger)
+        var change = EventApplication.Change(after: nil, needsWrite: false)
+        var version = ""
+        if let userId {
+            let loaded = try await loadVersioned(connection, tenant: tenant, userId: userId, logger: logger)
+            version = loaded.version
+            change = application.change(from: loaded.summary, newID: UUID())
         }
-        guard let userId else { return nil }
-        let change = application.change(from: try await load(connection, schema: s, userId: userId, logger: logger), newID: UUID())
-        if change.needsWrite {
-            try await store(change.after, userId: userId, connection, schema: s, at: date, logger: logger)
+        if storeEvent || change.needsWrite {
+            let write = Write(tenant: tenant, userId: userId, version: version, journal: storeEvent ? event : nil, writeSummary: change.needsWrite,
+                              summary: change.after, date: date)
+            guard try await self.write(write, connection, logger: logger) else { throw UnlockedWriter() }
         }
         return change.after
     }

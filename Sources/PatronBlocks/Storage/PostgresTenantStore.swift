@@ -51,8 +51,10 @@ struct PostgresTenantStore: TenantStore, PostgresStore {
             }
             let migrations = PostgresSchema.migrations(schema)
             for (index, sql) in migrations.enumerated() where index + 1 > version {
-                // The extended protocol takes one statement at a time.
-                for statement in sql.components(separatedBy: ";\n") where !statement.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty {
+                // The extended protocol takes one statement at a time; a function's body has
+                // statements of its own, and goes whole.
+                let statements = sql.hasPrefix("CREATE OR REPLACE FUNCTION") ? [sql] : sql.components(separatedBy: ";\n")
+                for statement in statements where !statement.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty {
                     try await connection.query(PostgresQuery(unsafeSQL: statement), logger: self.logger)
                 }
             }
