@@ -79,7 +79,8 @@ for backend in $BACKENDS; do
       database="$(create_postgres_database "$db")"; name="PostgreSQL" ;;
   esac
   PB_PORT="$(free_port)"
-  "$BIN/patronblocks" --port "$PB_PORT" --database "$database" --tenant bench --okapi-url "http://127.0.0.1:$SIM_PORT" \
+  # The URL holds the database password: it goes through the environment, never a flag (ps shows flags).
+  PATRONBLOCKS_DATABASE_URL="$database" "$BIN/patronblocks" --port "$PB_PORT" --tenant bench --okapi-url "http://127.0.0.1:$SIM_PORT" \
     --log-level warning > "$DATA/patronblocks-blocks-$backend.log" 2>&1 &
   PB_PID=$!
   PIDS+=($PB_PID)

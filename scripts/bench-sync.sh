@@ -49,7 +49,8 @@ for backend in $BACKENDS; do
       database="$(create_postgres_database "$db")" ;;
   esac
   PB_PORT="$(free_port)"
-  "$BIN/patronblocks" --port "$PB_PORT" --database "$database" --tenant bench --okapi-url "http://127.0.0.1:$SIM_PORT" \
+  # The URL holds the database password: it goes through the environment, never a flag (ps shows flags).
+  PATRONBLOCKS_DATABASE_URL="$database" "$BIN/patronblocks" --port "$PB_PORT" --tenant bench --okapi-url "http://127.0.0.1:$SIM_PORT" \
     --page-size "$PAGE_SIZE" --poll-seconds 3600 --log-level warning > "$DATA/patronblocks-$backend.log" 2>&1 &
   PB_PID=$!
   wait_http "http://127.0.0.1:$PB_PORT/user-summary/x"
