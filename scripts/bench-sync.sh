@@ -7,6 +7,8 @@
 #   BENCH_DESKS (0): that many circulation desks post check-outs throughout the sync
 #   (scripts/bench-desks.py); the row then says how many were acknowledged and how many got 5xx.
 #   BENCH_CONFIG (release): `debug` reuses the debug build (and says so in the row).
+#   BENCH_BIN_DIR: patronblocks and folio-simulator built elsewhere (another commit's release
+#   binaries), instead of this checkout's, so that two builds run through the same script.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -19,9 +21,13 @@ DATA="${BENCH_DATA:-bench-data}"
 DESKS="${BENCH_DESKS:-0}"
 CONFIG="${BENCH_CONFIG:-release}"
 mkdir -p "$DATA"
-swift build -c "$CONFIG" --product patronblocks >/dev/null
-swift build -c "$CONFIG" --product folio-simulator >/dev/null
-BIN="$(swift build -c "$CONFIG" --show-bin-path)"
+if [ -n "${BENCH_BIN_DIR:-}" ]; then
+  BIN="$BENCH_BIN_DIR"
+else
+  swift build -c "$CONFIG" --product patronblocks >/dev/null
+  swift build -c "$CONFIG" --product folio-simulator >/dev/null
+  BIN="$(swift build -c "$CONFIG" --show-bin-path)"
+fi
 
 source scripts/services/postgres.sh   # free_port, wait_http, create_postgres_database
 
