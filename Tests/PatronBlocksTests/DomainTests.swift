@@ -99,9 +99,9 @@ import Testing
         #expect(page.problems.first == "Loan 6a2f9c1e-7d43-4b8e-9f21-0c6d3e8a1b47 skipped: it lacks a valid id, userId or dueDate")
         #expect(page.problems.count == 3, "a record that is not an object, or has an id of another type, is reported")
         #expect(page.records[1].itemStatus == "Declared lost" && page.records[1].dueDateChangedByRecall)
-        let events = SyncEvents.events(for: page.records[0]).map(\.event)
+        let events = page.records[0].events(grace: nil)
         #expect(events.map(\.kind) == [.itemCheckedOut, .itemClaimedReturned], "claimed returned in any case")
-        #expect(SyncEvents.events(for: page.records[1]).map(\.event.kind) == [.itemCheckedOut, .itemDeclaredLost, .loanDueDateChanged])
+        #expect(page.records[1].events(grace: nil).map(\.kind) == [.itemCheckedOut, .itemDeclaredLost, .loanDueDateChanged])
 
         let accounts = try JSONDecoder().decode(AccountPageBody.self, from: Data("""
             {"accounts": [{"id": "8a2f9c1e-7d43-4b8e-9f21-0c6d3e8a1b47", "userId": "c0ffee00-1234-4abc-8def-0123456789ab", "remaining": "0.30",

@@ -64,12 +64,20 @@ import Testing
         #expect(checkOut.feeToResolve == nil && checkOut.patron(feeHolder: nil) == Self.user)
     }
 
+    static func loan(_ id: UUID = loan, of user: UUID = user, status: String? = nil, recall: Bool = false) -> UpstreamLoan {
+        UpstreamLoan(id: id, userId: user, dueDate: due, itemStatus: status, dueDateChangedByRecall: recall, createdDate: nil)
+    }
+
+    static func fee(_ balance: Decimal, of user: UUID = user) -> UpstreamAccount {
+        UpstreamAccount(id: fee, userId: user, feeFineId: nil, loanId: nil, remaining: balance, createdDate: nil)
+    }
+
     @Test func theRebuildFinishesEachPatronWhenTheNextBegins() {
         var rebuild = SummaryRebuild()
         let second = UUID()
-        #expect(rebuild.add(.itemCheckedOut(userId: Self.user, loanId: Self.loan, dueDate: Self.due, gracePeriod: nil), of: Self.user, grace: Self.grace, newID: Self.newID) == nil)
-        #expect(rebuild.add(.feeFineBalanceChanged(feeFineId: Self.fee, balance: 4, userId: Self.user, feeFineTypeId: nil, loanId: nil), of: Self.user, grace: nil, newID: UUID()) == nil)
-        let first = rebuild.add(.itemCheckedOut(userId: Self.other, loanId: second, dueDate: Self.due, gracePeriod: nil), of: Self.other, grace: nil, newID: UUID())
+        #expect(rebuild.add(Self.loan(), grace: Self.grace, newID: Self.newID) == nil)
+        #expect(rebuild.add(Self.fee(4), newID: UUID()) == nil)
+        let first = rebuild.add(Self.loan(second, of: Self.other), grace: nil, newID: UUID())
         #expect(first == UserSummary(id: Self.newID, userId: Self.user, openLoans: [OpenLoan(loanId: Self.loan, dueDate: Self.due, gracePeriod: Self.grace)],
                                      openFeesFines: [OpenFeeFine(feeFineId: Self.fee, balance: 4)]))
         #expect(rebuild.finish()?.openLoans.map(\.loanId) == [second])
@@ -78,37 +86,56 @@ import Testing
 
     @Test func aPatronLeftWithNothingOpenIsNoSummary() {
         var rebuild = SummaryRebuild()
-        _ = rebuild.add(.itemCheckedOut(userId: Self.user, loanId: Self.loan, dueDate: Self.due, gracePeriod: nil), of: Self.user, grace: nil, newID: UUID())
-        _ = rebuild.add(.loanClosed(userId: Self.user, loanId: Self.loan), of: Self.user, grace: nil, newID: UUID())
-        #expect(rebuild.add(.feeFineBalanceChanged(feeFineId: Self.fee, balance: 1, userId: Self.other, feeFineTypeId: nil, loanId: nil), of: Self.other, grace: nil, newID: UUID()) == nil)
+        #expect(rebuild.add(Self.fee(0), newID: UUID()) == nil)
+        #expect(rebuild.add(Self.fee(1, of: Self.other), newID: UUID()) == nil, "a fee with nothing to pay opens no summary")
         #expect(rebuild.finish()?.userId == Self.other)
     }
 
-    struct GraceRow: Sendable, CustomTestStringConvertible {
+    struct LoanRow: Sendable, CustomTestStringConvertible {
         var name: String
-        var event: PatronEvent
+        var loan: UpstreamLoan
         var kept: GracePeriod?
-        var expected: PatronEvent
+        var expected: OpenLoan
         var testDescription: String { name }
     }
 
-    static let graceRows: [GraceRow] = [
-        GraceRow(name: "a staged check-out gets the kept grace period",
-                 event: .itemCheckedOut(userId: user, loanId: loan, dueDate: due, gracePeriod: nil), kept: grace,
-                 expected: .itemCheckedOut(userId: user, loanId: loan, dueDate: due, gracePeriod: grace)),
-        GraceRow(name: "a check-out carrying its own keeps it",
-                 event: .itemCheckedOut(userId: user, loanId: loan, dueDate: due, gracePeriod: GracePeriod(duration: 1, intervalId: .hours)), kept: grace,
-                 expected: .itemCheckedOut(userId: user, loanId: loan, dueDate: due, gracePeriod: GracePeriod(duration: 1, intervalId: .hours))),
-        GraceRow(name: "no grace period kept",
-                 event: .itemCheckedOut(userId: user, loanId: loan, dueDate: due, gracePeriod: nil), kept: nil,
-                 expected: .itemCheckedOut(userId: user, loanId: loan, dueDate: due, gracePeriod: nil)),
-        GraceRow(name: "other events are left alone",
-                 event: .loanDueDateChanged(userId: user, loanId: loan, dueDate: due, dueDateChangedByRecall: true), kept: grace,
-                 expected: .loanDueDateChanged(userId: user, loanId: loan, dueDate: due, dueDateChangedByRecall: true)),
+    static let loanRows: [LoanRow] = [
+        LoanRow(name: "an open loan gets the grace period kept for it", loan: loan(), kept: grace,
+                expected: OpenLoan(loanId: loan, dueDate: due, gracePeriod: grace)),
+        LoanRow(name: "no grace period kept", loan: loan(), kept: nil, expected: OpenLoan(loanId: loan, dueDate: due)),
+        LoanRow(name: "claimed returned, in any case", loan: loan(status: "CLAIMED RETURNED"), kept: nil,
+                expected: OpenLoan(loanId: loan, dueDate: due, itemClaimedReturned: true)),
+        LoanRow(name: "declared lost", loan: loan(status: "Declared lost"), kept: nil, expected: OpenLoan(loanId: loan, dueDate: due, itemLost: true)),
+        LoanRow(name: "aged to lost", loan: loan(status: "Aged to lost"), kept: nil, expected: OpenLoan(loanId: loan, dueDate: due, itemLost: true)),
+        LoanRow(name: "another item status is an ordinary loan", loan: loan(status: "Checked out"), kept: nil, expected: OpenLoan(loanId: loan, dueDate: due)),
+        LoanRow(name: "recalled", loan: loan(recall: true), kept: nil, expected: OpenLoan(loanId: loan, dueDate: due, recall: true)),
+        LoanRow(name: "recalled and declared lost stays lost", loan: loan(status: "Declared lost", recall: true), kept: grace,
+                expected: OpenLoan(loanId: loan, dueDate: due, recall: true, itemLost: true, gracePeriod: grace)),
     ]
 
-    @Test(arguments: graceRows) func gracePeriodsAreReattached(_ row: GraceRow) {
-        #expect(SummaryRebuild.reattaching(row.kept, to: row.event) == row.expected)
+    @Test(arguments: loanRows) func aStagedLoanBecomesTheLoanFolioDescribes(_ row: LoanRow) {
+        var rebuild = SummaryRebuild()
+        _ = rebuild.add(row.loan, grace: row.kept, newID: Self.newID)
+        #expect(rebuild.finish()?.openLoans == [row.expected])
+    }
+
+    @Test func loansComeBeforeFeesAndPatronsInIdOrder() {
+        let low = UUID(uuidString: "0fffffff-ffff-4fff-bfff-ffffffffffff")!
+        let high = UUID(uuidString: "f0000000-0000-4000-8000-000000000000")!
+        #expect(low.folioPrecedes(high) && !high.folioPrecedes(low) && !low.folioPrecedes(low))
+        #expect((low.folio < high.folio) == low.folioPrecedes(high), "the order of the stored text")
+        #expect(StagedRecords.loanComesNext(loanUser: nil, feeUser: nil) == nil)
+        #expect(StagedRecords.loanComesNext(loanUser: low, feeUser: nil) == true)
+        #expect(StagedRecords.loanComesNext(loanUser: nil, feeUser: low) == false)
+        #expect(StagedRecords.loanComesNext(loanUser: low, feeUser: low) == true, "a patron's loans first")
+        #expect(StagedRecords.loanComesNext(loanUser: high, feeUser: low) == false)
+        #expect(StagedRecords.loanComesNext(loanUser: low, feeUser: high) == true)
+    }
+
+    @Test func manyRandomIdsSortAsTheirText() {
+        var generator = SystemRandomNumberGenerator()
+        let ids = (0..<500).map { _ in UUID(uuid: (UInt8.random(in: 0...255, using: &generator), UInt8.random(in: 0...255, using: &generator), 0, 0, 0, 0, 0x40, 0, 0x80, 0, 0, 0, 0, 0, 0, UInt8.random(in: 0...255, using: &generator))) }
+        #expect(ids.sorted { $0.folioPrecedes($1) } == ids.sorted { $0.folio < $1.folio })
     }
 
     @Test(arguments: [(2, "Days", GracePeriod(duration: 2, intervalId: .days)), (2, nil, nil), (nil, "Days", nil), (2, "Fortnights", nil)] as [(Int?, String?, GracePeriod?)])

@@ -15,7 +15,6 @@ import Testing
             #expect(FolioDate.format(date) == stamp)
             #expect(Date(epochMilliseconds: date.epochMilliseconds) == date)
             let event = PatronEvent.itemCheckedOut(userId: UUID(), loanId: UUID(), dueDate: date, gracePeriod: nil)
-            #expect(PatronEvent(compact: event.compact) == event, "staging form")
             #expect(try JSONDecoder().decode(PatronEvent.self, from: JSONEncoder().encode(event)) == event, "journal form")
         }
         // A date that is not a whole millisecond is written as the nearest one.

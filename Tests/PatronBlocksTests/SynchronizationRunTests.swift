@@ -428,7 +428,7 @@ import Testing
             #expect(b.job.id == older.id && b.attempt == 2)
             #expect(try await storage.jobs.heartbeat(tenant: tenant, jobId: older.id, runner: "a", now: start.addingTimeInterval(112)) == false)
             #expect(try await storage.jobs.saveProgress(tenant: tenant, job: a.job, progress: a.progress, runner: "a", now: start.addingTimeInterval(112)) == false)
-            #expect(try await storage.sync.stagePage(tenant: tenant, jobId: older.id, events: [], job: a.job, progress: a.progress, runner: "a", now: start.addingTimeInterval(112)) == false)
+            #expect(try await storage.sync.stagePage(tenant: tenant, jobId: older.id, page: .loans([]), job: a.job, progress: a.progress, runner: "a", now: start.addingTimeInterval(112)) == false)
 
             // b dies too: the job has had its attempts and fails with the reason; the next one runs.
             guard case .claimed(let c) = try await storage.jobs.claimNextJob(tenant: tenant, runner: "c", now: start.addingTimeInterval(300), lease: 60, maxAttempts: 2) else {

@@ -39,27 +39,26 @@ public struct EventApplication: Sendable, Equatable {
     }
 }
 
-/// A synchronization's rebuild of summaries from its staged events, written once for every
-/// store: the store streams the staged events ordered by patron, then creation, each with the
-/// grace period its loan had here when the synchronization began (FOLIO's loans carry none); a
-/// patron's summary is finished when the next patron's first event arrives, and once more at
-/// the end. Memory holds one patron at a time.
+/// A synchronization's rebuild of summaries from FOLIO's staged records, written once for every
+/// store: the store streams each patron's staged loans (with the grace period each loan had here
+/// when the synchronization began), then the patron's fees, patrons in id order
+/// (`StagedRecords.loanComesNext`); a patron's summary is finished when the next patron's first
+/// record arrives, and once more at the end. Memory holds one patron at a time.
 public struct SummaryRebuild: Sendable {
     private var user: UUID?
     private var summary: UserSummary?
 
     public init() {}
 
-    /// Folds one staged event of `user`. Returns the previous patron's summary when this event
-    /// is another patron's first (nil when that patron was left with nothing open).
-    public mutating func add(_ event: PatronEvent, of user: UUID, grace: GracePeriod?, newID: @autoclosure () -> UUID) -> UserSummary? {
-        var finished: UserSummary?
-        if user != self.user {
-            finished = finish()
-            self.user = user
-        }
-        summary = SummaryReducer.apply(Self.reattaching(grace, to: event), to: summary, newID: newID())
-        return finished
+    /// Folds one staged loan. Returns the previous patron's summary when this record is another
+    /// patron's first (nil when that patron was left with nothing open).
+    public mutating func add(_ loan: UpstreamLoan, grace: GracePeriod?, newID: @autoclosure () -> UUID) -> UserSummary? {
+        fold(loan.events(grace: grace), of: loan.userId, newID: newID())
+    }
+
+    /// Folds one staged fee, as `add(_:grace:newID:)` a loan.
+    public mutating func add(_ fee: UpstreamAccount, newID: @autoclosure () -> UUID) -> UserSummary? {
+        fold([fee.event], of: fee.userId, newID: newID())
     }
 
     /// The current patron's summary (nil when nothing is open), and a fresh start.
@@ -69,10 +68,15 @@ public struct SummaryRebuild: Sendable {
         return summary
     }
 
-    /// A staged check-out with the grace period kept for its loan; a live check-out's own grace
-    /// period (none is staged) would win.
-    static func reattaching(_ grace: GracePeriod?, to event: PatronEvent) -> PatronEvent {
-        guard let grace, case .itemCheckedOut(let user, let loan, let due, nil) = event else { return event }
-        return .itemCheckedOut(userId: user, loanId: loan, dueDate: due, gracePeriod: grace)
+    private mutating func fold(_ events: [PatronEvent], of user: UUID, newID: @autoclosure () -> UUID) -> UserSummary? {
+        var finished: UserSummary?
+        if user != self.user {
+            finished = finish()
+            self.user = user
+        }
+        for event in events {
+            summary = SummaryReducer.apply(event, to: summary, newID: newID())
+        }
+        return finished
     }
 }

@@ -10,7 +10,8 @@ struct PostgresAuditStore: AuditStore, PostgresStore {
         let s = Self.schema(tenant)
         // Each side is read by its index from `after` on, so a page costs its own size.
         let rows = try await client.query(PostgresQuery(unsafeSQL: """
-            (SELECT DISTINCT user_id FROM \(s).sync_events WHERE job_id = $1 AND user_id > $2 ORDER BY user_id LIMIT $3)
+            (SELECT DISTINCT user_id FROM \(s).sync_user_loans WHERE job_id = $1 AND user_id > $2 ORDER BY user_id LIMIT $3)
+            UNION (SELECT DISTINCT user_id FROM \(s).sync_user_fees WHERE job_id = $1 AND user_id > $2 ORDER BY user_id LIMIT $3)
             UNION (SELECT user_id FROM \(s).summaries WHERE user_id > $2 ORDER BY user_id LIMIT $3)
             ORDER BY 1 LIMIT $3
             """, binds: try PostgresBindings.values(jobId, after ?? UUID(uuid: (0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0)), limit)), logger: logger)
@@ -27,10 +28,17 @@ struct PostgresAuditStore: AuditStore, PostgresStore {
             // and written.
             try await Self.lockSummaries(for: .patron(userId), tenant: tenant, connection, logger: self.logger)
             let (here, version) = try await PostgresSummaries.loadVersioned(connection, tenant: tenant, userId: userId, logger: self.logger)
-            var staged: [PatronEvent] = []
-            for try await payload in try await connection.query(PostgresQuery(unsafeSQL: "SELECT payload FROM \(s).sync_events WHERE job_id = $1 AND user_id = $2 ORDER BY created_at, seq",
-                                                                              binds: try PostgresBindings.values(jobId, userId)), logger: self.logger).decode(String.self) {
-                staged.append(try PatronEvent(staged: payload))
+            var loans: [UpstreamLoan] = []
+            for try await row in try await connection.query(PostgresQuery(unsafeSQL: """
+                SELECT user_id, loan_id, created_at, due_date, item_status, recall FROM \(s).sync_user_loans WHERE job_id = $1 AND user_id = $2 ORDER BY created_at, loan_id
+                """, binds: try PostgresBindings.values(jobId, userId)), logger: self.logger) {
+                loans.append(try PostgresStagedRows.loan(row))
+            }
+            var fees: [UpstreamAccount] = []
+            for try await row in try await connection.query(PostgresQuery(unsafeSQL: """
+                SELECT user_id, fee_fine_id, created_at, fee_fine_type_id, loan_id, balance FROM \(s).sync_user_fees WHERE job_id = $1 AND user_id = $2 ORDER BY created_at, fee_fine_id
+                """, binds: try PostgresBindings.values(jobId, userId)), logger: self.logger) {
+                fees.append(try PostgresStagedRows.fee(row))
             }
             var live: [PatronEvent] = []
             let decoder = JSONDecoder()
@@ -38,7 +46,7 @@ struct PostgresAuditStore: AuditStore, PostgresStore {
                                                                               binds: try PostgresBindings.values(userId, eventMarker)), logger: self.logger).decode(String.self) {
                 live.append(try decoder.decode(PatronEvent.self, from: Data(payload.utf8)))
             }
-            let audit = DriftComparison.audit(here: here, folio: staged, live: live, repair: repair, newID: UUID())
+            let audit = DriftComparison.audit(here: here, folio: StagedRecords.events(loans: loans, fees: fees), live: live, repair: repair, newID: UUID())
             if audit.writesRepair {
                 try await PostgresSummaries.store(audit.view, userId: userId, version: version, connection, tenant: tenant, at: now, logger: self.logger)
             }

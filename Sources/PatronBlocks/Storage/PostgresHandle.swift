@@ -150,6 +150,24 @@ enum PostgresSchema {
             // working; each record's jsonb is what the API answers for it.
             FolioStorageViews.sql(s),
             PostgresSummaries.writeFunction(s),
+            // A synchronization stages FOLIO's records as read (appended while paging), and
+            // orders them by patron once paging is done (`sync_user_loans`, `sync_user_fees`).
+            // A job that staged events the earlier way starts its paging again.
+            """
+            CREATE TABLE \(s).sync_loans (job_id uuid NOT NULL, user_id uuid NOT NULL, created_at timestamptz NOT NULL, loan_id uuid NOT NULL,
+                due_date timestamptz NOT NULL, item_status text, recall boolean NOT NULL);
+            CREATE INDEX sync_loans_by_job ON \(s).sync_loans (job_id);
+            CREATE TABLE \(s).sync_fees (job_id uuid NOT NULL, user_id uuid NOT NULL, created_at timestamptz NOT NULL, fee_fine_id uuid NOT NULL,
+                fee_fine_type_id uuid, loan_id uuid, balance text NOT NULL);
+            CREATE INDEX sync_fees_by_job ON \(s).sync_fees (job_id);
+            CREATE TABLE \(s).sync_user_loans (job_id uuid NOT NULL, user_id uuid NOT NULL, created_at timestamptz NOT NULL, loan_id uuid NOT NULL,
+                due_date timestamptz NOT NULL, item_status text, recall boolean NOT NULL, PRIMARY KEY (job_id, user_id, created_at, loan_id));
+            CREATE TABLE \(s).sync_user_fees (job_id uuid NOT NULL, user_id uuid NOT NULL, created_at timestamptz NOT NULL, fee_fine_id uuid NOT NULL,
+                fee_fine_type_id uuid, loan_id uuid, balance text NOT NULL, PRIMARY KEY (job_id, user_id, created_at, fee_fine_id));
+            DROP TABLE \(s).sync_events;
+            UPDATE \(s).sync_jobs SET phase = 'starting', last_loan_id = NULL, last_account_id = NULL, processed_loans = 0, processed_fees = 0
+                WHERE status IN ('open', 'in-progress') AND phase <> 'starting'
+            """,
         ]
     }
 }

@@ -114,7 +114,9 @@ struct PostgresJobStore: JobStore, PostgresStore {
     }
 
     static func dropStaging(_ connection: PostgresConnection, schema s: String, jobId: UUID, logger: Logger) async throws {
-        try await connection.query(PostgresQuery(unsafeSQL: "DELETE FROM \(s).sync_events WHERE job_id = $1", binds: try PostgresBindings.values(jobId)), logger: logger)
+        for table in ["sync_loans", "sync_fees", "sync_user_loans", "sync_user_fees"] {
+            try await connection.query(PostgresQuery(unsafeSQL: "DELETE FROM \(s).\(table) WHERE job_id = $1", binds: try PostgresBindings.values(jobId)), logger: logger)
+        }
         try await connection.query(PostgresQuery(unsafeSQL: "DELETE FROM \(s).sync_graces WHERE job_id = $1", binds: try PostgresBindings.values(jobId)), logger: logger)
     }
 

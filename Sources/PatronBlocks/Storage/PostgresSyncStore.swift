@@ -1,4 +1,5 @@
 import Foundation
+import Logging
 import PostgresNIO
 
 /// A synchronization's staging and switch in the tenant's PostgreSQL schema.
@@ -30,20 +31,53 @@ struct PostgresSyncStore: SyncStore, PostgresStore {
         }
     }
 
-    public func stagePage(tenant: String, jobId: UUID, events: [StagedEvent], job: SyncJob, progress: SyncProgress, runner: String, now: Date) async throws -> Bool {
+    public func stagePage(tenant: String, jobId: UUID, page: StagedPage, job: SyncJob, progress: SyncProgress, runner: String, now: Date) async throws -> Bool {
         let s = Self.schema(tenant)
-        let users = events.map(\.userId)
-        let created = events.map(\.createdAt)
-        let loans = events.map { $0.event.loanId?.folio ?? "" }
-        let payloads = events.map(\.event.compact)
+        let insert: PostgresQuery? = switch page {
+        case .loans(let loans) where !loans.isEmpty:
+            PostgresQuery(unsafeSQL: """
+                INSERT INTO \(s).sync_loans (job_id, user_id, created_at, loan_id, due_date, item_status, recall)
+                SELECT $1, u, c, l, d, NULLIF(st, ''), r FROM unnest($2::uuid[], $3::timestamptz[], $4::uuid[], $5::timestamptz[], $6::text[], $7::bool[]) AS t(u, c, l, d, st, r)
+                """, binds: try PostgresBindings.values(jobId, loans.map(\.userId), loans.map(\.stagingTime), loans.map(\.id), loans.map(\.dueDate),
+                                                        loans.map { $0.itemStatus ?? "" }, loans.map(\.dueDateChangedByRecall)))
+        case .accounts(let fees) where !fees.isEmpty:
+            PostgresQuery(unsafeSQL: """
+                INSERT INTO \(s).sync_fees (job_id, user_id, created_at, fee_fine_id, fee_fine_type_id, loan_id, balance)
+                SELECT $1, u, c, f, NULLIF(t, '')::uuid, NULLIF(l, '')::uuid, b FROM unnest($2::uuid[], $3::timestamptz[], $4::uuid[], $5::text[], $6::text[], $7::text[]) AS x(u, c, f, t, l, b)
+                """, binds: try PostgresBindings.values(jobId, fees.map(\.userId), fees.map(\.stagingTime), fees.map(\.id), fees.map { $0.feeFineId?.folio ?? "" },
+                                                        fees.map { $0.loanId?.folio ?? "" }, fees.map { "\($0.remaining)" }))
+        default:
+            nil
+        }
         return try await transaction { connection in
             guard try await PostgresJobStore.saveProgress(connection, schema: s, job: job, progress: progress, runner: runner, now: now, logger: self.logger) else { return false }
-            if !events.isEmpty {
-                // One statement per page; WITH ORDINALITY keeps the page's order in seq.
-                try await connection.query(PostgresQuery(unsafeSQL: """
-                    INSERT INTO \(s).sync_events (job_id, user_id, created_at, loan_id, payload)
-                    SELECT $1, u, c, NULLIF(l, '')::uuid, p FROM unnest($2::uuid[], $3::timestamptz[], $4::text[], $5::text[]) WITH ORDINALITY AS t(u, c, l, p, n) ORDER BY n
-                    """, binds: try PostgresBindings.values(jobId, users, created, loans, payloads)), logger: self.logger)
+            if let insert {
+                try await connection.query(insert, logger: self.logger)
+            }
+            return true
+        }
+    }
+
+    public func sealStaging(tenant: String, jobId: UUID, job: SyncJob, progress: SyncProgress, runner: String, now: Date) async throws -> Bool {
+        let s = Self.schema(tenant)
+        return try await transaction { connection in
+            guard try await PostgresJobStore.saveProgress(connection, schema: s, job: job, progress: progress, runner: runner, now: now, logger: self.logger) else { return false }
+            // One sort each, written in key order. A loan staged twice is the same loan.
+            for sql in [
+                """
+                INSERT INTO \(s).sync_user_loans (job_id, user_id, created_at, loan_id, due_date, item_status, recall)
+                SELECT job_id, user_id, created_at, loan_id, due_date, item_status, recall FROM \(s).sync_loans WHERE job_id = $1
+                ORDER BY user_id, created_at, loan_id ON CONFLICT DO NOTHING
+                """,
+                """
+                INSERT INTO \(s).sync_user_fees (job_id, user_id, created_at, fee_fine_id, fee_fine_type_id, loan_id, balance)
+                SELECT job_id, user_id, created_at, fee_fine_id, fee_fine_type_id, loan_id, balance FROM \(s).sync_fees WHERE job_id = $1
+                ORDER BY user_id, created_at, fee_fine_id ON CONFLICT DO NOTHING
+                """,
+                "DELETE FROM \(s).sync_loans WHERE job_id = $1",
+                "DELETE FROM \(s).sync_fees WHERE job_id = $1",
+            ] {
+                try await connection.query(PostgresQuery(unsafeSQL: sql, binds: try PostgresBindings.values(jobId)), logger: self.logger)
             }
             return true
         }
@@ -71,10 +105,9 @@ struct PostgresSyncStore: SyncStore, PostgresStore {
             for table in ["summary_loans", "summary_fees", "summaries"] {
                 try await connection.query(PostgresQuery(unsafeSQL: "DELETE FROM \(s).\(table)\(filter)", binds: try userBind.map { try PostgresBindings.values($0) } ?? PostgresBindings()), logger: self.logger)
             }
-            // Rebuild from the staged events in chunks (one connection cannot stream and write at
-            // once), patron by patron, in creation order, each loan with its grace period.
+            // Rebuilt from FOLIO's staged records, patron by patron, each loan with its grace
+            // period: two cursors read in chunks (one connection cannot stream and write at once).
             let decoder = JSONDecoder()
-            var after: (UUID, PostgresTimestamp, Int64)?
             var rebuild = SummaryRebuild()
             var built: [UserSummary] = []
             func flush() async throws {
@@ -84,30 +117,30 @@ struct PostgresSyncStore: SyncStore, PostgresStore {
                 try await PostgresSummaries.insertRows(built, connection, schema: s, logger: self.logger)
                 built.removeAll(keepingCapacity: true)
             }
-            while true {
-                var sql = """
-                    SELECT e.user_id, e.created_at, e.seq, e.payload, g.duration, g.interval FROM \(s).sync_events e
-                    LEFT JOIN \(s).sync_graces g ON g.job_id = e.job_id AND g.loan_id = e.loan_id
-                    WHERE e.job_id = $1
-                    """
-                var bindings = try PostgresBindings.values(job.id)
-                if let after {
-                    sql += " AND (e.user_id, e.created_at, e.seq) > ($2, $3, $4)"
-                    bindings.append(after.0); bindings.append(after.1); bindings.append(after.2)
-                }
-                sql += " ORDER BY e.user_id, e.created_at, e.seq LIMIT 5000"
-                var rows: [(UUID, PostgresTimestamp, Int64, String, Int?, String?)] = []
-                for try await row in try await connection.query(PostgresQuery(unsafeSQL: sql, binds: bindings), logger: self.logger).decode((UUID, PostgresTimestamp, Int64, String, Int?, String?).self) {
-                    rows.append(row)
-                }
-                for (user, created, seq, payload, duration, interval) in rows {
-                    after = (user, created, seq)
-                    let event = try PatronEvent(staged: payload)
-                    if let finished = rebuild.add(event, of: user, grace: GracePeriod(stored: duration, interval), newID: UUID()) { built.append(finished) }
+            try await connection.query(PostgresQuery(unsafeSQL: """
+                DECLARE staged_loans NO SCROLL CURSOR FOR
+                SELECT l.user_id, l.loan_id, l.created_at, l.due_date, l.item_status, l.recall, g.duration, g.interval FROM \(s).sync_user_loans l
+                LEFT JOIN \(s).sync_graces g ON g.job_id = l.job_id AND g.loan_id = l.loan_id
+                WHERE l.job_id = $1 ORDER BY l.user_id, l.created_at, l.loan_id
+                """, binds: try PostgresBindings.values(job.id)), logger: self.logger)
+            try await connection.query(PostgresQuery(unsafeSQL: """
+                DECLARE staged_fees NO SCROLL CURSOR FOR
+                SELECT user_id, fee_fine_id, created_at, fee_fine_type_id, loan_id, balance FROM \(s).sync_user_fees
+                WHERE job_id = $1 ORDER BY user_id, created_at, fee_fine_id
+                """, binds: try PostgresBindings.values(job.id)), logger: self.logger)
+            var loans = PostgresStagedRows.Cursor<(UpstreamLoan, GracePeriod?)>(name: "staged_loans", decode: PostgresStagedRows.loanWithGrace)
+            var fees = PostgresStagedRows.Cursor<UpstreamAccount>(name: "staged_fees", decode: PostgresStagedRows.fee)
+            while let loanNext = StagedRecords.loanComesNext(loanUser: try await loans.peek(connection, logger: self.logger)?.0.userId,
+                                                             feeUser: try await fees.peek(connection, logger: self.logger)?.userId) {
+                if loanNext, let (loan, grace) = loans.take() {
+                    if let finished = rebuild.add(loan, grace: grace, newID: UUID()) { built.append(finished) }
+                } else if let fee = fees.take() {
+                    if let finished = rebuild.add(fee, newID: UUID()) { built.append(finished) }
                 }
                 if built.count >= 1000 { try await flush() }
-                if rows.count < 5000 { break }
             }
+            try await connection.query("CLOSE staged_loans", logger: self.logger)
+            try await connection.query("CLOSE staged_fees", logger: self.logger)
             if let finished = rebuild.finish() { built.append(finished) }
             try await flush()
             // Live events since the synchronization began, on top, in order.
@@ -176,6 +209,64 @@ struct PostgresSyncStore: SyncStore, PostgresStore {
                 deleted += 1
             }
             return deleted
+        }
+    }
+}
+
+/// Staged records read back from PostgreSQL through a cursor, a chunk at a time.
+enum PostgresStagedRows {
+    typealias LoanRow = (UUID, UUID, PostgresTimestamp, PostgresTimestamp, String?, Bool, Int?, String?)
+    typealias FeeRow = (UUID, UUID, PostgresTimestamp, UUID?, UUID?, String)
+
+    static func loanWithGrace(_ row: PostgresRow) throws -> (UpstreamLoan, GracePeriod?) {
+        let (user, id, created, due, status, recall, duration, interval) = try row.decode(LoanRow.self)
+        return (UpstreamLoan(id: id, userId: user, dueDate: due.date, itemStatus: status, dueDateChangedByRecall: recall, createdDate: created.date),
+                GracePeriod(stored: duration, interval))
+    }
+
+    static func loan(_ row: PostgresRow) throws -> UpstreamLoan {
+        let (user, id, created, due, status, recall) = try row.decode((UUID, UUID, PostgresTimestamp, PostgresTimestamp, String?, Bool).self)
+        return UpstreamLoan(id: id, userId: user, dueDate: due.date, itemStatus: status, dueDateChangedByRecall: recall, createdDate: created.date)
+    }
+
+    static func fee(_ row: PostgresRow) throws -> UpstreamAccount {
+        let (user, id, created, type, loan, balance) = try row.decode(FeeRow.self)
+        guard let remaining = Decimal(string: balance) else { throw StagingError(record: "fee/fine \(id.folio)") }
+        return UpstreamAccount(id: id, userId: user, feeFineId: type, loanId: loan, remaining: remaining, createdDate: created.date)
+    }
+
+    /// A cursor declared in the current transaction, fetched `chunk` rows at a time.
+    struct Cursor<Record> {
+        let name: String
+        let decode: (PostgresRow) throws -> Record
+        var chunk = 2000
+        private var buffer: [Record] = []
+        private var index = 0
+        private var done = false
+
+        init(name: String, decode: @escaping (PostgresRow) throws -> Record) {
+            self.name = name
+            self.decode = decode
+        }
+
+        /// The next record without taking it; nil when the cursor is done.
+        mutating func peek(_ connection: PostgresConnection, logger: Logger) async throws -> Record? {
+            if index == buffer.count, !done {
+                buffer.removeAll(keepingCapacity: true)
+                index = 0
+                for try await row in try await connection.query(PostgresQuery(unsafeSQL: "FETCH \(chunk) FROM \(name)"), logger: logger) {
+                    buffer.append(try decode(row))
+                }
+                done = buffer.count < chunk
+            }
+            return index < buffer.count ? buffer[index] : nil
+        }
+
+        /// The record `peek` returned.
+        mutating func take() -> Record? {
+            guard index < buffer.count else { return nil }
+            defer { index += 1 }
+            return buffer[index]
         }
     }
 }

@@ -10,11 +10,11 @@ struct SQLiteAuditStore: AuditStore {
         // Each side is read by its index from `after` on, so a page costs its own size.
         return try database.read { connection in
             try connection.rows("""
-                SELECT u FROM (SELECT DISTINCT user_id AS u FROM sync_events WHERE tenant = ? AND job_id = ? AND user_id > ? ORDER BY user_id LIMIT ?)
-                UNION SELECT u FROM (SELECT user_id AS u FROM summaries WHERE tenant = ? AND user_id > ? ORDER BY user_id LIMIT ?)
-                ORDER BY u LIMIT ?
-                """, [.text(tenant), .text(jobId.folio), .text(after?.folio ?? ""), .integer(Int64(limit)),
-                      .text(tenant), .text(after?.folio ?? ""), .integer(Int64(limit)), .integer(Int64(limit))])
+                SELECT u FROM (SELECT DISTINCT user_id AS u FROM sync_user_loans WHERE tenant = ?1 AND job_id = ?2 AND user_id > ?3 ORDER BY user_id LIMIT ?4)
+                UNION SELECT u FROM (SELECT DISTINCT user_id AS u FROM sync_user_fees WHERE tenant = ?1 AND job_id = ?2 AND user_id > ?3 ORDER BY user_id LIMIT ?4)
+                UNION SELECT u FROM (SELECT user_id AS u FROM summaries WHERE tenant = ?1 AND user_id > ?3 ORDER BY user_id LIMIT ?4)
+                ORDER BY u LIMIT ?4
+                """, [.text(tenant), .text(jobId.folio), .text(after?.folio ?? ""), .integer(Int64(limit))])
                 .compactMap { $0.first?.text.flatMap(UUID.init(folio:)) }
         }
     }
@@ -42,16 +42,21 @@ struct SQLiteAuditStore: AuditStore {
     /// records and the live events after its marker.
     static func audit(_ connection: SQLiteConnection, tenant: String, jobId: UUID, userId: UUID, eventMarker: Int64, repair: Bool) throws -> DriftComparison.UserAudit {
         let here = try SQLiteSummaries.load(connection, tenant: tenant, userId: userId)
-        let staged = try connection.rows("SELECT payload FROM sync_events WHERE tenant = ? AND job_id = ? AND user_id = ? ORDER BY created_at, seq",
-                                         [.text(tenant), .text(jobId.folio), .text(userId.folio)]).map { row in
-            try PatronEvent(staged: row.first?.text ?? "")
-        }
+        let bindings: [SQLiteValue] = [.text(tenant), .text(jobId.folio), .text(userId.folio)]
+        let loans = try connection.prepare("SELECT \(SQLiteStagedRows.loanColumns("l")) FROM sync_user_loans l WHERE tenant = ? AND job_id = ? AND user_id = ? ORDER BY created_at, loan_id")
+        try loans.bind(bindings)
+        var staged: [UpstreamLoan] = []
+        while try loans.step() { staged.append(try SQLiteStagedRows.loan(loans)) }
+        let fees = try connection.prepare("SELECT \(SQLiteStagedRows.feeColumns) FROM sync_user_fees WHERE tenant = ? AND job_id = ? AND user_id = ? ORDER BY created_at, fee_fine_id")
+        try fees.bind(bindings)
+        var stagedFees: [UpstreamAccount] = []
+        while try fees.step() { stagedFees.append(try SQLiteStagedRows.fee(fees)) }
         let decoder = JSONDecoder()
         let live = try connection.rows("SELECT payload FROM events WHERE tenant = ? AND user_id = ? AND id > ? ORDER BY id",
                                        [.text(tenant), .text(userId.folio), .integer(eventMarker)]).map { row in
             try decoder.decode(PatronEvent.self, from: Data((row.first?.text ?? "").utf8))
         }
-        return DriftComparison.audit(here: here, folio: staged, live: live, repair: repair, newID: UUID())
+        return DriftComparison.audit(here: here, folio: StagedRecords.events(loans: staged, fees: stagedFees), live: live, repair: repair, newID: UUID())
     }
 
     public func finishAudit(tenant: String, job: SyncJob, runner: String, now: Date) async throws -> Bool {

@@ -95,7 +95,9 @@ struct SQLiteJobStore: JobStore {
     }
 
     static func dropStaging(_ connection: SQLiteConnection, tenant: String, jobId: String) throws {
-        try connection.run("DELETE FROM sync_events WHERE tenant = ? AND job_id = ?", [.text(tenant), .text(jobId)])
+        for table in ["sync_loans", "sync_fees", "sync_user_loans", "sync_user_fees"] {
+            try connection.run("DELETE FROM \(table) WHERE tenant = ? AND job_id = ?", [.text(tenant), .text(jobId)])
+        }
         try connection.run("DELETE FROM sync_graces WHERE tenant = ? AND job_id = ?", [.text(tenant), .text(jobId)])
     }
 

@@ -48,6 +48,27 @@ enum SQLiteSchema {
         ALTER TABLE sync_jobs ADD COLUMN audit_repair INTEGER;
         ALTER TABLE sync_jobs ADD COLUMN audit_report TEXT;
         """,
+        // A synchronization stages FOLIO's records as read, appended in paging order (cheap to
+        // write: a page dirties a few pages of the file), and orders them by patron once paging
+        // is done (`sync_user_loans`, `sync_user_fees`: written in key order, read in key order).
+        // A job that staged events the earlier way starts its paging again.
+        """
+        CREATE TABLE sync_loans (tenant TEXT NOT NULL, job_id TEXT NOT NULL, user_id TEXT NOT NULL, created_at INTEGER NOT NULL,
+            loan_id TEXT NOT NULL, due_date INTEGER NOT NULL, item_status TEXT, recall INTEGER NOT NULL);
+        CREATE INDEX sync_loans_by_job ON sync_loans (tenant, job_id);
+        CREATE TABLE sync_fees (tenant TEXT NOT NULL, job_id TEXT NOT NULL, user_id TEXT NOT NULL, created_at INTEGER NOT NULL,
+            fee_fine_id TEXT NOT NULL, fee_fine_type_id TEXT, loan_id TEXT, balance TEXT NOT NULL);
+        CREATE INDEX sync_fees_by_job ON sync_fees (tenant, job_id);
+        CREATE TABLE sync_user_loans (tenant TEXT NOT NULL, job_id TEXT NOT NULL, user_id TEXT NOT NULL, created_at INTEGER NOT NULL,
+            loan_id TEXT NOT NULL, due_date INTEGER NOT NULL, item_status TEXT, recall INTEGER NOT NULL,
+            PRIMARY KEY (tenant, job_id, user_id, created_at, loan_id)) WITHOUT ROWID;
+        CREATE TABLE sync_user_fees (tenant TEXT NOT NULL, job_id TEXT NOT NULL, user_id TEXT NOT NULL, created_at INTEGER NOT NULL,
+            fee_fine_id TEXT NOT NULL, fee_fine_type_id TEXT, loan_id TEXT, balance TEXT NOT NULL,
+            PRIMARY KEY (tenant, job_id, user_id, created_at, fee_fine_id)) WITHOUT ROWID;
+        DROP TABLE sync_events;
+        UPDATE sync_jobs SET phase = 'starting', last_loan_id = NULL, last_account_id = NULL, processed_loans = 0, processed_fees = 0
+            WHERE status IN ('open', 'in-progress') AND phase <> 'starting';
+        """,
     ]
 
     static func migrate(_ connection: SQLiteConnection) throws {

@@ -25,19 +25,51 @@ struct SQLiteSyncStore: SyncStore {
         }
     }
 
-    public func stagePage(tenant: String, jobId: UUID, events: [StagedEvent], job: SyncJob, progress: SyncProgress, runner: String, now: Date) async throws -> Bool {
-        let payloads = events.map(\.event.compact)
-        return try await database.write { connection in
+    public func stagePage(tenant: String, jobId: UUID, page: StagedPage, job: SyncJob, progress: SyncProgress, runner: String, now: Date) async throws -> Bool {
+        try await database.write { connection in
             try connection.transaction {
                 guard try SQLiteJobStore.saveProgress(connection, tenant: tenant, job: job, progress: progress, runner: runner, now: now) else { return false }
-                var seq = try connection.rows("SELECT coalesce(max(seq), 0) FROM sync_events WHERE tenant = ? AND job_id = ?", [.text(tenant), .text(jobId.folio)]).first?.first?.integer ?? 0
-                let insert = try connection.prepare("INSERT INTO sync_events (tenant, job_id, seq, user_id, created_at, loan_id, payload) VALUES (?, ?, ?, ?, ?, ?, ?)")
-                for (event, payload) in zip(events, payloads) {
-                    seq += 1
-                    try insert.bind([.text(tenant), .text(jobId.folio), .integer(seq), .text(event.userId.folio), .real(event.createdAt.storedSeconds),
-                                     SQLiteValue(event.event.loanId?.folio), .text(payload)])
-                    _ = try insert.step()
+                let (tenant, job) = (SQLiteValue.text(tenant), SQLiteValue.text(jobId.folio))
+                switch page {
+                case .loans(let loans):
+                    let insert = try connection.prepare("INSERT INTO sync_loans (tenant, job_id, user_id, created_at, loan_id, due_date, item_status, recall) VALUES (?, ?, ?, ?, ?, ?, ?, ?)")
+                    for loan in loans {
+                        try insert.bind([tenant, job, .text(loan.userId.folio), .integer(loan.stagingTime.epochMilliseconds), .text(loan.id.folio),
+                                         .integer(loan.dueDate.epochMilliseconds), SQLiteValue(loan.itemStatus), .integer(loan.dueDateChangedByRecall ? 1 : 0)])
+                        _ = try insert.step()
+                    }
+                case .accounts(let fees):
+                    let insert = try connection.prepare("INSERT INTO sync_fees (tenant, job_id, user_id, created_at, fee_fine_id, fee_fine_type_id, loan_id, balance) VALUES (?, ?, ?, ?, ?, ?, ?, ?)")
+                    for fee in fees {
+                        try insert.bind([tenant, job, .text(fee.userId.folio), .integer(fee.stagingTime.epochMilliseconds), .text(fee.id.folio),
+                                         SQLiteValue(fee.feeFineId?.folio), SQLiteValue(fee.loanId?.folio), .text("\(fee.remaining)")])
+                        _ = try insert.step()
+                    }
                 }
+                return true
+            }
+        }
+    }
+
+    public func sealStaging(tenant: String, jobId: UUID, job: SyncJob, progress: SyncProgress, runner: String, now: Date) async throws -> Bool {
+        try await database.write { connection in
+            try connection.transaction {
+                guard try SQLiteJobStore.saveProgress(connection, tenant: tenant, job: job, progress: progress, runner: runner, now: now) else { return false }
+                // One sort each, written in key order: sequential pages, unlike a million inserts
+                // at random patrons while paging. A loan staged twice is the same loan.
+                let bindings: [SQLiteValue] = [.text(tenant), .text(jobId.folio)]
+                try connection.run("""
+                    INSERT OR IGNORE INTO sync_user_loans (tenant, job_id, user_id, created_at, loan_id, due_date, item_status, recall)
+                    SELECT tenant, job_id, user_id, created_at, loan_id, due_date, item_status, recall FROM sync_loans
+                    WHERE tenant = ? AND job_id = ? ORDER BY user_id, created_at, loan_id
+                    """, bindings)
+                try connection.run("""
+                    INSERT OR IGNORE INTO sync_user_fees (tenant, job_id, user_id, created_at, fee_fine_id, fee_fine_type_id, loan_id, balance)
+                    SELECT tenant, job_id, user_id, created_at, fee_fine_id, fee_fine_type_id, loan_id, balance FROM sync_fees
+                    WHERE tenant = ? AND job_id = ? ORDER BY user_id, created_at, fee_fine_id
+                    """, bindings)
+                try connection.run("DELETE FROM sync_loans WHERE tenant = ? AND job_id = ?", bindings)
+                try connection.run("DELETE FROM sync_fees WHERE tenant = ? AND job_id = ?", bindings)
                 return true
             }
         }
@@ -62,14 +94,16 @@ struct SQLiteSyncStore: SyncStore {
                     try connection.run("DELETE FROM \(table) WHERE tenant = ?\(userFilter)", scopeBindings)
                 }
                 try connection.run("DELETE FROM events WHERE tenant = ? AND id <= ?\(userFilter)", [.text(tenant), .integer(eventMarker)] + scopeBindings.dropFirst())
-                // 2. Rebuilt from the staged events, patron by patron, in creation order (stable),
-                //    each loan with the grace period it had.
-                let staged = try connection.prepare("""
-                    SELECT e.user_id, e.payload, g.duration, g.interval FROM sync_events e
-                    LEFT JOIN sync_graces g ON g.tenant = e.tenant AND g.job_id = e.job_id AND g.loan_id = e.loan_id
-                    WHERE e.tenant = ? AND e.job_id = ? ORDER BY e.user_id, e.created_at, e.seq
+                // 2. Rebuilt from FOLIO's staged records, patron by patron, each loan with the
+                //    grace period it had.
+                let loans = try connection.prepare("""
+                    SELECT \(SQLiteStagedRows.loanColumns("l")), g.duration, g.interval FROM sync_user_loans l
+                    LEFT JOIN sync_graces g ON g.tenant = l.tenant AND g.job_id = l.job_id AND g.loan_id = l.loan_id
+                    WHERE l.tenant = ? AND l.job_id = ? ORDER BY l.user_id, l.created_at, l.loan_id
                     """)
-                try staged.bind([.text(tenant), .text(jobID)])
+                try loans.bind([.text(tenant), .text(jobID)])
+                let fees = try connection.prepare("SELECT \(SQLiteStagedRows.feeColumns) FROM sync_user_fees WHERE tenant = ? AND job_id = ? ORDER BY user_id, created_at, fee_fine_id")
+                try fees.bind([.text(tenant), .text(jobID)])
                 var rebuild = SummaryRebuild()
                 func insert(_ summary: UserSummary?) throws {
                     if let summary {
@@ -78,14 +112,20 @@ struct SQLiteSyncStore: SyncStore {
                         try SQLiteSummaries.insertRows(summary, connection, tenant: tenant)
                     }
                 }
-                let decoder = JSONDecoder()
-                while try staged.step() {
-                    guard let user = staged.text(at: 0).flatMap(UUID.init(folio:)), let payload = staged.text(at: 1) else { continue }
-                    let event = try PatronEvent(staged: payload)
-                    try insert(rebuild.add(event, of: user, grace: GracePeriod(stored: staged.integer(at: 2).map(Int.init), staged.text(at: 3)), newID: UUID()))
+                var loan = try loans.step() ? try SQLiteStagedRows.loan(loans) : nil
+                var fee = try fees.step() ? try SQLiteStagedRows.fee(fees) : nil
+                while let loanNext = StagedRecords.loanComesNext(loanUser: loan?.userId, feeUser: fee?.userId) {
+                    if loanNext, let current = loan {
+                        try insert(rebuild.add(current, grace: GracePeriod(stored: loans.integer(at: 6).map(Int.init), loans.text(at: 7)), newID: UUID()))
+                        loan = try loans.step() ? try SQLiteStagedRows.loan(loans) : nil
+                    } else if let current = fee {
+                        try insert(rebuild.add(current, newID: UUID()))
+                        fee = try fees.step() ? try SQLiteStagedRows.fee(fees) : nil
+                    }
                 }
                 try insert(rebuild.finish())
                 // 3. Live events that arrived while the synchronization ran, on top, in order.
+                let decoder = JSONDecoder()
                 let live = try connection.rows("SELECT payload FROM events WHERE tenant = ? AND id > ?\(userFilter) ORDER BY id",
                                                [.text(tenant), .integer(eventMarker)] + scopeBindings.dropFirst())
                 for row in live {
@@ -93,8 +133,6 @@ struct SQLiteSyncStore: SyncStore {
                     try SQLiteSummaries.apply(try decoder.decode(PatronEvent.self, from: Data(payload.utf8)), connection, tenant: tenant, at: now, storeEvent: false)
                 }
                 // 4. Done.
-                var finished = job
-                finished.status = .done
                 try connection.run("UPDATE sync_jobs SET status = 'done', runner = NULL, processed_loans = ?, processed_fees = ?, total_loans = ?, total_fees = ?, errors = ? WHERE tenant = ? AND id = ?",
                                    [.integer(Int64(job.numberOfProcessedLoans)), .integer(Int64(job.numberOfProcessedFeesFines)), .integer(Int64(job.totalNumberOfLoans)),
                                     .integer(Int64(job.totalNumberOfFeesFines)), .text(JobColumns.encodeErrors(job.errors)), .text(tenant), .text(jobID)])
@@ -123,5 +161,33 @@ struct SQLiteSyncStore: SyncStore {
                     (SELECT max(id) FROM events WHERE tenant = ?))
                 """, [.text(tenant), .text(tenant), .text(tenant)])
         }
+    }
+}
+
+/// Staged records read back from SQLite (written by this service: a row that does not read back
+/// fails the synchronization rather than being skipped).
+enum SQLiteStagedRows {
+    static func loanColumns(_ table: String) -> String {
+        ["user_id", "loan_id", "created_at", "due_date", "item_status", "recall"].map { "\(table).\($0)" }.joined(separator: ", ")
+    }
+
+    static let feeColumns = "user_id, fee_fine_id, created_at, fee_fine_type_id, loan_id, balance"
+
+    static func loan(_ row: SQLiteStatement) throws -> UpstreamLoan {
+        guard let user = row.text(at: 0).flatMap(UUID.init(folio:)), let id = row.text(at: 1).flatMap(UUID.init(folio:)),
+              let created = row.integer(at: 2), let due = row.integer(at: 3) else {
+            throw StagingError(record: "loan \(row.text(at: 1) ?? "?")")
+        }
+        return UpstreamLoan(id: id, userId: user, dueDate: Date(epochMilliseconds: due), itemStatus: row.text(at: 4),
+                            dueDateChangedByRecall: row.integer(at: 5) == 1, createdDate: Date(epochMilliseconds: created))
+    }
+
+    static func fee(_ row: SQLiteStatement) throws -> UpstreamAccount {
+        guard let user = row.text(at: 0).flatMap(UUID.init(folio:)), let id = row.text(at: 1).flatMap(UUID.init(folio:)),
+              let created = row.integer(at: 2), let balance = row.text(at: 5).flatMap({ Decimal(string: $0) }) else {
+            throw StagingError(record: "fee/fine \(row.text(at: 1) ?? "?")")
+        }
+        return UpstreamAccount(id: id, userId: user, feeFineId: row.text(at: 3).flatMap(UUID.init(folio:)), loanId: row.text(at: 4).flatMap(UUID.init(folio:)),
+                               remaining: balance, createdDate: Date(epochMilliseconds: created))
     }
 }

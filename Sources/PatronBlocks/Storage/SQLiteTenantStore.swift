@@ -40,7 +40,7 @@ struct SQLiteTenantStore: TenantStore {
     public func purgeTenant(_ tenant: String) async throws {
         try await database.write { connection in
             try connection.transaction {
-                for table in ["summary_loans", "summary_fees", "summaries", "events", "sync_events", "sync_graces", "sync_jobs", "block_conditions", "block_limits", "tenant_jobs", "tenants"] {
+                for table in ["summary_loans", "summary_fees", "summaries", "events", "sync_loans", "sync_fees", "sync_user_loans", "sync_user_fees", "sync_graces", "sync_jobs", "block_conditions", "block_limits", "tenant_jobs", "tenants"] {
                     try connection.run("DELETE FROM \(table) WHERE tenant = ?", [.text(tenant)])
                 }
             }

@@ -55,17 +55,10 @@ public protocol JobStore: Sendable {
     func release(tenant: String, jobId: UUID, runner: String) async throws
 }
 
-/// One generated event of a synchronization, as it is staged until the rebuild.
-public struct StagedEvent: Sendable, Equatable {
-    public var userId: UUID
-    public var createdAt: Date
-    public var event: PatronEvent
-
-    public init(userId: UUID, createdAt: Date, event: PatronEvent) {
-        self.userId = userId
-        self.createdAt = createdAt
-        self.event = event
-    }
+/// A staged record that cannot be read back: the staging was written by something else.
+struct StagingError: Error, CustomStringConvertible {
+    var record: String
+    var description: String { "A staged synchronization record cannot be read (\(record)); request a new synchronization" }
 }
 
 /// The synchronization's storage: events staged page by page beside the live summaries, and
@@ -74,10 +67,14 @@ public protocol SyncStore: Sendable {
     /// Begins a synchronization: keeps the grace periods of the scope's loans (upstream loans
     /// carry none) and returns the newest event id, after which live events are replayed.
     func beginSync(tenant: String, jobId: UUID, scope: SyncJob.Scope) async throws -> Int64
-    /// Stages one page of generated events with the job's progress, in one transaction; false
-    /// when the runner lost its claim (nothing is staged then).
-    func stagePage(tenant: String, jobId: UUID, events: [StagedEvent], job: SyncJob, progress: SyncProgress, runner: String, now: Date) async throws -> Bool
-    /// Rebuilds the scope's summaries from the staged events (stable order by creation), keeps
+    /// Stages one page of FOLIO's records, as read, with the job's progress, in one
+    /// transaction; false when the runner lost its claim (nothing is staged then).
+    func stagePage(tenant: String, jobId: UUID, page: StagedPage, job: SyncJob, progress: SyncProgress, runner: String, now: Date) async throws -> Bool
+    /// Once paging is done: orders the staged records by patron (what the rebuild and an
+    /// audit's comparisons read) and saves the job's progress, in one transaction; false when the
+    /// runner lost its claim.
+    func sealStaging(tenant: String, jobId: UUID, job: SyncJob, progress: SyncProgress, runner: String, now: Date) async throws -> Bool
+    /// Rebuilds the scope's summaries from the staged records (each patron's loans, then fees, by creation), keeps
     /// each loan's grace period, replays the live events after `eventMarker`, and replaces the
     /// scope's summaries in one transaction. Ends the job done, and drops the staging.
     func finishSync(tenant: String, job: SyncJob, eventMarker: Int64, runner: String, now: Date) async throws -> Bool

@@ -57,7 +57,12 @@ struct SynchronizationWork {
             if progress.phase == .accounts {
                 try await pageThroughAccounts(client, userId: userId, &job, &progress)
                 progress.phase = .rebuilding
-                try await save(job, progress)
+                let (ready, readyProgress) = (job, progress)
+                guard try await step("Ordering the staged records", {
+                    try await storage.sync.sealStaging(tenant: tenant, jobId: ready.id, job: ready, progress: readyProgress, runner: settings.runnerID, now: Date())
+                }) else {
+                    throw Stop.claimLost
+                }
             }
             if job.audit != nil {
                 try await compare(&job, progress, eventMarker: progress.eventMarker ?? 0)
@@ -150,9 +155,9 @@ struct SynchronizationWork {
             job.numberOfProcessedLoans += page.count
             runner.metrics?.syncProcessed(loans: page.count, feesFines: 0)
             if let last = page.lastID { progress.lastLoanId = last }
-            return page.records.flatMap(SyncEvents.events(for:))
-        } stage: { events in
-            try await stage(events, job, progress)
+            return .loans(page.records)
+        } stage: { staged in
+            try await stage(staged, job, progress)
         }
     }
 
@@ -162,9 +167,9 @@ struct SynchronizationWork {
             job.numberOfProcessedFeesFines += page.count
             runner.metrics?.syncProcessed(loans: 0, feesFines: page.count)
             if let last = page.lastID { progress.lastAccountId = last }
-            return page.records.map(SyncEvents.event(for:))
-        } stage: { events in
-            try await stage(events, job, progress)
+            return .accounts(page.records)
+        } stage: { staged in
+            try await stage(staged, job, progress)
         }
     }
 
@@ -173,8 +178,8 @@ struct SynchronizationWork {
     private func pageThrough<Record: Sendable>(
         after start: UUID?,
         _ fetch: @Sendable (UUID?) async throws -> UpstreamPage<Record>,
-        account: (UpstreamPage<Record>) -> [StagedEvent],
-        stage: ([StagedEvent]) async throws -> Void
+        account: (UpstreamPage<Record>) -> StagedPage,
+        stage: (StagedPage) async throws -> Void
     ) async throws {
         var page = try await fetch(start)
         while true {
@@ -187,39 +192,11 @@ struct SynchronizationWork {
         }
     }
 
-    private func stage(_ events: [StagedEvent], _ job: SyncJob, _ progress: SyncProgress) async throws {
+    private func stage(_ page: StagedPage, _ job: SyncJob, _ progress: SyncProgress) async throws {
         guard try await step("Storing a page", {
-            try await storage.sync.stagePage(tenant: tenant, jobId: job.id, events: events, job: job, progress: progress, runner: settings.runnerID, now: Date())
+            try await storage.sync.stagePage(tenant: tenant, jobId: job.id, page: page, job: job, progress: progress, runner: settings.runnerID, now: Date())
         }) else {
             throw Stop.claimLost
         }
-    }
-}
-
-/// The events a synchronization generates, as FOLIO generates them.
-enum SyncEvents {
-    static func events(for loan: UpstreamLoan) -> [StagedEvent] {
-        let created = loan.createdDate ?? loan.dueDate
-        var events = [PatronEvent.itemCheckedOut(userId: loan.userId, loanId: loan.id, dueDate: loan.dueDate, gracePeriod: nil)]
-        switch loan.itemStatus {
-        case let status? where status.lowercased() == "claimed returned":
-            events.append(.itemClaimedReturned(userId: loan.userId, loanId: loan.id))
-        case "Declared lost":
-            events.append(.itemDeclaredLost(userId: loan.userId, loanId: loan.id))
-        case "Aged to lost":
-            events.append(.itemAgedToLost(userId: loan.userId, loanId: loan.id))
-        default:
-            break
-        }
-        if loan.dueDateChangedByRecall {
-            events.append(.loanDueDateChanged(userId: loan.userId, loanId: loan.id, dueDate: loan.dueDate, dueDateChangedByRecall: true))
-        }
-        return events.map { StagedEvent(userId: loan.userId, createdAt: created, event: $0) }
-    }
-
-    static func event(for account: UpstreamAccount) -> StagedEvent {
-        StagedEvent(userId: account.userId, createdAt: account.createdDate ?? Date(timeIntervalSince1970: 0), event: .feeFineBalanceChanged(
-            feeFineId: account.id, balance: account.remaining, userId: account.userId, feeFineTypeId: account.feeFineId, loanId: account.loanId
-        ))
     }
 }
