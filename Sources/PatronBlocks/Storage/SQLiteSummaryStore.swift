@@ -58,24 +58,20 @@ enum SQLiteSummaries {
         try insertRows(summary, connection, tenant: tenant)
     }
 
+    /// Each row through the connection's cached statements: the rebuild writes hundreds of
+    /// thousands of summaries, and a statement prepared per summary is compiled each time.
     static func insertRows(_ summary: UserSummary, _ connection: SQLiteConnection, tenant: String) throws {
         let user = summary.userId.folio
-        if !summary.openLoans.isEmpty {
-            let insert = try connection.prepare("INSERT INTO summary_loans (tenant, user_id, loan_id, position, due_date, recall, item_lost, claimed_returned, grace_duration, grace_interval) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")
-            for (position, loan) in summary.openLoans.enumerated() {
-                try insert.bind([.text(tenant), .text(user), .text(loan.loanId.folio), .integer(Int64(position)), .real(loan.dueDate.storedSeconds),
-                                 SQLiteValue(loan.recall), SQLiteValue(loan.itemLost), SQLiteValue(loan.itemClaimedReturned),
-                                 SQLiteValue(loan.gracePeriod?.duration), SQLiteValue(loan.gracePeriod?.intervalId.rawValue)])
-                _ = try insert.step()
-            }
+        for (position, loan) in summary.openLoans.enumerated() {
+            try connection.run("INSERT INTO summary_loans (tenant, user_id, loan_id, position, due_date, recall, item_lost, claimed_returned, grace_duration, grace_interval) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                               [.text(tenant), .text(user), .text(loan.loanId.folio), .integer(Int64(position)), .real(loan.dueDate.storedSeconds),
+                                SQLiteValue(loan.recall), SQLiteValue(loan.itemLost), SQLiteValue(loan.itemClaimedReturned),
+                                SQLiteValue(loan.gracePeriod?.duration), SQLiteValue(loan.gracePeriod?.intervalId.rawValue)])
         }
-        if !summary.openFeesFines.isEmpty {
-            let insert = try connection.prepare("INSERT INTO summary_fees (tenant, user_id, fee_fine_id, position, fee_fine_type_id, loan_id, balance) VALUES (?, ?, ?, ?, ?, ?, ?)")
-            for (position, fee) in summary.openFeesFines.enumerated() {
-                try insert.bind([.text(tenant), .text(user), .text(fee.feeFineId.folio), .integer(Int64(position)),
-                                 SQLiteValue(fee.feeFineTypeId?.folio), SQLiteValue(fee.loanId?.folio), .text("\(fee.balance)")])
-                _ = try insert.step()
-            }
+        for (position, fee) in summary.openFeesFines.enumerated() {
+            try connection.run("INSERT INTO summary_fees (tenant, user_id, fee_fine_id, position, fee_fine_type_id, loan_id, balance) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                               [.text(tenant), .text(user), .text(fee.feeFineId.folio), .integer(Int64(position)),
+                                SQLiteValue(fee.feeFineTypeId?.folio), SQLiteValue(fee.loanId?.folio), .text("\(fee.balance)")])
         }
     }
 

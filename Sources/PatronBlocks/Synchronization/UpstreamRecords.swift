@@ -124,10 +124,12 @@ struct RawLoan: Decodable {
         userId = text(.userId, nil)
         dueDate = text(.dueDate, nil)
         itemStatus = text(.itemStatus, nil)
-        let item = try? c?.nestedContainer(keyedBy: Keys.self, forKey: .item)
-        itemStatusName = (try? item?.nestedContainer(keyedBy: Keys.self, forKey: .status)).flatMap { text(.name, $0) }
+        // Nested objects only when there: a missing key is a thrown error, built with its coding
+        // path, and a loan-storage loan has no `item` (that is the circulation API's form).
+        let item = itemStatus == nil ? nested(.item, in: c) : nil
+        itemStatusName = nested(.status, in: item).flatMap { text(.name, $0) }
         dueDateChangedByRecall = (try? c?.decodeIfPresent(Bool.self, forKey: .dueDateChangedByRecall)) ?? nil
-        createdDate = (try? c?.nestedContainer(keyedBy: Keys.self, forKey: .metadata)).flatMap { text(.createdDate, $0) }
+        createdDate = nested(.metadata, in: c).flatMap { text(.createdDate, $0) }
         loanDate = text(.loanDate, nil)
     }
 }
@@ -146,11 +148,17 @@ struct RawAccount: Decodable {
         loanId = lenientText(.loanId, in: c)
         // Money as a number or a string, read as a decimal.
         remaining = ((try? c?.decodeIfPresent(Decimal.self, forKey: .remaining)) ?? nil) ?? lenientText(.remaining, in: c).flatMap { Decimal(string: $0) }
-        createdDate = (try? c?.nestedContainer(keyedBy: Keys.self, forKey: .metadata)).flatMap { lenientText(.createdDate, in: $0) }
+        createdDate = nested(.metadata, in: c).flatMap { lenientText(.createdDate, in: $0) }
     }
 }
 
 /// A string field, or nil when it is absent, null or of another type.
 private func lenientText<Key: CodingKey>(_ key: Key, in container: KeyedDecodingContainer<Key>?) -> String? {
     (try? container?.decodeIfPresent(String.self, forKey: key)) ?? nil
+}
+
+/// A nested object, or nil when the key is absent or holds something else.
+private func nested<Key: CodingKey>(_ key: Key, in container: KeyedDecodingContainer<Key>?) -> KeyedDecodingContainer<Key>? {
+    guard let container, container.contains(key) else { return nil }
+    return try? container.nestedContainer(keyedBy: Key.self, forKey: key)
 }
