@@ -33,6 +33,9 @@ let package = Package(
         .systemLibrary(name: "CLibXML2", pkgConfig: "libxml-2.0", providers: [.apt(["libxml2-dev"])]),
         .systemLibrary(name: "CODBC", pkgConfig: "odbc", providers: [.apt(["unixodbc-dev"])]),
 
+        // CRC-32 by carry-less multiplication (x86-64 with PCLMULQDQ), for the zip entries.
+        .target(name: "CCRC32"),
+
         // A small, pull-based SQLite wrapper: cursors step on demand, so a query never buffers its result.
         .target(name: "SQLite", dependencies: ["CSQLite3"]),
         // A small, safe wrapper over unixODBC: handles freed on every path, diagnostics as errors,
@@ -68,7 +71,7 @@ let package = Package(
         .target(
             name: "PatronLoad",
             dependencies: [
-                "SQLite", "ODBC", "AWS", "PostgresURL", "CZlib", "CLibXML2",
+                "SQLite", "ODBC", "AWS", "PostgresURL", "CZlib", "CLibXML2", "CCRC32",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "PostgresNIO", package: "postgres-nio"),
@@ -209,7 +212,7 @@ let package = Package(
         .testTarget(
             name: "PatronLoadTests",
             dependencies: [
-                "PatronLoad", "DemoWarehouse", "SQLite", "CZlib", "AWS", "Backoff", "PatronSyncTestSupport",
+                "PatronLoad", "DemoWarehouse", "SQLite", "CZlib", "CCRC32", "AWS", "Backoff", "PatronSyncTestSupport",
                 .product(name: "PostgresNIO", package: "postgres-nio"),
             ],
             // FOLIO's JSON schemas, read from the source tree by the tests that validate against them.

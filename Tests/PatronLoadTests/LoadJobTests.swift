@@ -308,8 +308,11 @@ import Testing
         try Data("x".utf8).write(to: blocked)
         let (summary, _) = await Self.run(Self.configuration(warehouse: warehouse, output: directory.appending("out"), notifierDirectory: blocked))
         #expect(summary.outcome == .delivered)
-        #expect(summary.warnings.count == 1)
-        #expect(summary.warnings.first?.contains("the report could not be sent") == true)
+        // A dead dry run's folder that another test plants in the shared temporary directory may
+        // be cleaned up (and reported) by this run too.
+        let own = summary.warnings.filter { !$0.contains("that killed dry runs left behind") }
+        #expect(own.count == 1)
+        #expect(own.first?.contains("the report could not be sent") == true)
     }
 }
 

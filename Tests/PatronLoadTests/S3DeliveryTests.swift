@@ -174,8 +174,10 @@ struct S3DeliveryTests {
         let setup = try await Self.setUp(staff: 20, students: 20)
         let (summary, _) = await LoadJobTests.run(try Self.configuration(setup, sender: "unverified-\(UUID().uuidString.prefix(6))@example.edu"))
         #expect(summary.outcome == .delivered)
-        #expect(summary.warnings.count == 1)
-        #expect(summary.warnings.first?.contains("MessageRejected") == true)
+        // (A dead dry run's folder another test plants may be reported by this run too.)
+        let own = summary.warnings.filter { !$0.contains("that killed dry runs left behind") }
+        #expect(own.count == 1)
+        #expect(own.first?.contains("MessageRejected") == true)
     }
 }
 

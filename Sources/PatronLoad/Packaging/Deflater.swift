@@ -1,3 +1,4 @@
+import CCRC32
 import CZlib
 
 /// Raw deflate (as zip entries hold it) over zlib, fed in large chunks.
@@ -63,10 +64,20 @@ final class Deflater {
 struct CRC32 {
     private(set) var value: UInt32 = 0
 
+    /// Carry-less multiplication when the processor has it (every x86-64 server of the last
+    /// decade): zlib's table-driven CRC was about 2 % of a run's CPU.
+    static let folds = ccrc32_available() != 0
+
     mutating func update(_ bytes: UnsafeRawBufferPointer) {
         guard let base = bytes.baseAddress, bytes.count > 0 else { return }
         var remaining = bytes.count
         var pointer = base.assumingMemoryBound(to: Bytef.self)
+        if Self.folds, remaining >= 64 {
+            let folded = remaining & ~15
+            value = ccrc32_fold(value, pointer, folded)
+            pointer += folded
+            remaining -= folded
+        }
         var crc = uLong(value)
         while remaining > 0 {
             let step = min(remaining, Int(Int32.max))
