@@ -44,13 +44,6 @@ extension UpstreamAccount {
 public enum StagedPage: Sendable, Equatable {
     case loans([UpstreamLoan])
     case accounts([UpstreamAccount])
-
-    public var isEmpty: Bool {
-        switch self {
-        case .loans(let loans): loans.isEmpty
-        case .accounts(let accounts): accounts.isEmpty
-        }
-    }
 }
 
 /// The events of one patron's staged records, as a rebuild folds them: loans before fees (a

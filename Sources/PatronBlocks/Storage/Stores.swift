@@ -74,9 +74,10 @@ public protocol SyncStore: Sendable {
     /// audit's comparisons read) and saves the job's progress, in one transaction; false when the
     /// runner lost its claim.
     func sealStaging(tenant: String, jobId: UUID, job: SyncJob, progress: SyncProgress, runner: String, now: Date) async throws -> Bool
-    /// Rebuilds the scope's summaries from the staged records (each patron's loans, then fees, by creation), keeps
-    /// each loan's grace period, replays the live events after `eventMarker`, and replaces the
-    /// scope's summaries in one transaction. Ends the job done, and drops the staging.
+    /// Rebuilds the scope's summaries from the staged records (each patron's loans, then fees,
+    /// by creation), keeps each loan's grace period, replays the live events after
+    /// `eventMarker`, and replaces the scope's summaries in one transaction. Ends the job done,
+    /// and drops the staging.
     func finishSync(tenant: String, job: SyncJob, eventMarker: Int64, runner: String, now: Date) async throws -> Bool
     /// Ends the job failed and drops its staging; the summaries stay as they were.
     func failSync(tenant: String, job: SyncJob, runner: String, now: Date) async throws
@@ -87,8 +88,9 @@ public protocol SyncStore: Sendable {
     func pruneEvents(tenant: String) async throws -> Int
 }
 
-/// A drift audit's storage beside the synchronization's: FOLIO's records are staged as a
-/// synchronization stages them (`SyncStore.stagePage`); then each user is compared on its own.
+/// A drift audit's storage beside the synchronization's: FOLIO's records are staged and ordered
+/// as a synchronization stages them (`SyncStore.stagePage`, `sealStaging`); then each user is
+/// compared on its own.
 public protocol AuditStore: Sendable {
     /// The next users to compare after `after`, in id order: those FOLIO holds records of (staged
     /// by the audit) and, for a full audit, those with a summary here.
