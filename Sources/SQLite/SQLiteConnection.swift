@@ -65,8 +65,9 @@ public final class SQLiteConnection {
     }
 
     /// A statement prepared once per connection and reused. It does not keep the connection
-    /// alive (the connection holds it), and it is only used by `run` and `rows`, which finish
-    /// with it before they return, so no caller can find it mid-way through another query.
+    /// alive (the connection holds it), and it is only used by `run`, `forEachRow` and `rows`,
+    /// which finish with it before they return, so no caller can find it mid-way through
+    /// another query.
     private func cachedStatement(_ sql: String) throws(SQLiteError) -> SQLiteStatement {
         if let statement = statements[sql] { return statement }
         let statement = try SQLiteStatement(handleOf: self, sql: sql)
@@ -89,8 +90,20 @@ public final class SQLiteConnection {
         return Int(sqlite3_changes(handle))
     }
 
+    /// Runs a query through the connection's prepared statement for it and hands each row to
+    /// `body`, which reads its columns and must not run the same SQL itself. Two queries stepped
+    /// side by side need two statements of their own (`prepare`).
+    public func forEachRow(_ sql: String, _ bindings: [SQLiteValue] = [], _ body: (SQLiteStatement) throws -> Void) throws {
+        let statement = try cachedStatement(sql)
+        defer { statement.release() }
+        try statement.bind(bindings)
+        while try statement.step() {
+            try body(statement)
+        }
+    }
+
     /// Runs a query and returns every row. For results of a known, small size only; stream large ones
-    /// with `prepare` and `step`.
+    /// with `forEachRow`, or `prepare` and `step`.
     public func rows(_ sql: String, _ bindings: [SQLiteValue] = []) throws(SQLiteError) -> [[SQLiteValue]] {
         let statement = try cachedStatement(sql)
         defer { statement.release() }

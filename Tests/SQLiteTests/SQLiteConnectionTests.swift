@@ -41,6 +41,21 @@ import Testing
         #expect(try db.run("INSERT INTO t (a) VALUES (?)", [.integer(4)]) == 1)
     }
 
+    @Test func forEachRowStreamsThroughTheCachedStatementAndReleasesItOnAThrow() throws {
+        struct Stop: Error {}
+        let (db, path) = try database()
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        try db.execute("CREATE TABLE t (a INTEGER)")
+        for value in 1...3 { try db.run("INSERT INTO t VALUES (?)", [.integer(Int64(value))]) }
+        let sql = "SELECT a FROM t WHERE a > ? ORDER BY a"
+        var seen: [Int64] = []
+        try db.forEachRow(sql, [.integer(1)]) { seen.append($0.integer(at: 0) ?? -1) }
+        #expect(seen == [2, 3])
+        #expect(throws: Stop.self) { try db.forEachRow(sql, [.integer(0)]) { _ in throw Stop() } }
+        #expect(try db.rows(sql, [.integer(2)]) == [[.integer(3)]], "the same statement, reset after the throw")
+        #expect(db.cachedStatementCount == 2, "one statement for the query, one for the inserts")
+    }
+
     @Test func aCachedStatementHoldsNoSnapshotAndNoConnection() throws {
         let path = FileManager.default.temporaryDirectory.appendingPathComponent("sqlite-\(UUID().uuidString).db").path
         defer { for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: path + suffix) } }

@@ -30,13 +30,13 @@ struct PostgresAuditStore: AuditStore, PostgresStore {
             let (here, version) = try await PostgresSummaries.loadVersioned(connection, tenant: tenant, userId: userId, logger: self.logger)
             var loans: [UpstreamLoan] = []
             for try await row in try await connection.query(PostgresQuery(unsafeSQL: """
-                SELECT user_id, loan_id, created_at, due_date, item_status, recall FROM \(s).sync_user_loans WHERE job_id = $1 AND user_id = $2 ORDER BY created_at, loan_id
+                SELECT \(StagedColumns.loans("l")) FROM \(s).sync_user_loans l WHERE job_id = $1 AND user_id = $2 ORDER BY created_at, loan_id
                 """, binds: try PostgresBindings.values(jobId, userId)), logger: self.logger) {
                 loans.append(try PostgresStagedRows.loan(row))
             }
             var fees: [UpstreamAccount] = []
             for try await row in try await connection.query(PostgresQuery(unsafeSQL: """
-                SELECT user_id, fee_fine_id, created_at, fee_fine_type_id, loan_id, balance FROM \(s).sync_user_fees WHERE job_id = $1 AND user_id = $2 ORDER BY created_at, fee_fine_id
+                SELECT \(StagedColumns.fees) FROM \(s).sync_user_fees WHERE job_id = $1 AND user_id = $2 ORDER BY created_at, fee_fine_id
                 """, binds: try PostgresBindings.values(jobId, userId)), logger: self.logger) {
                 fees.append(try PostgresStagedRows.fee(row))
             }

@@ -119,14 +119,13 @@ struct PostgresSyncStore: SyncStore, PostgresStore {
             }
             try await connection.query(PostgresQuery(unsafeSQL: """
                 DECLARE staged_loans NO SCROLL CURSOR FOR
-                SELECT l.user_id, l.loan_id, l.created_at, l.due_date, l.item_status, l.recall, g.duration, g.interval FROM \(s).sync_user_loans l
+                SELECT \(StagedColumns.loans("l")), g.duration, g.interval FROM \(s).sync_user_loans l
                 LEFT JOIN \(s).sync_graces g ON g.job_id = l.job_id AND g.loan_id = l.loan_id
                 WHERE l.job_id = $1 ORDER BY l.user_id, l.created_at, l.loan_id
                 """, binds: try PostgresBindings.values(job.id)), logger: self.logger)
             try await connection.query(PostgresQuery(unsafeSQL: """
                 DECLARE staged_fees NO SCROLL CURSOR FOR
-                SELECT user_id, fee_fine_id, created_at, fee_fine_type_id, loan_id, balance FROM \(s).sync_user_fees
-                WHERE job_id = $1 ORDER BY user_id, created_at, fee_fine_id
+                SELECT \(StagedColumns.fees) FROM \(s).sync_user_fees WHERE job_id = $1 ORDER BY user_id, created_at, fee_fine_id
                 """, binds: try PostgresBindings.values(job.id)), logger: self.logger)
             var loans = PostgresStagedRows.Cursor<(UpstreamLoan, GracePeriod?)>(name: "staged_loans", decode: PostgresStagedRows.loanWithGrace)
             var fees = PostgresStagedRows.Cursor<UpstreamAccount>(name: "staged_fees", decode: PostgresStagedRows.fee)
@@ -213,24 +212,26 @@ struct PostgresSyncStore: SyncStore, PostgresStore {
     }
 }
 
-/// Staged records read back from PostgreSQL through a cursor, a chunk at a time.
+/// Staged records read back from PostgreSQL, columns as `StagedColumns` lists them (the
+/// rebuild's through a cursor, a chunk at a time).
 enum PostgresStagedRows {
-    typealias LoanRow = (UUID, UUID, PostgresTimestamp, PostgresTimestamp, String?, Bool, Int?, String?)
-    typealias FeeRow = (UUID, UUID, PostgresTimestamp, UUID?, UUID?, String)
-
+    /// A loan, followed (in the rebuild's read) by its kept grace period's two columns.
     static func loanWithGrace(_ row: PostgresRow) throws -> (UpstreamLoan, GracePeriod?) {
-        let (user, id, created, due, status, recall, duration, interval) = try row.decode(LoanRow.self)
-        return (UpstreamLoan(id: id, userId: user, dueDate: due.date, itemStatus: status, dueDateChangedByRecall: recall, createdDate: created.date),
-                GracePeriod(stored: duration, interval))
+        let (user, id, created, due, status, recall, duration, interval) = try row.decode((UUID, UUID, PostgresTimestamp, PostgresTimestamp, String?, Bool, Int?, String?).self)
+        return (loan(user, id, created, due, status, recall), GracePeriod(stored: duration, interval))
     }
 
     static func loan(_ row: PostgresRow) throws -> UpstreamLoan {
         let (user, id, created, due, status, recall) = try row.decode((UUID, UUID, PostgresTimestamp, PostgresTimestamp, String?, Bool).self)
-        return UpstreamLoan(id: id, userId: user, dueDate: due.date, itemStatus: status, dueDateChangedByRecall: recall, createdDate: created.date)
+        return loan(user, id, created, due, status, recall)
+    }
+
+    private static func loan(_ user: UUID, _ id: UUID, _ created: PostgresTimestamp, _ due: PostgresTimestamp, _ status: String?, _ recall: Bool) -> UpstreamLoan {
+        UpstreamLoan(id: id, userId: user, dueDate: due.date, itemStatus: status, dueDateChangedByRecall: recall, createdDate: created.date)
     }
 
     static func fee(_ row: PostgresRow) throws -> UpstreamAccount {
-        let (user, id, created, type, loan, balance) = try row.decode(FeeRow.self)
+        let (user, id, created, type, loan, balance) = try row.decode((UUID, UUID, PostgresTimestamp, UUID?, UUID?, String).self)
         guard let remaining = Decimal(string: balance) else { throw StagingError(record: "fee/fine \(id.folio)") }
         return UpstreamAccount(id: id, userId: user, feeFineId: type, loanId: loan, remaining: remaining, createdDate: created.date)
     }

@@ -42,21 +42,20 @@ struct SQLiteAuditStore: AuditStore {
     /// records and the live events after its marker.
     static func audit(_ connection: SQLiteConnection, tenant: String, jobId: UUID, userId: UUID, eventMarker: Int64, repair: Bool) throws -> DriftComparison.UserAudit {
         let here = try SQLiteSummaries.load(connection, tenant: tenant, userId: userId)
+        // Through the connection's cached statements: an audit reads every patron's records.
         let bindings: [SQLiteValue] = [.text(tenant), .text(jobId.folio), .text(userId.folio)]
-        let loans = try connection.prepare("SELECT \(SQLiteStagedRows.loanColumns("l")) FROM sync_user_loans l WHERE tenant = ? AND job_id = ? AND user_id = ? ORDER BY created_at, loan_id")
-        try loans.bind(bindings)
-        var staged: [UpstreamLoan] = []
-        while try loans.step() { staged.append(try SQLiteStagedRows.loan(loans)) }
-        let fees = try connection.prepare("SELECT \(SQLiteStagedRows.feeColumns) FROM sync_user_fees WHERE tenant = ? AND job_id = ? AND user_id = ? ORDER BY created_at, fee_fine_id")
-        try fees.bind(bindings)
-        var stagedFees: [UpstreamAccount] = []
-        while try fees.step() { stagedFees.append(try SQLiteStagedRows.fee(fees)) }
+        var loans: [UpstreamLoan] = []
+        try connection.forEachRow("SELECT \(StagedColumns.loans("l")) FROM sync_user_loans l WHERE tenant = ? AND job_id = ? AND user_id = ? ORDER BY created_at, loan_id",
+                                  bindings) { loans.append(try SQLiteStagedRows.loan($0)) }
+        var fees: [UpstreamAccount] = []
+        try connection.forEachRow("SELECT \(StagedColumns.fees) FROM sync_user_fees WHERE tenant = ? AND job_id = ? AND user_id = ? ORDER BY created_at, fee_fine_id",
+                                  bindings) { fees.append(try SQLiteStagedRows.fee($0)) }
         let decoder = JSONDecoder()
         let live = try connection.rows("SELECT payload FROM events WHERE tenant = ? AND user_id = ? AND id > ? ORDER BY id",
                                        [.text(tenant), .text(userId.folio), .integer(eventMarker)]).map { row in
             try decoder.decode(PatronEvent.self, from: Data((row.first?.text ?? "").utf8))
         }
-        return DriftComparison.audit(here: here, folio: StagedRecords.events(loans: staged, fees: stagedFees), live: live, repair: repair, newID: UUID())
+        return DriftComparison.audit(here: here, folio: StagedRecords.events(loans: loans, fees: fees), live: live, repair: repair, newID: UUID())
     }
 
     public func finishAudit(tenant: String, job: SyncJob, runner: String, now: Date) async throws -> Bool {

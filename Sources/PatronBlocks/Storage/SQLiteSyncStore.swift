@@ -97,12 +97,12 @@ struct SQLiteSyncStore: SyncStore {
                 // 2. Rebuilt from FOLIO's staged records, patron by patron, each loan with the
                 //    grace period it had.
                 let loans = try connection.prepare("""
-                    SELECT \(SQLiteStagedRows.loanColumns("l")), g.duration, g.interval FROM sync_user_loans l
+                    SELECT \(StagedColumns.loans("l")), g.duration, g.interval FROM sync_user_loans l
                     LEFT JOIN sync_graces g ON g.tenant = l.tenant AND g.job_id = l.job_id AND g.loan_id = l.loan_id
                     WHERE l.tenant = ? AND l.job_id = ? ORDER BY l.user_id, l.created_at, l.loan_id
                     """)
                 try loans.bind([.text(tenant), .text(jobID)])
-                let fees = try connection.prepare("SELECT \(SQLiteStagedRows.feeColumns) FROM sync_user_fees WHERE tenant = ? AND job_id = ? ORDER BY user_id, created_at, fee_fine_id")
+                let fees = try connection.prepare("SELECT \(StagedColumns.fees) FROM sync_user_fees WHERE tenant = ? AND job_id = ? ORDER BY user_id, created_at, fee_fine_id")
                 try fees.bind([.text(tenant), .text(jobID)])
                 var rebuild = SummaryRebuild()
                 func insert(_ summary: UserSummary?) throws {
@@ -164,15 +164,9 @@ struct SQLiteSyncStore: SyncStore {
     }
 }
 
-/// Staged records read back from SQLite (written by this service: a row that does not read back
-/// fails the synchronization rather than being skipped).
+/// Staged records read back from SQLite, columns as `StagedColumns` lists them (written by this
+/// service: a row that does not read back fails the synchronization rather than being skipped).
 enum SQLiteStagedRows {
-    static func loanColumns(_ table: String) -> String {
-        ["user_id", "loan_id", "created_at", "due_date", "item_status", "recall"].map { "\(table).\($0)" }.joined(separator: ", ")
-    }
-
-    static let feeColumns = "user_id, fee_fine_id, created_at, fee_fine_type_id, loan_id, balance"
-
     static func loan(_ row: SQLiteStatement) throws -> UpstreamLoan {
         guard let user = row.text(at: 0).flatMap(UUID.init(folio:)), let id = row.text(at: 1).flatMap(UUID.init(folio:)),
               let created = row.integer(at: 2), let due = row.integer(at: 3) else {
