@@ -122,6 +122,46 @@ extension Executable {
         @discardableResult
         public func terminate(deadline: Duration = .seconds(30)) async -> Int32? {
             if process.isRunning { Foundation.kill(process.processIdentifier, SIGTERM) }
+            return await exitStatus(within: deadline)
+        }
+
+        /// What `signal(_:when:within:)` saw.
+        public enum Watch: Sendable, Equatable {
+            /// The condition held and the signal was sent.
+            case signalled
+            /// The process ended before the condition held.
+            case exitedFirst
+            /// Neither happened before the deadline; nothing was sent.
+            case timedOut
+        }
+
+        /// Sends `signal` the moment `condition` holds, watching from a thread of its own: a task
+        /// on the cooperative pool (two threads on two cores) can wait many seconds behind other
+        /// tests' blocking work, long enough for a run to finish between two looks.
+        public func signal(_ signal: Int32, when condition: @escaping @Sendable () -> Bool, within deadline: Duration) async -> Watch {
+            await withCheckedContinuation { (continuation: CheckedContinuation<Watch, Never>) in
+                let process = self.process
+                Thread.detachNewThread {
+                    let clock = ContinuousClock()
+                    let end = clock.now.advanced(by: deadline)
+                    while clock.now < end {
+                        if condition() {
+                            // A process that ended since the last look is not signalled (its pid may be reused).
+                            guard process.isRunning else { return continuation.resume(returning: .exitedFirst) }
+                            Foundation.kill(process.processIdentifier, signal)
+                            return continuation.resume(returning: .signalled)
+                        }
+                        guard process.isRunning else { return continuation.resume(returning: .exitedFirst) }
+                        usleep(2_000)
+                    }
+                    continuation.resume(returning: .timedOut)
+                }
+            }
+        }
+
+        /// Waits for the process to end; its exit status, or nil when it was still running after
+        /// `deadline` (then it is killed). Polls, for the reason `terminate` gives.
+        public func exitStatus(within deadline: Duration) async -> Int32? {
             let clock = ContinuousClock()
             let end = clock.now.advanced(by: deadline)
             while process.isRunning {

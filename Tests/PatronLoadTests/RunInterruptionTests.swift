@@ -35,22 +35,19 @@ import Testing
         return files.sorted()
     }
 
-    /// Launches a run and returns once it is writing zips: past the scan, mid-render.
+    /// Launches a run and sends it `signal` once it is writing zips: past the scan, mid-render.
     /// Zips already staged (`ignoring`, an earlier run's leftovers) do not count.
-    static func launchUntilRendering(_ arguments: [String], environment: [String: String], in directory: TemporaryDirectory, stagingRoot: URL,
-                                     ignoring: Set<String> = []) async throws -> Executable.Running {
+    static func launchAndSignalWhenRendering(_ signal: Int32, _ arguments: [String], environment: [String: String], in directory: TemporaryDirectory,
+                                             stagingRoot: URL, ignoring: Set<String> = []) async throws -> Executable.Running {
         let running = try Executable.launch("patronload", arguments, environment: environment, in: directory.url)
-        let clock = ContinuousClock()
-        let deadline = clock.now.advanced(by: .seconds(180))
-        while clock.now < deadline {
-            if stagedFiles(under: stagingRoot).contains(where: { $0.hasSuffix(".zip") && !ignoring.contains($0) }) { return running }
-            guard running.process.isRunning else {
-                Issue.record("patronload ended before it rendered: \(running.output.suffix(2000))")
-                return running
-            }
-            try await Task.sleep(for: .milliseconds(5))
+        let watch = await running.signal(signal, when: {
+            stagedFiles(under: stagingRoot).contains { $0.hasSuffix(".zip") && !ignoring.contains($0) }
+        }, within: .seconds(180))
+        switch watch {
+        case .signalled: break
+        case .exitedFirst: Issue.record("patronload ended before it rendered: \(running.output.suffix(2000))")
+        case .timedOut: Issue.record("patronload did not start rendering in time")
         }
-        Issue.record("patronload did not start rendering in time")
         return running
     }
 
@@ -76,9 +73,9 @@ import Testing
         let output = directory.appending("out")
         try Self.seedYesterday(in: output)
 
-        let running = try await Self.launchUntilRendering(["--warehouse", "sqlite:\(warehouse)", "--output-dir", output.path, "--no-history"],
-                                                         environment: [:], in: directory, stagingRoot: output)
-        let status = await running.terminate(deadline: .seconds(60))
+        let running = try await Self.launchAndSignalWhenRendering(SIGTERM, ["--warehouse", "sqlite:\(warehouse)", "--output-dir", output.path, "--no-history"],
+                                                                  environment: [:], in: directory, stagingRoot: output)
+        let status = await running.exitStatus(within: .seconds(60))
         #expect(status == 9, "\(running.output.suffix(3000))")
         #expect(Self.stagedFiles(under: output) == [])
         #expect(Self.yesterdayIntact(in: output))
@@ -95,9 +92,9 @@ import Testing
         let output = directory.appending("out")
         try Self.seedYesterday(in: output)
 
-        let running = try await Self.launchUntilRendering(["--warehouse", "sqlite:\(try Self.bigWarehouse(in: directory))", "--output-dir", output.path],
-                                                         environment: [:], in: directory, stagingRoot: output)
-        running.kill()
+        let running = try await Self.launchAndSignalWhenRendering(SIGKILL, ["--warehouse", "sqlite:\(try Self.bigWarehouse(in: directory))", "--output-dir", output.path],
+                                                                  environment: [:], in: directory, stagingRoot: output)
+        #expect(await running.exitStatus(within: .seconds(60)) != nil)
         // What SIGKILL leaves: a staging folder with patron records in clear text.
         #expect(Self.stagedFiles(under: output).contains { $0.hasSuffix(".records") })
         #expect(Self.yesterdayIntact(in: output))
@@ -128,16 +125,17 @@ import Testing
         let big = ["--warehouse", "sqlite:\(try Self.bigWarehouse(in: directory))"]
         let oldKeys = try await S3DeliveryTests.keys(setup)
 
-        let killed = try await Self.launchUntilRendering(big, environment: environment, in: directory, stagingRoot: temp)
-        killed.kill()
+        let killed = try await Self.launchAndSignalWhenRendering(SIGKILL, big, environment: environment, in: directory, stagingRoot: temp)
+        #expect(await killed.exitStatus(within: .seconds(60)) != nil)
         let leftovers = Self.stagedFiles(under: temp)
         #expect(leftovers.contains { $0.hasSuffix(".records") })
         #expect(try await S3DeliveryTests.keys(setup).contains("alma.patronload.lock"))
         try await Task.sleep(for: .seconds(1.5))
 
-        let stopped = try await Self.launchUntilRendering(big, environment: environment, in: directory, stagingRoot: temp, ignoring: Set(leftovers))
+        let stopped = try await Self.launchAndSignalWhenRendering(SIGTERM, big, environment: environment, in: directory, stagingRoot: temp,
+                                                                  ignoring: Set(leftovers))
         // The second run found the first one's leftovers under the lock and removed them.
-        #expect(await stopped.terminate(deadline: .seconds(60)) == 9, "\(stopped.output.suffix(3000))")
+        #expect(await stopped.exitStatus(within: .seconds(60)) == 9, "\(stopped.output.suffix(3000))")
         #expect(Self.stagedFiles(under: temp) == [])
         #expect(try await S3DeliveryTests.keys(setup) == oldKeys)
         let email = try #require(try await S3DeliveryTests.email(from: setup.sender))
