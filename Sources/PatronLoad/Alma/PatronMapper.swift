@@ -51,7 +51,7 @@ public struct PatronMapper {
     private let noneBarcodes: Set<String>
     private let lookup: DepartmentLookup?
     private let groupValues: [String: String]?
-    private let overrides: [(column: Int, regex: Regex<AnyRegexOutput>, code: String)]
+    private let overrides: [OverridePattern]
     private let index: Indices
     private let rowRules: CompiledRowRules
     /// `userGroupRules`, compiled: tried in order before `userGroup`.
@@ -189,12 +189,12 @@ public struct PatronMapper {
         self.groupValues = patronType.userGroup.values.map { table in
             Dictionary(table.map { ($0.key.uppercased(), $0.value) }, uniquingKeysWith: { first, _ in first })
         }
-        var overrides: [(column: Int, regex: Regex<AnyRegexOutput>, code: String)] = []
+        var overrides: [OverridePattern] = []
         for override in patronType.userGroup.overrides ?? [] {
             guard let regex = try? Regex(override.pattern) else {
                 throw .invalidPattern(patronType: patronType.name, pattern: override.pattern)
             }
-            overrides.append((try column(override.column), regex, override.code))
+            overrides.append(OverridePattern(column: try column(override.column), regex: regex, code: override.code))
         }
         self.overrides = overrides
     }
@@ -339,7 +339,7 @@ public struct PatronMapper {
         }
         for override in overrides {
             let candidate = Self.trimmed(row[override.column])
-            if !candidate.isEmpty, (try? override.regex.wholeMatch(in: candidate)) != nil {
+            if !candidate.isEmpty, override.matches(candidate) {
                 return CodeValue(override.code)
             }
         }
@@ -392,18 +392,42 @@ public struct PatronMapper {
         if let first = value.utf8.first, let last = value.utf8.last, first > 0x20, last > 0x20, first < 0x80, last < 0x80 {
             return value
         }
-        if let first = value.unicodeScalars.first, let last = value.unicodeScalars.last,
-           !first.properties.isWhitespace, !last.properties.isWhitespace {
+        if let first = value.unicodeScalars.first, let last = value.unicodeScalars.last, !isWhitespace(first), !isWhitespace(last) {
             return value
         }
         return value.trimmingCharacters(in: .whitespacesAndNewlines)
     }
 
+    /// Unicode's White_Space characters (what `.whitespacesAndNewlines` holds), by value: asking
+    /// the scalar's Unicode properties looked them up in tables for every accented name.
+    static func isWhitespace(_ scalar: Unicode.Scalar) -> Bool {
+        switch scalar.value {
+        case 0x09...0x0D, 0x20, 0x85, 0xA0, 0x1680, 0x2000...0x200A, 0x2028, 0x2029, 0x202F, 0x205F, 0x3000: true
+        default: false
+        }
+    }
+
     /// A preferred name is written only when it adds something: non-empty and not the legal name
     /// in another case.
     static func preferred(_ name: String, legal: String) -> String {
-        guard !name.isEmpty, name.lowercased() != legal.lowercased() else { return "" }
+        guard !name.isEmpty, !sameIgnoringCase(name, legal) else { return "" }
         return name
+    }
+
+    /// Whether the two are the same but for case. ASCII names (most) are compared byte by byte;
+    /// lowercasing both built two Strings for every name of every patron.
+    static func sameIgnoringCase(_ one: String, _ other: String) -> Bool {
+        var one = one, other = other
+        let ascii: Bool? = one.withUTF8 { left in
+            other.withUTF8 { right in
+                guard left.allSatisfy({ $0 < 0x80 }), right.allSatisfy({ $0 < 0x80 }) else { return nil }
+                guard left.count == right.count else { return false }
+                @inline(__always) func folded(_ byte: UInt8) -> UInt8 { byte &- UInt8(ascii: "A") < 26 ? byte | 0x20 : byte }
+                for index in 0..<left.count where folded(left[index]) != folded(right[index]) { return false }
+                return true
+            }
+        }
+        return ascii ?? (one.lowercased() == other.lowercased())
     }
 
     /// Exactly ten digits become `ddd-ddd-dddd`; anything else is kept as it came (trimmed).

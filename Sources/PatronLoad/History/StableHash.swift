@@ -38,20 +38,16 @@ public enum StableHash {
             k2 &*= c2; k2 = rotl(k2, 33); k2 &*= c1; h2 ^= k2
             h2 = rotl(h2, 31); h2 &+= h1; h2 = h2 &* 5 &+ 0x3849_5AB5
         }
-        var k1: UInt64 = 0
-        var k2: UInt64 = 0
+        // The last 1 to 15 bytes, little-endian, read in at most four loads instead of byte by
+        // byte: most values hashed are a field of a few bytes, all tail.
         let tail = blocks * 16
         let remaining = count & 15
         if remaining > 8 {
-            for index in stride(from: remaining - 1, through: 8, by: -1) {
-                k2 ^= UInt64(data[tail + index]) << UInt64((index - 8) * 8)
-            }
+            var k2 = littleEndian(data, from: tail + 8, count: remaining - 8)
             k2 &*= c2; k2 = rotl(k2, 33); k2 &*= c1; h2 ^= k2
         }
         if remaining > 0 {
-            for index in stride(from: min(remaining, 8) - 1, through: 0, by: -1) {
-                k1 ^= UInt64(data[tail + index]) << UInt64(index * 8)
-            }
+            var k1 = littleEndian(data, from: tail, count: min(remaining, 8))
             k1 &*= c1; k1 = rotl(k1, 31); k1 &*= c2; h1 ^= k1
         }
         h1 ^= UInt64(count); h2 ^= UInt64(count)
@@ -59,6 +55,24 @@ public enum StableHash {
         h1 = fmix(h1); h2 = fmix(h2)
         h1 &+= h2; h2 &+= h1
         return Hash128(high: h1, low: h2)
+    }
+
+    /// `count` (1 to 8) bytes from `offset` as a little-endian number. Two loads that overlap
+    /// when `count` is not a power of two: an overlapping byte is ORed with itself.
+    @inline(__always) private static func littleEndian(_ data: UnsafeRawBufferPointer, from offset: Int, count: Int) -> UInt64 {
+        switch count {
+        case 8:
+            return data.loadUnaligned(fromByteOffset: offset, as: UInt64.self).littleEndian
+        case 4..<8:
+            let low = UInt64(data.loadUnaligned(fromByteOffset: offset, as: UInt32.self).littleEndian)
+            let high = UInt64(data.loadUnaligned(fromByteOffset: offset + count - 4, as: UInt32.self).littleEndian)
+            return low | high << UInt64((count - 4) * 8)
+        default:
+            let first = UInt64(data[offset])
+            let middle = UInt64(data[offset + count / 2]) << UInt64(count / 2 * 8)
+            let last = UInt64(data[offset + count - 1]) << UInt64((count - 1) * 8)
+            return first | middle | last
+        }
     }
 
     @inline(__always) private static func rotl(_ x: UInt64, _ r: UInt64) -> UInt64 { (x << r) | (x >> (64 - r)) }

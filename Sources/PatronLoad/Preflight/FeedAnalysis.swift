@@ -113,7 +113,7 @@ public enum FeedAnalysis {
                 byID.append((entry.idHash, PackedRow(type: type.typeIndex, ordinal: ordinal)))
             }
         }
-        byID.sort { $0.hash == $1.hash ? $0.row.bits < $1.row.bits : $0.hash < $1.hash }
+        HashOrder.sort(&byID, key: { $0.hash.high }) { $0.hash == $1.hash ? $0.row.bits < $1.row.bits : $0.hash < $1.hash }
         forEachGroup(byID.count, same: { byID[$0].hash == byID[$1].hash }) { range in
             let group = byID[range].map { $0.row.reference }
             // The first row the rules accept keeps the ID; with none, every row stays left out.
@@ -176,6 +176,9 @@ public enum FeedAnalysis {
         }
         func person(of item: PackedRow) -> RowReference { mergedInto[item.reference] ?? item.reference }
         var values: [(hash: UInt64, item: PackedRow)] = []
+        // At most three identifiers a row and the further ones: reserved at once, where growing
+        // by doubling held the old and the new list together (the run's peak memory).
+        values.reserveCapacity(types.reduce(0) { $0 + 3 * $1.entries.count + $1.otherIdentifiers.count })
         for type in types {
             for (ordinal, entry) in type.entries.enumerated() {
                 let decision = decisions[type.typeIndex][ordinal]
@@ -196,7 +199,7 @@ public enum FeedAnalysis {
                 values.append((other.hash, PackedRow(type: type.typeIndex, ordinal: Int(other.ordinal), kind: .other(slot: Int(other.slot)))))
             }
         }
-        values.sort { $0.hash == $1.hash ? $0.item.bits < $1.item.bits : $0.hash < $1.hash }
+        HashOrder.sort(&values, key: { $0.hash }) { $0.hash == $1.hash ? $0.item.bits < $1.item.bits : $0.hash < $1.hash }
         var failure: (any Error)?
         forEachGroup(values.count, same: { values[$0].hash == values[$1].hash }) { range in
             guard failure == nil else { return }

@@ -49,7 +49,9 @@ public struct ScannedType: Sendable {
     /// Appends a mapped row with its line's hashes (`PatronRecord.serialize(into:)`).
     mutating func append(_ record: PatronRecord, digest: UInt64, fieldHashes: UInt64, offset: UInt64) {
         let start = idBytes.count
-        idBytes.append(contentsOf: record.primaryID.utf8.prefix(Int(UInt16.max)))
+        // From the contiguous bytes: appending the String's UTF-8 view went byte by byte.
+        var id = record.primaryID
+        id.withUTF8 { idBytes.append(contentsOf: UnsafeBufferPointer(rebasing: $0.prefix(Int(UInt16.max)))) }
         entries.append(ScanEntry(record: record, digest: digest, fieldHashes: fieldHashes, offset: offset, idStart: start))
         for (slot, identifier) in (record.segments?.identifiers ?? []).prefix(IdentifierKind.otherSlots).enumerated() {
             otherIdentifiers.append((UInt32(entries.count - 1), UInt8(slot), StableHash.hash128(PrimaryIDSet.fold(identifier.value)).low))
