@@ -27,7 +27,7 @@ import Testing
                 record.userGroup = CodeValue(row.userGroup)
                 if let violation = rules.violation(record) { scanned.violations[scanned.entries.count] = violation }
                 let serialized = record.serialized()
-                scanned.append(record, digest: serialized.digest, fieldHashes: serialized.fieldHashes, offset: try writer.append(serialized.bytes))
+                scanned.append(record, digest: serialized.digest, fieldHashes: serialized.fieldHashes, offset: try writer.append(serialized.bytes[...]))
             }
             try writer.finish()
             return scanned

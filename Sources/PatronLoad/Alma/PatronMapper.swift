@@ -389,7 +389,9 @@ public struct PatronMapper {
     static func trimmed(_ value: String?) -> String {
         guard let value, !value.isEmpty else { return "" }
         // Most warehouse values have no surrounding space: check the ends before calling Foundation.
-        if let first = value.utf8.first, let last = value.utf8.last, first > 0x20, last > 0x20, first < 0x80, last < 0x80 {
+        // From the contiguous bytes: the UTF-8 view's `last` steps back through its generic index.
+        let ends = value.utf8.withContiguousStorageIfAvailable { ($0.first, $0.last) } ?? (value.utf8.first, value.utf8.last)
+        if let first = ends.0, let last = ends.1, first > 0x20, last > 0x20, first < 0x80, last < 0x80 {
             return value
         }
         if let first = value.unicodeScalars.first, let last = value.unicodeScalars.last, !isWhitespace(first), !isWhitespace(last) {

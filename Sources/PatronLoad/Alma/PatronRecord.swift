@@ -71,12 +71,34 @@ public struct PatronRecord: Sendable, Hashable {
 
         var fields: [String?] { [status, userTitle, jobCategory, campusCode, preferredLanguage, gender, birthDate, expiryDate, country, emailType, enrollmentDate] }
 
-        /// A record file written before country and emailType existed holds the first eight.
-        init(fields: ArraySlice<String?>) {
-            let values = Array(fields) + [String?](repeating: nil, count: max(0, Self.count - fields.count))
-            self.init(status: values[0], userTitle: values[1], jobCategory: values[2], campusCode: values[3],
-                      preferredLanguage: values[4], gender: values[5], birthDate: values[6], expiryDate: values[7],
-                      country: values[8], emailType: values[9], enrollmentDate: values[10])
+        /// Sets the field at `index` of `fields`.
+        mutating func set(_ index: Int, _ value: String?) {
+            switch index {
+            case 0: status = value
+            case 1: userTitle = value
+            case 2: jobCategory = value
+            case 3: campusCode = value
+            case 4: preferredLanguage = value
+            case 5: gender = value
+            case 6: birthDate = value
+            case 7: expiryDate = value
+            case 8: country = value
+            case 9: emailType = value
+            default: enrollmentDate = value
+            }
+        }
+
+        /// Calls `body` with the first `count` of `fields`, without building the list (the scan
+        /// serialises every row).
+        func forEach(first count: Int, _ body: (String?) -> Void) {
+            var left = count
+            func next(_ value: String?) {
+                guard left > 0 else { return }
+                body(value)
+                left -= 1
+            }
+            next(status); next(userTitle); next(jobCategory); next(campusCode); next(preferredLanguage); next(gender)
+            next(birthDate); next(expiryDate); next(country); next(emailType); next(enrollmentDate)
         }
 
         static let count = 11
@@ -143,7 +165,7 @@ public struct PatronRecord: Sendable, Hashable {
         }
         if let segments, !segments.isEmpty {
             // Segments come after all the details, absent ones as NUL.
-            for value in (details ?? Details()).fields { emit(value ?? "\u{0}") }
+            (details ?? Details()).forEach(first: Details.count) { emit($0 ?? "\u{0}") }
             for value in segments.fields { emit(value) }
             return
         }
@@ -151,7 +173,7 @@ public struct PatronRecord: Sendable, Hashable {
         // Without a country, an email type or an enrollment date, the eight details records held
         // before those existed: the first run after an upgrade sees no change.
         let count = details.country == nil && details.emailType == nil && details.enrollmentDate == nil ? Details.earlierCount : Details.count
-        for value in details.fields.prefix(count) { emit(value ?? "\u{0}") }
+        details.forEach(first: count) { emit($0 ?? "\u{0}") }
     }
 
     /// The field groups whose one-byte hashes differ.
@@ -175,42 +197,62 @@ struct SerializedRecord {
 extension PatronRecord {
     func serialized() -> SerializedRecord {
         var bytes: [UInt8] = []
-        let hashes = serialize(into: &bytes)
-        return SerializedRecord(bytes: bytes, digest: hashes.digest, fieldHashes: hashes.fieldHashes)
+        let line = serialize(into: &bytes)
+        bytes.removeLast(bytes.count - line.length)
+        return SerializedRecord(bytes: bytes, digest: line.digest, fieldHashes: line.fieldHashes)
     }
 
-    /// Writes the record's line into `bytes` (emptied first, its capacity kept: the scan reuses
-    /// one buffer for every row) and returns its hashes.
-    func serialize(into bytes: inout [UInt8]) -> (digest: UInt64, fieldHashes: UInt64) {
-        bytes.removeAll(keepingCapacity: true)
-        bytes.reserveCapacity(256)
+    /// Writes the record's line at the start of `line`, a scratch buffer the scan reuses for
+    /// every row (grown when a line needs more; what lies past the line is left over), and
+    /// returns the line's length and hashes. Bytes are stored in place, not appended: appending
+    /// each field to an array was a call to `memmove` for a few bytes, forty times a row.
+    func serialize(into line: inout [UInt8]) -> (length: Int, digest: UInt64, fieldHashes: UInt64) {
+        var length = 0
         // A group whose fields a record lacks (details) hashes to 0, as before it existed.
         return withUnsafeTemporaryAllocation(of: UInt64.self, capacity: Self.maximumFieldCount) { fieldHash in
             fieldHash.initialize(repeating: 0)
             forEachField { index, field in
                 var field = field
-                if index > 0 { bytes.append(0x09) }
                 // A detail added after the first eight hashes, when absent, as the field not being
                 // there at all: a record gaining one of them shows only that one's group changed.
                 // A record without details that has segments writes them all absent: none counts.
                 let absentLaterDetail = index >= 21 + (details == nil ? 0 : Details.earlierCount) && field == "\u{0}"
-                let start = bytes.count
                 field.withUTF8 { utf8 in
-                    // Almost no value holds a byte to escape: copy those whole.
-                    guard utf8.contains(where: { $0 == 0x5C || $0 == 0x09 || $0 == 0x0A || $0 == 0x0D }) else {
-                        return bytes.append(contentsOf: utf8)
-                    }
-                    for byte in utf8 {
-                        switch byte {
-                        case 0x5C: bytes.append(0x5C); bytes.append(0x5C)
-                        case 0x09: bytes.append(0x5C); bytes.append(UInt8(ascii: "t"))
-                        case 0x0A: bytes.append(0x5C); bytes.append(UInt8(ascii: "n"))
-                        case 0x0D: bytes.append(0x5C); bytes.append(UInt8(ascii: "r"))
-                        default: bytes.append(byte)
+                    // The tab before it, and every byte escaped into two at worst.
+                    let worst = length + 1 + 2 * utf8.count
+                    if line.count < worst { line.append(contentsOf: repeatElement(0, count: max(worst - line.count, 512))) }
+                    line.withUnsafeMutableBytes { out in
+                        if index > 0 {
+                            out[length] = 0x09
+                            length += 1
                         }
+                        let start = length
+                        // Almost no value holds a byte to escape: copy those whole.
+                        if utf8.contains(where: { $0 == 0x5C || $0 == 0x09 || $0 == 0x0A || $0 == 0x0D }) {
+                            for byte in utf8 {
+                                let escaped: UInt8? = switch byte {
+                                case 0x5C: 0x5C
+                                case 0x09: UInt8(ascii: "t")
+                                case 0x0A: UInt8(ascii: "n")
+                                case 0x0D: UInt8(ascii: "r")
+                                default: nil
+                                }
+                                if let escaped {
+                                    out[length] = 0x5C
+                                    out[length + 1] = escaped
+                                    length += 2
+                                } else {
+                                    out[length] = byte
+                                    length += 1
+                                }
+                            }
+                        } else if let source = utf8.baseAddress {
+                            copyShort(source, count: utf8.count, to: out.baseAddress! + length)
+                            length += utf8.count
+                        }
+                        fieldHash[index] = absentLaterDetail ? 0 : StableHash.hash128(UnsafeRawBufferPointer(rebasing: out[start..<length]), seed: UInt64(index)).low
                     }
                 }
-                fieldHash[index] = absentLaterDetail ? 0 : bytes.withUnsafeBytes { StableHash.hash128(UnsafeRawBufferPointer(rebasing: $0[start...]), seed: UInt64(index)).low }
             }
             var groups: UInt64 = 0
             for (shift, indices) in Self.groupFieldList {
@@ -219,7 +261,8 @@ extension PatronRecord {
                 }
                 groups |= ((combined ^ (combined >> 29)) & 0xFF) << shift
             }
-            return (StableHash.hash128(bytes).low, groups)
+            let digest = line.withUnsafeBytes { StableHash.hash128(UnsafeRawBufferPointer(rebasing: $0[..<length])).low }
+            return (length, digest, groups)
         }
     }
 
@@ -232,8 +275,10 @@ extension PatronRecord {
         var count = 0
         var statisticCode = "", statisticDesc = ""
         var groupCode = "", groupDesc = ""
-        // The details and segments, when the record has them.
-        var later: [String] = []
+        func optional(_ value: String) -> String? { value == "\u{0}" ? nil : value }
+        // The details, each straight to its property, and the segments, when the record has them.
+        var details = Details()
+        var segmentFields: [String] = []
         Self.forEachField(of: line) { index, bytes in
             count += 1
             let value = index == 20 ? "" : String(decoding: bytes, as: UTF8.self)
@@ -263,22 +308,21 @@ extension PatronRecord {
                 phones = bytes.split(separator: 0x1D).map {
                     Phone(number: String(decoding: UnsafeBufferPointer(rebasing: $0.dropFirst()), as: UTF8.self), isPreferred: $0.first == UInt8(ascii: "P"))
                 }
-            default: later.append(value)
+            case 21..<(21 + Details.count): details.set(index - 21, optional(value))
+            default: segmentFields.append(value)
             }
             return true
         }
         guard [21, 21 + Details.earlierCount, 21 + Details.count, Self.maximumFieldCount].contains(count) else { return nil }
-        func optional(_ value: String) -> String? { value == "\u{0}" ? nil : value }
         userGroup = CodeValue(groupCode, desc: optional(groupDesc))
         statistic = statisticCode == "\u{0}" ? nil : CodeValue(statisticCode, desc: optional(statisticDesc))
-        guard !later.isEmpty else { return }
-        let detailsEnd = min(later.count, Details.count)
-        details = Details(fields: later[0..<detailsEnd].map(optional)[...])
+        guard count > 21 else { return }
+        self.details = details
         if count == Self.maximumFieldCount {
-            guard let segments = Segments(fields: later[detailsEnd...]) else { return nil }
+            guard let segments = Segments(fields: segmentFields[...]) else { return nil }
             self.segments = segments
             // A record whose rules set no detail wrote them all absent: it had none.
-            if details?.fields.allSatisfy({ $0 == nil }) == true { details = nil }
+            if details.fields.allSatisfy({ $0 == nil }) { self.details = nil }
         }
     }
 

@@ -15,7 +15,7 @@ final class RecordFileWriter {
     }
 
     /// Appends a line (without its newline); returns the offset it starts at.
-    func append(_ line: [UInt8]) throws -> UInt64 {
+    func append(_ line: ArraySlice<UInt8>) throws -> UInt64 {
         let start = offset
         buffer.append(contentsOf: line)
         buffer.append(0x0A)

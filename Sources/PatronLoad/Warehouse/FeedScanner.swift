@@ -64,8 +64,9 @@ struct FeedScanner {
                             logger.warning("Rejected \(type.name) row with institutional ID \(Self.name(institutionalID)): \(reason)\(column)")
                         case .record(let record):
                             inspect(record, row: row, mapper: mapper, rules: rules, into: &scanned)
-                            let hashes = record.serialize(into: &line)
-                            scanned.append(record, digest: hashes.digest, fieldHashes: hashes.fieldHashes, offset: try writer.append(line))
+                            let serialized = record.serialize(into: &line)
+                            scanned.append(record, digest: serialized.digest, fieldHashes: serialized.fieldHashes,
+                                           offset: try writer.append(line[..<serialized.length]))
                         }
                     }
                 }
