@@ -150,10 +150,7 @@ import Testing
 /// Section 3's concurrency rule on real databases: simultaneous events for one patron all land.
 @Suite struct ConcurrentEventTests {
     @Test(arguments: Backend.available) func simultaneousFirstEventsForOnePatronAllLand(_ backend: Backend) async throws {
-        let location = try await StorageLocation.make(backend)
-        try await location.withStorage { storage in
-            let tenant = uniqueTenant()
-            try await storage.tenants.installTenant(tenant)
+        try await withInstalledTenant(backend) { storage, tenant in
             let user = UUID()
             let loans = (0..<40).map { _ in UUID() }
             try await withThrowingTaskGroup(of: Void.self) { group in

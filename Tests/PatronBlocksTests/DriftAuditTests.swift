@@ -216,10 +216,7 @@ import Testing
 
     /// `--audit-every`: one full audit per interval and tenant, however many instances schedule.
     @Test(arguments: Backend.available) func aScheduledAuditIsCreatedOncePerInterval(_ backend: Backend) async throws {
-        let location = try await StorageLocation.make(backend)
-        try await location.withStorage { storage in
-            let tenant = uniqueTenant()
-            try await storage.tenants.installTenant(tenant)
+        try await withInstalledTenant(backend) { storage, tenant in
             var settings = SynchronizationSettings()
             settings.auditEvery = .seconds(3_600)
             settings.auditRepair = true

@@ -35,10 +35,7 @@ import Testing
     }
 
     @Test(arguments: Backend.available) func eachEventLeavesTheSummaryTheReducerGives(_ backend: Backend) async throws {
-        let location = try await StorageLocation.make(backend)
-        try await location.withStorage { storage in
-            let tenant = uniqueTenant()
-            try await storage.tenants.installTenant(tenant)
+        try await withInstalledTenant(backend) { storage, tenant in
             let user = UUID()
             var expected: UserSummary?
             for event in Self.events(user: user) {

@@ -20,10 +20,7 @@ import Testing
     }
 
     @Test(arguments: Backend.available) func theJournalKeepsOnlyWhatARunningJobReplays(_ backend: Backend) async throws {
-        let location = try await StorageLocation.make(backend)
-        try await location.withStorage { storage in
-            let tenant = uniqueTenant()
-            try await storage.tenants.installTenant(tenant)
+        try await withInstalledTenant(backend) { storage, tenant in
             let user = UUID()
             func event() async throws {
                 try await storage.summaries.record(.itemCheckedOut(userId: user, loanId: UUID(), dueDate: Date(), gracePeriod: nil), tenant: tenant, at: Date())

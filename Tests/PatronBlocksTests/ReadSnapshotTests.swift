@@ -44,10 +44,7 @@ import Testing
     }
 
     @Test(arguments: Backend.available) func aLimitsPageAgreesWithItsCount(_ backend: Backend) async throws {
-        let location = try await StorageLocation.make(backend)
-        try await location.withStorage { storage in
-            let tenant = uniqueTenant()
-            try await storage.tenants.installTenant(tenant)
+        try await withInstalledTenant(backend) { storage, tenant in
             let group = UUID()
             let conditions = BlockCondition.defaults.map(\.id)
             let disagreements = try await withThrowingTaskGroup(of: Int.self) { tasks in

@@ -17,6 +17,7 @@ import Testing
             // One at a time: the server accepts a burst of queued connections in one read (up to
             // four), and the cap is checked between reads.
             var slow: [RawConnection] = []
+            let firstSent = ContinuousClock.now
             for _ in 0..<6 {
                 let client = try RawConnection(port: port)
                 client.send("GET /admin/health HTTP/1.1\r\nHost: desk\r\n")
@@ -35,8 +36,13 @@ import Testing
             let started = ContinuousClock.now
             let desk = try RawConnection(port: port)
             desk.send("GET /admin/health HTTP/1.1\r\nHost: desk\r\n\r\n")
-            // The cap holds: the desk waits while the slow clients have every connection...
-            #expect(try await desk.statusLine(within: .milliseconds(600)) == nil, "served past the connection cap")
+            // The cap holds: the desk waits while the slow clients have every connection. That
+            // lasts until the first one's read deadline (1 s from its first byte); a test delayed
+            // past it by a loaded machine cannot see the cap, and only the rest is checked.
+            let capWindow = min(.milliseconds(600), firstSent + .milliseconds(850) - ContinuousClock.now)
+            if capWindow > .milliseconds(100) {
+                #expect(try await desk.statusLine(within: capWindow) == nil, "served past the connection cap")
+            }
             // ...and is served once the deadline has closed them.
             let status = try await desk.statusLine(within: .seconds(8))
             #expect(status == "HTTP/1.1 200 OK", "no answer while slow clients held the connections")

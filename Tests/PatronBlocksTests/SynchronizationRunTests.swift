@@ -52,10 +52,7 @@ import Testing
     /// Runs `body` with installed tenant storage and the simulator serving `dataset`.
     static func scenario(_ backend: Backend, dataset: FolioDataset = dataset,
                          _ body: @Sendable (Storage, String, FolioSimulator, String) async throws -> Void) async throws {
-        let location = try await StorageLocation.make(backend)
-        try await location.withStorage { storage in
-            let tenant = uniqueTenant()
-            try await storage.tenants.installTenant(tenant)
+        try await withInstalledTenant(backend) { storage, tenant in
             try await withSimulator(dataset) { simulator, url in
                 try await body(storage, tenant, simulator, url)
             }
@@ -401,10 +398,7 @@ import Testing
     }
 
     @Test(arguments: Backend.available) func leasesHeartbeatsAndAttempts(_ backend: Backend) async throws {
-        let location = try await StorageLocation.make(backend)
-        try await location.withStorage { storage in
-            let tenant = uniqueTenant()
-            try await storage.tenants.installTenant(tenant)
+        try await withInstalledTenant(backend) { storage, tenant in
             let start = Date()
             let older = SyncJob(id: UUID(), scope: .full, createdAt: start)
             let newer = SyncJob(id: UUID(), scope: .user(userA), createdAt: start.addingTimeInterval(1))

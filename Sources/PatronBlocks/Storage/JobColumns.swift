@@ -48,3 +48,16 @@ struct UnreadableJobRow: Error, CustomStringConvertible {
         "the stored job \(job) has an unreadable \(column) (\(value.map { "`\($0)`" } ?? "empty")); delete the job or restore the row"
     }
 }
+
+/// The condition every write of a running job is made under: the row is still this runner's and
+/// still running. A runner whose lease was taken over, or whose job was cancelled, then changes
+/// nothing, and learns it from the rows its statement touched (none).
+enum JobOwnership {
+    /// SQLite, binding the tenant, the job's id and the runner, in that order.
+    static let sqlite = "tenant = ? AND id = ? AND runner = ? AND status = 'in-progress'"
+
+    /// PostgreSQL, binding the job's id at `$id` and the runner at the parameter after it.
+    static func postgres(id: Int) -> String {
+        "id = $\(id) AND runner = $\(id + 1) AND status = 'in-progress'"
+    }
+}

@@ -63,7 +63,7 @@ struct PostgresAuditStore: AuditStore, PostgresStore {
             for try await _ in try await connection.query(PostgresQuery(unsafeSQL: """
                 UPDATE \(s).sync_jobs SET status = 'done', runner = NULL, processed_loans = $1, processed_fees = $2, total_loans = $3, total_fees = $4, errors = $5,
                     audit_report = NULLIF($6, '')
-                WHERE id = $7 AND runner = $8 AND status = 'in-progress' RETURNING 1
+                WHERE \(JobOwnership.postgres(id: 7)) RETURNING 1
                 """, binds: bindings), logger: self.logger) {
                 finished = true
             }

@@ -84,7 +84,7 @@ struct PostgresJobStore: JobStore, PostgresStore {
     }
 
     public func heartbeat(tenant: String, jobId: UUID, runner: String, now: Date) async throws -> Bool {
-        try await affected(client, PostgresQuery(unsafeSQL: "UPDATE \(Self.schema(tenant)).sync_jobs SET heartbeat_at = $1 WHERE id = $2 AND runner = $3 AND status = 'in-progress' RETURNING 1",
+        try await affected(client, PostgresQuery(unsafeSQL: "UPDATE \(Self.schema(tenant)).sync_jobs SET heartbeat_at = $1 WHERE \(JobOwnership.postgres(id: 2)) RETURNING 1",
                                                  binds: try PostgresBindings.values(now, jobId, runner)))
     }
 
@@ -95,7 +95,7 @@ struct PostgresJobStore: JobStore, PostgresStore {
     }
 
     public func release(tenant: String, jobId: UUID, runner: String) async throws {
-        try await client.query(PostgresQuery(unsafeSQL: "UPDATE \(Self.schema(tenant)).sync_jobs SET status = 'open', runner = NULL WHERE id = $1 AND runner = $2 AND status = 'in-progress'",
+        try await client.query(PostgresQuery(unsafeSQL: "UPDATE \(Self.schema(tenant)).sync_jobs SET status = 'open', runner = NULL WHERE \(JobOwnership.postgres(id: 1))",
                                              binds: try PostgresBindings.values(jobId, runner)), logger: logger)
     }
 
@@ -104,7 +104,7 @@ struct PostgresJobStore: JobStore, PostgresStore {
             UPDATE \(s).sync_jobs SET total_loans = $1, total_fees = $2, processed_loans = $3, processed_fees = $4, errors = $5, heartbeat_at = $6,
                 phase = $7, last_loan_id = NULLIF($8, '')::uuid, last_account_id = NULLIF($9, '')::uuid, event_marker = NULLIF($10, -1),
                 audit_report = NULLIF($13, '')
-            WHERE id = $11 AND runner = $12 AND status = 'in-progress' RETURNING 1
+            WHERE \(JobOwnership.postgres(id: 11)) RETURNING 1
             """, binds: try PostgresBindings.values(
                 job.totalNumberOfLoans, job.totalNumberOfFeesFines, job.numberOfProcessedLoans, job.numberOfProcessedFeesFines,
                 JobColumns.encodeErrors(job.errors), now, progress.phase.rawValue, progress.lastLoanId?.folio ?? "",

@@ -91,7 +91,7 @@ struct PostgresSyncStore: SyncStore, PostgresStore {
             // below, the others apply after. No table lock, so no event can hold one the switch
             // waits for.
             try await Self.lockSummaries(for: Self.writer(of: job.scope), tenant: tenant, connection, logger: self.logger)
-            let owned = try await connection.query(PostgresQuery(unsafeSQL: "SELECT 1 FROM \(s).sync_jobs WHERE id = $1 AND runner = $2 AND status = 'in-progress' FOR UPDATE",
+            let owned = try await connection.query(PostgresQuery(unsafeSQL: "SELECT 1 FROM \(s).sync_jobs WHERE \(JobOwnership.postgres(id: 1)) FOR UPDATE",
                                                                  binds: try PostgresBindings.values(job.id, runner)), logger: self.logger)
             var mine = false
             for try await _ in owned { mine = true }

@@ -63,7 +63,7 @@ struct SQLiteAuditStore: AuditStore {
             try connection.transaction {
                 let updated = try connection.run("""
                     UPDATE sync_jobs SET status = 'done', runner = NULL, processed_loans = ?, processed_fees = ?, total_loans = ?, total_fees = ?, errors = ?, audit_report = ?
-                    WHERE tenant = ? AND id = ? AND runner = ? AND status = 'in-progress'
+                    WHERE \(JobOwnership.sqlite)
                     """, [.integer(Int64(job.numberOfProcessedLoans)), .integer(Int64(job.numberOfProcessedFeesFines)), .integer(Int64(job.totalNumberOfLoans)),
                           .integer(Int64(job.totalNumberOfFeesFines)), .text(JobColumns.encodeErrors(job.errors)), SQLiteValue(JobColumns.encodeReport(job.audit)),
                           .text(tenant), .text(job.id.folio), .text(runner)])

@@ -63,7 +63,7 @@ struct SQLiteJobStore: JobStore {
 
     public func heartbeat(tenant: String, jobId: UUID, runner: String, now: Date) async throws -> Bool {
         try await database.write { connection in
-            try connection.run("UPDATE sync_jobs SET heartbeat_at = ? WHERE tenant = ? AND id = ? AND runner = ? AND status = 'in-progress'",
+            try connection.run("UPDATE sync_jobs SET heartbeat_at = ? WHERE \(JobOwnership.sqlite)",
                                [.real(now.storedSeconds), .text(tenant), .text(jobId.folio), .text(runner)]) == 1
         }
     }
@@ -76,7 +76,7 @@ struct SQLiteJobStore: JobStore {
 
     public func release(tenant: String, jobId: UUID, runner: String) async throws {
         try await database.write { connection in
-            _ = try connection.run("UPDATE sync_jobs SET status = 'open', runner = NULL WHERE tenant = ? AND id = ? AND runner = ? AND status = 'in-progress'",
+            _ = try connection.run("UPDATE sync_jobs SET status = 'open', runner = NULL WHERE \(JobOwnership.sqlite)",
                                    [.text(tenant), .text(jobId.folio), .text(runner)])
         }
     }
@@ -85,7 +85,7 @@ struct SQLiteJobStore: JobStore {
         try connection.run("""
             UPDATE sync_jobs SET total_loans = ?, total_fees = ?, processed_loans = ?, processed_fees = ?, errors = ?, heartbeat_at = ?,
                 phase = ?, last_loan_id = ?, last_account_id = ?, event_marker = ?, audit_report = ?
-            WHERE tenant = ? AND id = ? AND runner = ? AND status = 'in-progress'
+            WHERE \(JobOwnership.sqlite)
             """, [
                 .integer(Int64(job.totalNumberOfLoans)), .integer(Int64(job.totalNumberOfFeesFines)), .integer(Int64(job.numberOfProcessedLoans)),
                 .integer(Int64(job.numberOfProcessedFeesFines)), .text(JobColumns.encodeErrors(job.errors)), .real(now.storedSeconds),

@@ -79,7 +79,7 @@ struct SQLiteSyncStore: SyncStore {
         try await database.write { connection in
             try connection.transaction {
                 // The claim is checked inside the switch: a runner that lost its job changes nothing.
-                let owned = try connection.rows("SELECT 1 FROM sync_jobs WHERE tenant = ? AND id = ? AND runner = ? AND status = 'in-progress'",
+                let owned = try connection.rows("SELECT 1 FROM sync_jobs WHERE \(JobOwnership.sqlite)",
                                                 [.text(tenant), .text(job.id.folio), .text(runner)])
                 guard !owned.isEmpty else { return false }
                 let jobID = job.id.folio

@@ -99,3 +99,14 @@ struct StorageLocation: Sendable {
 func uniqueTenant(_ prefix: String = "t") -> String {
     prefix + "_" + UUID().uuidString.replacingOccurrences(of: "-", with: "").lowercased().prefix(12)
 }
+
+/// What most backend-parameterised tests begin with: a fresh storage location of `backend`,
+/// opened, and a tenant of the test's own installed in it.
+func withInstalledTenant<R: Sendable>(_ backend: Backend, _ body: @Sendable (Storage, String) async throws -> R) async throws -> R {
+    let location = try await StorageLocation.make(backend)
+    return try await location.withStorage { storage in
+        let tenant = uniqueTenant()
+        try await storage.tenants.installTenant(tenant)
+        return try await body(storage, tenant)
+    }
+}
