@@ -6,12 +6,12 @@ import Testing
 /// The events journal keeps what a running (or handed-back) job will replay, and nothing more.
 @Suite struct EventsJournalTests {
     static func eventIDs(_ storage: Storage, tenant: String) async throws -> [Int64] {
-        if let sqlite = storage.sqlite {
+        if let sqlite = storage.sqliteDatabase {
             return try sqlite.read { connection in
                 try connection.rows("SELECT id FROM events WHERE tenant = ? ORDER BY id", [.text(tenant)]).compactMap { $0.first?.integer }
             }
         }
-        let postgres = try #require(storage.postgres)
+        let postgres = try #require(storage.postgresHandle)
         var ids: [Int64] = []
         for try await id in try await postgres.client.query(PostgresQuery(unsafeSQL: "SELECT id FROM \(PostgresHandle.schema(tenant)).events ORDER BY id"), logger: postgres.logger).decode(Int64.self) {
             ids.append(id)

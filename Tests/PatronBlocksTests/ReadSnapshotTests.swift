@@ -20,7 +20,7 @@ import Testing
             UserSummary(id: UUID(), userId: user, openLoans: [OpenLoan(loanId: UUID(), dueDate: due), OpenLoan(loanId: UUID(), dueDate: due)], openFeesFines: [OpenFeeFine(feeFineId: UUID(), balance: 2)]),
         ]
         let fingerprints = Set(states.map { "\($0.openLoans.map(\.loanId)) \($0.openFeesFines.map(\.feeFineId))" })
-        let database = try #require(storage.sqlite)
+        let database = try #require(storage.sqliteDatabase)
         try await database.write { connection in try connection.transaction { try SQLiteSummaries.store(states[0], userId: user, connection, tenant: tenant, at: Date()) } }
         let mixed = try await withThrowingTaskGroup(of: Int.self) { group in
             group.addTask {

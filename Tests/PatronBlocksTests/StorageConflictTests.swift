@@ -31,7 +31,7 @@ import Testing
     @Test func aDeadlockIsRetriedAsAWholeTransaction() async throws {
         let location = try await StorageLocation.make(.postgres)
         try await location.withStorage { storage in
-            let postgres = try #require(storage.postgres)
+            let postgres = try #require(storage.postgresHandle)
             let attempts = Attempts()
             let barrier = Barrier()
             // Two transactions take two locks in opposite orders and meet in the middle: PostgreSQL
@@ -55,7 +55,7 @@ import Testing
     @Test func operatorsReadTheServersWordsOnOneLine() async throws {
         let location = try await StorageLocation.make(.postgres)
         try await location.withStorage { storage in
-            let postgres = try #require(storage.postgres)
+            let postgres = try #require(storage.postgresHandle)
             do {
                 try await postgres.transaction { connection in
                     for try await _ in try await connection.query("SELECT 1 / 0", logger: postgres.logger) {}

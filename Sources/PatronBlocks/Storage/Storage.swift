@@ -14,8 +14,12 @@ public struct Storage: Sendable {
     public let audits: any AuditStore
     public let blockRules: any BlockRulesStore
     /// The handle the stores share, for what runs beside them (tests read rows through it).
-    public let sqlite: SQLiteDatabase?
-    public let postgres: PostgresHandle?
+    public let database: Database
+
+    public enum Database: Sendable {
+        case sqlite(SQLiteDatabase)
+        case postgres(PostgresHandle)
+    }
 
     /// Opens the configured backend: an SQLite file is created or migrated at once; a PostgreSQL
     /// pool is usable only while `services` run.
@@ -27,18 +31,21 @@ public struct Storage: Sendable {
             return Storage(tenants: SQLiteTenantStore(database: database), summaries: SQLiteSummaryStore(database: database),
                            jobs: SQLiteJobStore(database: database), sync: SQLiteSyncStore(database: database),
                            audits: SQLiteAuditStore(database: database), blockRules: SQLiteBlockRulesStore(database: database),
-                           sqlite: database, postgres: nil)
+                           database: .sqlite(database))
         case .postgres(let url):
             let database = try PostgresHandle(url: url, logger: logger)
             return Storage(tenants: PostgresTenantStore(database: database), summaries: PostgresSummaryStore(database: database),
                            jobs: PostgresJobStore(database: database), sync: PostgresSyncStore(database: database),
                            audits: PostgresAuditStore(database: database), blockRules: PostgresBlockRulesStore(database: database),
-                           sqlite: nil, postgres: database)
+                           database: .postgres(database))
         }
     }
 
     /// What must run beside the stores: the PostgreSQL pool.
     public var services: [any Service] {
-        postgres.map { [$0.client] } ?? []
+        switch database {
+        case .sqlite: []
+        case .postgres(let handle): [handle.client]
+        }
     }
 }

@@ -313,7 +313,10 @@ extension PatronRecord {
             }
             return true
         }
-        guard [21, 21 + Details.earlierCount, 21 + Details.count, Self.maximumFieldCount].contains(count) else { return nil }
+        switch count {
+        case 21, 21 + Details.earlierCount, 21 + Details.count, Self.maximumFieldCount: break
+        default: return nil
+        }
         userGroup = CodeValue(groupCode, desc: optional(groupDesc))
         statistic = statisticCode == "\u{0}" ? nil : CodeValue(statisticCode, desc: optional(statisticDesc))
         guard count > 21 else { return }

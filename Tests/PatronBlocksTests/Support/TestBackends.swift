@@ -110,3 +110,15 @@ func withInstalledTenant<R: Sendable>(_ backend: Backend, _ body: @Sendable (Sto
         return try await body(storage, tenant)
     }
 }
+
+extension Storage {
+    /// The SQLite file under the stores, for a test that reads its rows; nil on PostgreSQL.
+    var sqliteDatabase: SQLiteDatabase? {
+        if case .sqlite(let database) = database { database } else { nil }
+    }
+
+    /// The PostgreSQL pool under the stores, for a test that runs its own statements; nil on SQLite.
+    var postgresHandle: PostgresHandle? {
+        if case .postgres(let handle) = database { handle } else { nil }
+    }
+}
