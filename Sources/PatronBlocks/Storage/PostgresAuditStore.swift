@@ -30,7 +30,7 @@ struct PostgresAuditStore: AuditStore, PostgresStore {
             let (here, version) = try await PostgresSummaries.loadVersioned(connection, tenant: tenant, userId: userId, logger: self.logger)
             var loans: [UpstreamLoan] = []
             for try await row in try await connection.query(PostgresQuery(unsafeSQL: """
-                SELECT \(StagedColumns.loans("l")) FROM \(s).sync_user_loans l WHERE job_id = $1 AND user_id = $2 ORDER BY created_at, loan_id
+                SELECT \(StagedColumns.loans) FROM \(s).sync_user_loans l WHERE job_id = $1 AND user_id = $2 ORDER BY created_at, loan_id
                 """, binds: try PostgresBindings.values(jobId, userId)), logger: self.logger) {
                 loans.append(try PostgresStagedRows.loan(row))
             }

@@ -119,7 +119,7 @@ struct PostgresSyncStore: SyncStore, PostgresStore {
             }
             try await connection.query(PostgresQuery(unsafeSQL: """
                 DECLARE staged_loans NO SCROLL CURSOR FOR
-                SELECT \(StagedColumns.loans("l")), g.duration, g.interval FROM \(s).sync_user_loans l
+                SELECT \(StagedColumns.loans), g.duration, g.interval FROM \(s).sync_user_loans l
                 LEFT JOIN \(s).sync_graces g ON g.job_id = l.job_id AND g.loan_id = l.loan_id
                 WHERE l.job_id = $1 ORDER BY l.user_id, l.created_at, l.loan_id
                 """, binds: try PostgresBindings.values(job.id)), logger: self.logger)

@@ -45,7 +45,7 @@ struct SQLiteAuditStore: AuditStore {
         // Through the connection's cached statements: an audit reads every patron's records.
         let bindings: [SQLiteValue] = [.text(tenant), .text(jobId.folio), .text(userId.folio)]
         var loans: [UpstreamLoan] = []
-        try connection.forEachRow("SELECT \(StagedColumns.loans("l")) FROM sync_user_loans l WHERE tenant = ? AND job_id = ? AND user_id = ? ORDER BY created_at, loan_id",
+        try connection.forEachRow("SELECT \(StagedColumns.loans) FROM sync_user_loans l WHERE tenant = ? AND job_id = ? AND user_id = ? ORDER BY created_at, loan_id",
                                   bindings) { loans.append(try SQLiteStagedRows.loan($0)) }
         var fees: [UpstreamAccount] = []
         try connection.forEachRow("SELECT \(StagedColumns.fees) FROM sync_user_fees WHERE tenant = ? AND job_id = ? AND user_id = ? ORDER BY created_at, fee_fine_id",

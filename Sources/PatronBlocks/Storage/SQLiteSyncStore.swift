@@ -97,7 +97,7 @@ struct SQLiteSyncStore: SyncStore {
                 // 2. Rebuilt from FOLIO's staged records, patron by patron, each loan with the
                 //    grace period it had.
                 let loans = try connection.prepare("""
-                    SELECT \(StagedColumns.loans("l")), g.duration, g.interval FROM sync_user_loans l
+                    SELECT \(StagedColumns.loans), g.duration, g.interval FROM sync_user_loans l
                     LEFT JOIN sync_graces g ON g.tenant = l.tenant AND g.job_id = l.job_id AND g.loan_id = l.loan_id
                     WHERE l.tenant = ? AND l.job_id = ? ORDER BY l.user_id, l.created_at, l.loan_id
                     """)

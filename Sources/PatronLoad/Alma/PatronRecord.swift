@@ -69,7 +69,12 @@ public struct PatronRecord: Sendable, Hashable {
             self.enrollmentDate = enrollmentDate
         }
 
-        var fields: [String?] { [status, userTitle, jobCategory, campusCode, preferredLanguage, gender, birthDate, expiryDate, country, emailType, enrollmentDate] }
+        /// The details in their serialized order (`forEach(first:)` holds the order; `set` is its inverse).
+        var fields: [String?] {
+            var fields: [String?] = []
+            forEach(first: Self.count) { fields.append($0) }
+            return fields
+        }
 
         /// Sets the field at `index` of `fields`.
         mutating func set(_ index: Int, _ value: String?) {
@@ -88,8 +93,8 @@ public struct PatronRecord: Sendable, Hashable {
             }
         }
 
-        /// Calls `body` with the first `count` of `fields`, without building the list (the scan
-        /// serialises every row).
+        /// Calls `body` with the first `count` details in their serialized order, without building
+        /// a list (the scan serialises every row).
         func forEach(first count: Int, _ body: (String?) -> Void) {
             var left = count
             func next(_ value: String?) {

@@ -38,7 +38,7 @@ public enum StableHash {
             k2 &*= c2; k2 = rotl(k2, 33); k2 &*= c1; h2 ^= k2
             h2 = rotl(h2, 31); h2 &+= h1; h2 = h2 &* 5 &+ 0x3849_5AB5
         }
-        // The last 1 to 15 bytes, little-endian, read in at most four loads instead of byte by
+        // The last 1 to 15 bytes, little-endian, read in a few loads instead of byte by
         // byte: most values hashed are a field of a few bytes, all tail.
         let tail = blocks * 16
         let remaining = count & 15
@@ -57,8 +57,9 @@ public enum StableHash {
         return Hash128(high: h1, low: h2)
     }
 
-    /// `count` (1 to 8) bytes from `offset` as a little-endian number. Two loads that overlap
-    /// when `count` is not a power of two: an overlapping byte is ORed with itself.
+    /// `count` (1 to 8) bytes from `offset` as a little-endian number: one load for 8, two
+    /// overlapping ones for 4 to 7, three single bytes for 1 to 3 (a byte read twice is ORed
+    /// with itself).
     @inline(__always) private static func littleEndian(_ data: UnsafeRawBufferPointer, from offset: Int, count: Int) -> UInt64 {
         switch count {
         case 8:
