@@ -9,6 +9,8 @@
 #   BENCH_CONFIG (release): `debug` reuses the debug build (and says so in the row).
 #   BENCH_BIN_DIR: patronblocks and folio-simulator built elsewhere (another commit's release
 #   binaries), instead of this checkout's, so that two builds run through the same script.
+#   BENCH_SIMULATOR: a folio-simulator binary to use instead of BENCH_BIN_DIR's, so that two
+#   builds of patronblocks page the same upstream (older simulators render pages one at a time).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -32,7 +34,7 @@ fi
 source scripts/services/postgres.sh   # free_port, wait_http, create_postgres_database
 
 SIM_PORT="$(free_port)"
-"$BIN/folio-simulator" --port "$SIM_PORT" --users "$USERS" --loans "$LOANS" --accounts "$ACCOUNTS" > "$DATA/simulator.log" 2>&1 &
+"${BENCH_SIMULATOR:-$BIN/folio-simulator}" --port "$SIM_PORT" --users "$USERS" --loans "$LOANS" --accounts "$ACCOUNTS" > "$DATA/simulator.log" 2>&1 &
 SIM_PID=$!
 PB_PID=""
 DESK_PID=""

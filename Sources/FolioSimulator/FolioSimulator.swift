@@ -5,7 +5,7 @@ import Logging
 
 /// A test double of FOLIO's `/loan-storage/loans`, `/accounts` and `/users/{id}`, following their
 /// published contract: the CQL subset patronblocks sends (`status.name==Open`, `userId==`,
-/// `id >`, `sortBy id`), `limit`, `totalRecords`, keyset order by id, `X-Okapi-Tenant` required.
+/// `id >`, `id <`, `sortBy id`), `limit`, `totalRecords`, keyset order by id, `X-Okapi-Tenant` required.
 /// It can fail on demand: 5xx answers, slow answers, pages with properties nobody knows.
 public actor FolioSimulator {
     public struct Fault: Sendable, Equatable {
@@ -129,7 +129,14 @@ public actor FolioSimulator {
         if let status = fault.status { throw SimulatorError(HTTPResponse.Status(code: status), "Simulated failure") }
     }
 
-    private func collection(_ kind: Fault.Kind, _ request: Request) async throws -> Response {
+    /// A page chosen on the actor; rendered off it, so that pages asked for side by side are
+    /// rendered side by side, as FOLIO's storage modules answer concurrent requests.
+    private enum Selection: Sendable {
+        case loans([FolioDataset.Loan], total: Int, extraProperties: Bool)
+        case accounts([FolioDataset.Account], total: Int, extraProperties: Bool)
+    }
+
+    private func select(_ kind: Fault.Kind, _ request: Request) async throws -> Selection {
         let path = kind == .loans ? "/loan-storage/loans" : "/accounts"
         try await suffer(try record(request, path: path, kind: kind))
         let limit = request.uri.queryParameters.get("limit").flatMap(Int.init) ?? 10
@@ -137,16 +144,20 @@ public actor FolioSimulator {
         guard let cql = CQL(request.uri.queryParameters.get("query") ?? "") else {
             throw SimulatorError(.badRequest, "Unsupported CQL: \(request.uri.queryParameters.get("query") ?? "")")
         }
-        var json = ""
-        switch kind {
-        case .loans:
-            let (items, total) = Self.page(dataset.loans, openBefore: loansOpenBefore, open: \.open, user: \.userId, cql: cql, limit: limit)
-            json = "{\"loans\":[" + items.map(render).joined(separator: ",") + "],\"totalRecords\":\(total)}"
-        case .accounts:
+        if kind == .accounts {
             let (items, total) = Self.page(dataset.accounts, openBefore: accountsOpenBefore, open: \.open, user: \.userId, cql: cql, limit: limit)
-            json = "{\"accounts\":[" + items.map(render).joined(separator: ",") + "],\"totalRecords\":\(total)}"
-        case .users:
-            break
+            return .accounts(items, total: total, extraProperties: extraProperties)
+        }
+        let (items, total) = Self.page(dataset.loans, openBefore: loansOpenBefore, open: \.open, user: \.userId, cql: cql, limit: limit)
+        return .loans(items, total: total, extraProperties: extraProperties)
+    }
+
+    private nonisolated func collection(_ kind: Fault.Kind, _ request: Request) async throws -> Response {
+        let json = switch try await select(kind, request) {
+        case .loans(let items, let total, let extra):
+            "{\"loans\":[" + items.map { Self.render($0, extraProperties: extra) }.joined(separator: ",") + "],\"totalRecords\":\(total)}"
+        case .accounts(let items, let total, let extra):
+            "{\"accounts\":[" + items.map { Self.render($0, extraProperties: extra) }.joined(separator: ",") + "],\"totalRecords\":\(total)}"
         }
         var headers = HTTPFields()
         headers[.contentType] = "application/json"
@@ -189,7 +200,8 @@ public actor FolioSimulator {
         return result
     }
 
-    /// The page and the query's total: binary search to the first id after `id >`; a user's query
+    /// The page and the query's total: binary search to the first id after `id >` (and to the
+    /// first not before `id <`); a user's query
     /// walks the rest (user scope is small), a full one counts from the prefix table.
     static func page<Record>(_ records: [Record], openBefore: [Int], open: KeyPath<Record, Bool>, user: KeyPath<Record, UUID>, cql: CQL, limit: Int) -> ([Record], Int)
     where Record: Identifiable, Record.ID == UUID {
@@ -198,23 +210,24 @@ public actor FolioSimulator {
             start = firstIndex(records, notBefore: after)
             if start < records.count && records[start].id == after { start += 1 }
         }
+        let end = max(start, cql.before.map { firstIndex(records, notBefore: $0) } ?? records.count)
         var page: [Record] = []
         if let userId = cql.userId {
             var total = 0
-            for record in records[start...] where record[keyPath: open] && record[keyPath: user] == userId {
+            for record in records[start..<end] where record[keyPath: open] && record[keyPath: user] == userId {
                 total += 1
                 if page.count < limit { page.append(record) }
             }
             return (page, total)
         }
-        for record in records[start...] where record[keyPath: open] {
+        for record in records[start..<end] where record[keyPath: open] {
             if page.count == limit { break }
             page.append(record)
         }
-        return (page, openBefore[records.count] - openBefore[start])
+        return (page, openBefore[end] - openBefore[start])
     }
 
-    private func render(_ loan: FolioDataset.Loan) -> String {
+    private static func render(_ loan: FolioDataset.Loan, extraProperties: Bool) -> String {
         var json = "{\"id\":\"\(loan.id.uuidString.lowercased())\",\"userId\":\"\(loan.userId.uuidString.lowercased())\",\"itemId\":\"\(Self.itemId(of: loan.id))\""
         json += ",\"loanDate\":\"\(Self.date(loan.createdDate))\",\"dueDate\":\"\(Self.date(loan.dueDate))\",\"action\":\"checkedout\""
         json += ",\"status\":{\"name\":\"\(loan.open ? "Open" : "Closed")\"},\"itemStatus\":\"\(loan.itemStatus)\""
@@ -224,7 +237,7 @@ public actor FolioSimulator {
         return json
     }
 
-    private func render(_ account: FolioDataset.Account) -> String {
+    private static func render(_ account: FolioDataset.Account, extraProperties: Bool) -> String {
         let remaining = "\(account.remainingCents / 100).\(String(format: "%02d", account.remainingCents % 100))"
         var json = "{\"id\":\"\(account.id.uuidString.lowercased())\",\"userId\":\"\(account.userId.uuidString.lowercased())\",\"feeFineId\":\"\(account.feeFineId.uuidString.lowercased())\""
         if let loan = account.loanId { json += ",\"loanId\":\"\(loan.uuidString.lowercased())\"" }
@@ -255,10 +268,11 @@ extension FolioDataset.Loan: Identifiable {}
 extension FolioDataset.Account: Identifiable {}
 extension FolioDataset.User: Identifiable {}
 
-/// The CQL subset FOLIO's patron-blocks module sends.
+/// The CQL subset patronblocks sends: FOLIO patron-blocks' keyset paging, and `id <` bounding a slice.
 struct CQL: Equatable {
     var userId: UUID?
     var after: UUID?
+    var before: UUID?
 
     init?(_ text: String) {
         var clauses = text.components(separatedBy: " sortBy ")
@@ -270,6 +284,8 @@ struct CQL: Equatable {
                 userId = id
             } else if clause.hasPrefix("id > "), let id = UUID(uuidString: String(clause.dropFirst(5))) {
                 after = id
+            } else if clause.hasPrefix("id < "), let id = UUID(uuidString: String(clause.dropFirst(5))) {
+                before = id
             } else {
                 return nil
             }

@@ -40,6 +40,9 @@ struct PatronBlocksCommand: AsyncParsableCommand {
     @Option(name: .customLong("page-size"), help: "Records per upstream page in a synchronization. (env: PATRONBLOCKS_SYNC_PAGE_SIZE; default 500)")
     var pageSize: Int?
 
+    @Option(name: .customLong("parallel-pages"), help: "Pages of one collection read from FOLIO at once in a full synchronization, each from its own slice of the ids. (env: PATRONBLOCKS_SYNC_PARALLEL_PAGES; default 4)")
+    var parallelPages: Int?
+
     @Option(name: .customLong("lease-seconds"), help: "Take back a synchronization whose runner sent no heartbeat this long. (default 120)")
     var leaseSeconds: Int?
 
@@ -94,6 +97,7 @@ struct PatronBlocksCommand: AsyncParsableCommand {
         options.okapiToken = okapiToken
         options.tenant = tenant
         options.pageSize = pageSize
+        options.parallelPages = parallelPages
         options.leaseSeconds = leaseSeconds
         options.pollSeconds = pollSeconds
         options.cacheSeconds = cacheSeconds

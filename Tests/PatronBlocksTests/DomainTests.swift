@@ -121,10 +121,11 @@ import Testing
         #expect(defaults.port == 8081 && defaults.hostname == "127.0.0.1" && defaults.runsSynchronization)
 
         let environment = ["PATRONBLOCKS_DATABASE_URL": "postgres://pb:secret@db:5432/folio", "PATRONBLOCKS_PORT": "9000",
-                           "PATRONBLOCKS_SYNC_PAGE_SIZE": "250", "PATRONBLOCKS_SYNC_RUNNER": "off", "PATRONBLOCKS_TENANT": "diku"]
+                           "PATRONBLOCKS_SYNC_PAGE_SIZE": "250", "PATRONBLOCKS_SYNC_PARALLEL_PAGES": "6", "PATRONBLOCKS_SYNC_RUNNER": "off", "PATRONBLOCKS_TENANT": "diku"]
         let fromEnvironment = try PatronBlocksConfiguration.resolve(options, environment: environment)
         #expect(fromEnvironment.storage == .postgres(url: "postgres://pb:secret@db:5432/folio"))
         #expect(fromEnvironment.port == 9000 && fromEnvironment.synchronization.pageSize == 250)
+        #expect(defaults.synchronization.parallelPages == 4 && fromEnvironment.synchronization.parallelPages == 6)
         #expect(!fromEnvironment.runsSynchronization && fromEnvironment.tenant == "diku")
 
         options.port = 7000
@@ -136,7 +137,9 @@ import Testing
                                        ("PATRONBLOCKS_DATABASE_URL", "mysql://x", "PATRONBLOCKS_DATABASE_URL must be sqlite:PATH or postgres://"),
                                        ("PATRONBLOCKS_TENANT", "a-b", "PATRONBLOCKS_TENANT may hold"),
                                        ("LOG_LEVEL", "loud", "LOG_LEVEL must be"),
-                                       ("PATRONBLOCKS_SYNC_LEASE_SECONDS", "1", "PATRONBLOCKS_SYNC_LEASE_SECONDS must be")] {
+                                       ("PATRONBLOCKS_SYNC_LEASE_SECONDS", "1", "PATRONBLOCKS_SYNC_LEASE_SECONDS must be"),
+                                       ("PATRONBLOCKS_SYNC_PARALLEL_PAGES", "0", "PATRONBLOCKS_SYNC_PARALLEL_PAGES must be a number 1…16"),
+                                       ("PATRONBLOCKS_SYNC_PARALLEL_PAGES", "17", "PATRONBLOCKS_SYNC_PARALLEL_PAGES must be a number 1…16")] {
             #expect(throws: ConfigurationProblem.self, "\(name)") { try PatronBlocksConfiguration.resolve(PatronBlocksOptions(), environment: [name: value]) }
             do {
                 _ = try PatronBlocksConfiguration.resolve(PatronBlocksOptions(), environment: [name: value])

@@ -63,7 +63,7 @@ import Testing
     @Test func aClaimCountsOneMoreAttemptAndKeepsTheProgress() {
         var progress = SyncProgress()
         progress.phase = .accounts
-        progress.lastLoanId = Self.second
+        progress.loans = PagingCursors(last: [Self.second, nil])
         let job = SyncJob(id: Self.first, scope: .full, createdAt: Self.now.addingTimeInterval(-3600))
         let claimed = Self.rules.claim(job, progress: progress, attempts: 2, runner: "runner-b")
         #expect(claimed.job.status == .inProgress)

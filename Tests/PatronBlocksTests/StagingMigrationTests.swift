@@ -29,7 +29,7 @@ import Testing
 
         try SQLiteSchema.migrate(connection)
 
-        let rows = try connection.rows("SELECT id, phase, last_loan_id, last_account_id, processed_loans, processed_fees FROM sync_jobs ORDER BY status")
+        let rows = try connection.rows("SELECT id, phase, loan_cursors, account_cursors, processed_loans, processed_fees FROM sync_jobs ORDER BY status")
         let byID = Dictionary(uniqueKeysWithValues: rows.map { ($0[0].text ?? "", Array($0.dropFirst())) })
         #expect(byID[running.folio] == [.text("starting"), .null, .null, .integer(0), .integer(0)])
         #expect(byID[done.folio]?.first == .text("rebuilding") && byID[done.folio]?[3] == .integer(500), "a finished job keeps its record")

@@ -52,9 +52,9 @@ public struct SyncProgress: Sendable, Equatable {
     }
 
     public var phase: Phase = .starting
-    /// The last id paged through, per kind (keyset paging).
-    public var lastLoanId: UUID?
-    public var lastAccountId: UUID?
+    /// Where the keyset paging of each kind stands.
+    public var loans = PagingCursors()
+    public var accounts = PagingCursors()
     /// The newest stored event when the synchronization began: live events after it are
     /// replayed onto the rebuilt summaries.
     public var eventMarker: Int64?

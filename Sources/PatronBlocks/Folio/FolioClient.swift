@@ -39,20 +39,23 @@ public struct FolioClient: Sendable {
         return HTTPClient(eventLoopGroup: HTTPClient.defaultEventLoopGroup, configuration: configuration)
     }()
 
-    /// CQL exactly as FOLIO builds it: open records, keyset by id, one user for a user scope.
-    public static func cql(after: UUID?, userId: UUID?) -> String {
+    /// CQL as FOLIO builds it: open records, keyset by id, one user for a user scope; `before`
+    /// bounds a slice of the id space (`KeysetRange`) with the same relation's mirror, which
+    /// FOLIO's CQL answers on `id` as it answers `id >`.
+    public static func cql(after: UUID?, before: UUID? = nil, userId: UUID?) -> String {
         var clauses = ["status.name==Open"]
         if let userId { clauses.append("userId==\(userId.folio)") }
         if let after { clauses.append("id > \(after.folio)") }
+        if let before { clauses.append("id < \(before.folio)") }
         return clauses.joined(separator: " and ") + " sortBy id"
     }
 
-    public func loans(after: UUID?, userId: UUID?, limit: Int) async throws -> UpstreamPage<UpstreamLoan> {
-        UpstreamDecoding.loans(try await page("/loan-storage/loans", LoanPageBody.self, after: after, userId: userId, limit: limit))
+    public func loans(after: UUID?, before: UUID? = nil, userId: UUID?, limit: Int) async throws -> UpstreamPage<UpstreamLoan> {
+        UpstreamDecoding.loans(try await page("/loan-storage/loans", LoanPageBody.self, cql: Self.cql(after: after, before: before, userId: userId), limit: limit))
     }
 
-    public func accounts(after: UUID?, userId: UUID?, limit: Int) async throws -> UpstreamPage<UpstreamAccount> {
-        UpstreamDecoding.accounts(try await page("/accounts", AccountPageBody.self, after: after, userId: userId, limit: limit))
+    public func accounts(after: UUID?, before: UUID? = nil, userId: UUID?, limit: Int) async throws -> UpstreamPage<UpstreamAccount> {
+        UpstreamDecoding.accounts(try await page("/accounts", AccountPageBody.self, cql: Self.cql(after: after, before: before, userId: userId), limit: limit))
     }
 
     /// A user's patron group, nil when the user is unknown (404) or has none.
@@ -61,8 +64,7 @@ public struct FolioClient: Sendable {
         return UpstreamDecoding.uuid(user.patronGroup)
     }
 
-    private func page<Body: Decodable & Sendable>(_ path: String, _ type: Body.Type, after: UUID?, userId: UUID?, limit: Int) async throws -> Body {
-        let query = Self.cql(after: after, userId: userId)
+    private func page<Body: Decodable & Sendable>(_ path: String, _ type: Body.Type, cql query: String, limit: Int) async throws -> Body {
         let encoded = query.addingPercentEncoding(withAllowedCharacters: .alphanumerics.union(CharacterSet(charactersIn: "-._~"))) ?? query
         guard let body = try await get("\(path)?limit=\(limit)&query=\(encoded)", as: type, allowNotFound: false) else {
             throw UpstreamError(message: "GET \(path) answered 404", status: 404, retryable: false)

@@ -10,6 +10,7 @@ public struct PatronBlocksOptions: Sendable {
     public var okapiToken: String?
     public var tenant: String?
     public var pageSize: Int?
+    public var parallelPages: Int?
     public var leaseSeconds: Int?
     public var pollSeconds: Int?
     public var cacheSeconds: Int?
@@ -40,6 +41,7 @@ extension PatronBlocksConfiguration {
         ("PATRONBLOCKS_OKAPI_TOKEN", "token for it (or PATRONBLOCKS_OKAPI_TOKEN_FILE: a file holding it)"),
         ("PATRONBLOCKS_TENANT", "tenant to install at start-up (standalone use)"),
         ("PATRONBLOCKS_SYNC_PAGE_SIZE", "records per upstream page (default 500)"),
+        ("PATRONBLOCKS_SYNC_PARALLEL_PAGES", "pages of one collection read from FOLIO at once in a full synchronization, 1…16 (default 4)"),
         ("PATRONBLOCKS_SYNC_LEASE_SECONDS", "a job without heartbeat this long is taken back (120)"),
         ("PATRONBLOCKS_SYNC_POLL_SECONDS", "how often to look for open jobs (30)"),
         ("PATRONBLOCKS_SYNC_RUNNER", "off: this instance runs no synchronization jobs"),
@@ -84,6 +86,7 @@ extension PatronBlocksConfiguration {
         configuration.okapiURL = options.okapiURL ?? env("PATRONBLOCKS_OKAPI_URL")
         configuration.okapiToken = try options.okapiToken ?? env("PATRONBLOCKS_OKAPI_TOKEN") ?? secretFile(env("PATRONBLOCKS_OKAPI_TOKEN_FILE"), "PATRONBLOCKS_OKAPI_TOKEN_FILE")
         if let size = try integer(options.pageSize, "PATRONBLOCKS_SYNC_PAGE_SIZE", 1...10_000) { configuration.synchronization.pageSize = size }
+        if let count = try integer(options.parallelPages, "PATRONBLOCKS_SYNC_PARALLEL_PAGES", 1...16) { configuration.synchronization.parallelPages = count }
         if let lease = try integer(options.leaseSeconds, "PATRONBLOCKS_SYNC_LEASE_SECONDS", 5...86_400) { configuration.synchronization.lease = TimeInterval(lease) }
         if let poll = try integer(options.pollSeconds, "PATRONBLOCKS_SYNC_POLL_SECONDS", 1...86_400) { configuration.synchronization.pollInterval = .seconds(poll) }
         if let seconds = try integer(options.cacheSeconds, "PATRONBLOCKS_CACHE_SECONDS", 0...3_600) { configuration.blockChecks.cacheLifetime = .seconds(seconds) }

@@ -18,6 +18,13 @@ enum JobColumns {
         return .user(id)
     }
 
+    /// A kind's paging cursors as stored (`PagingCursors.stored`). Text this service never
+    /// writes is an error naming the row: guessing a cursor would skip or repeat FOLIO's records.
+    static func decodeCursors(_ text: String?, column: String, job: String) throws(UnreadableJobRow) -> PagingCursors {
+        guard let cursors = PagingCursors(stored: text) else { throw UnreadableJobRow(job: job, column: column, value: text) }
+        return cursors
+    }
+
     static func encodeErrors(_ errors: [String]) -> String {
         String(decoding: (try? JSONEncoder().encode(errors)) ?? Data("[]".utf8), as: UTF8.self)
     }

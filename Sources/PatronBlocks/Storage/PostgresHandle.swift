@@ -168,6 +168,14 @@ enum PostgresSchema {
             UPDATE \(s).sync_jobs SET phase = 'starting', last_loan_id = NULL, last_account_id = NULL, processed_loans = 0, processed_fees = 0
                 WHERE status IN ('open', 'in-progress') AND phase <> 'starting'
             """,
+            // Paging reads slices of the id space side by side: a kind's cursors are a list, one
+            // per slice (`PagingCursors.stored`); a single id is a job paged in one slice.
+            """
+            ALTER TABLE \(s).sync_jobs RENAME COLUMN last_loan_id TO loan_cursors;
+            ALTER TABLE \(s).sync_jobs RENAME COLUMN last_account_id TO account_cursors;
+            ALTER TABLE \(s).sync_jobs ALTER COLUMN loan_cursors TYPE text USING loan_cursors::text,
+                ALTER COLUMN account_cursors TYPE text USING account_cursors::text
+            """,
         ]
     }
 }

@@ -6,7 +6,7 @@ import PostgresNIO
 struct PostgresJobStore: JobStore, PostgresStore {
     let database: PostgresHandle
 
-    static let jobColumns = "id, scope, user_id::text, status, total_loans, total_fees, processed_loans, processed_fees, errors, created_at, phase, last_loan_id::text, last_account_id::text, event_marker, runner, attempts, audit_repair, audit_report"
+    static let jobColumns = "id, scope, user_id::text, status, total_loans, total_fees, processed_loans, processed_fees, errors, created_at, phase, loan_cursors, account_cursors, event_marker, runner, attempts, audit_repair, audit_report"
     typealias JobRow = (UUID, String, String?, String, Int, Int, Int, Int, String, PostgresTimestamp, String, String?, String?, Int64?, String?, Int, Bool?, String?)
 
     static func decode(_ row: JobRow) throws -> (job: SyncJob, progress: SyncProgress, attempts: Int) {
@@ -19,8 +19,8 @@ struct PostgresJobStore: JobStore, PostgresStore {
         job.errors = JobColumns.decodeErrors(row.8)
         var progress = SyncProgress()
         progress.phase = SyncProgress.Phase(rawValue: row.10) ?? .starting
-        progress.lastLoanId = row.11.flatMap(UUID.init(folio:))
-        progress.lastAccountId = row.12.flatMap(UUID.init(folio:))
+        progress.loans = try JobColumns.decodeCursors(row.11, column: "loan_cursors", job: row.0.folio)
+        progress.accounts = try JobColumns.decodeCursors(row.12, column: "account_cursors", job: row.0.folio)
         progress.eventMarker = row.13
         if let repair = row.16 {
             job.audit = JobColumns.decodeAudit(repair: repair, report: row.17)
@@ -102,13 +102,13 @@ struct PostgresJobStore: JobStore, PostgresStore {
     static func saveProgress(_ connection: PostgresConnection, schema s: String, job: SyncJob, progress: SyncProgress, runner: String, now: Date, logger: Logger) async throws -> Bool {
         let rows = try await connection.query(PostgresQuery(unsafeSQL: """
             UPDATE \(s).sync_jobs SET total_loans = $1, total_fees = $2, processed_loans = $3, processed_fees = $4, errors = $5, heartbeat_at = $6,
-                phase = $7, last_loan_id = NULLIF($8, '')::uuid, last_account_id = NULLIF($9, '')::uuid, event_marker = NULLIF($10, -1),
+                phase = $7, loan_cursors = $8, account_cursors = $9, event_marker = NULLIF($10, -1),
                 audit_report = NULLIF($13, '')
             WHERE \(JobOwnership.postgres(id: 11)) RETURNING 1
             """, binds: try PostgresBindings.values(
                 job.totalNumberOfLoans, job.totalNumberOfFeesFines, job.numberOfProcessedLoans, job.numberOfProcessedFeesFines,
-                JobColumns.encodeErrors(job.errors), now, progress.phase.rawValue, progress.lastLoanId?.folio ?? "",
-                progress.lastAccountId?.folio ?? "", progress.eventMarker ?? -1, job.id, runner, JobColumns.encodeReport(job.audit) ?? "")), logger: logger)
+                JobColumns.encodeErrors(job.errors), now, progress.phase.rawValue, progress.loans.stored,
+                progress.accounts.stored, progress.eventMarker ?? -1, job.id, runner, JobColumns.encodeReport(job.audit) ?? "")), logger: logger)
         for try await _ in rows { return true }
         return false
     }

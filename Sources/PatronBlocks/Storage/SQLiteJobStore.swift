@@ -6,7 +6,7 @@ import SQLite
 struct SQLiteJobStore: JobStore {
     let database: SQLiteDatabase
 
-    static let jobColumns = "id, scope, user_id, status, total_loans, total_fees, processed_loans, processed_fees, errors, created_at, phase, last_loan_id, last_account_id, event_marker, runner, attempts, audit_repair, audit_report"
+    static let jobColumns = "id, scope, user_id, status, total_loans, total_fees, processed_loans, processed_fees, errors, created_at, phase, loan_cursors, account_cursors, event_marker, runner, attempts, audit_repair, audit_report"
 
     public func createJob(_ job: SyncJob, tenant: String) async throws {
         try await database.write { connection in
@@ -84,12 +84,12 @@ struct SQLiteJobStore: JobStore {
     static func saveProgress(_ connection: SQLiteConnection, tenant: String, job: SyncJob, progress: SyncProgress, runner: String, now: Date) throws -> Bool {
         try connection.run("""
             UPDATE sync_jobs SET total_loans = ?, total_fees = ?, processed_loans = ?, processed_fees = ?, errors = ?, heartbeat_at = ?,
-                phase = ?, last_loan_id = ?, last_account_id = ?, event_marker = ?, audit_report = ?
+                phase = ?, loan_cursors = ?, account_cursors = ?, event_marker = ?, audit_report = ?
             WHERE \(JobOwnership.sqlite)
             """, [
                 .integer(Int64(job.totalNumberOfLoans)), .integer(Int64(job.totalNumberOfFeesFines)), .integer(Int64(job.numberOfProcessedLoans)),
                 .integer(Int64(job.numberOfProcessedFeesFines)), .text(JobColumns.encodeErrors(job.errors)), .real(now.storedSeconds),
-                .text(progress.phase.rawValue), SQLiteValue(progress.lastLoanId?.folio), SQLiteValue(progress.lastAccountId?.folio),
+                .text(progress.phase.rawValue), .text(progress.loans.stored), .text(progress.accounts.stored),
                 SQLiteValue(progress.eventMarker.map(Int.init)), SQLiteValue(JobColumns.encodeReport(job.audit)), .text(tenant), .text(job.id.folio), .text(runner),
             ]) == 1
     }
@@ -113,8 +113,8 @@ struct SQLiteJobStore: JobStore {
         job.errors = JobColumns.decodeErrors(row[8].text)
         var progress = SyncProgress()
         progress.phase = row[10].text.flatMap(SyncProgress.Phase.init(rawValue:)) ?? .starting
-        progress.lastLoanId = row[11].text.flatMap(UUID.init(folio:))
-        progress.lastAccountId = row[12].text.flatMap(UUID.init(folio:))
+        progress.loans = try JobColumns.decodeCursors(row[11].text, column: "loan_cursors", job: id.folio)
+        progress.accounts = try JobColumns.decodeCursors(row[12].text, column: "account_cursors", job: id.folio)
         progress.eventMarker = row[13].integer
         if let repair = row[16].integer {
             job.audit = JobColumns.decodeAudit(repair: repair == 1, report: row[17].text)

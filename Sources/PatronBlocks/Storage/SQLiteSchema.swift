@@ -69,6 +69,12 @@ enum SQLiteSchema {
         UPDATE sync_jobs SET phase = 'starting', last_loan_id = NULL, last_account_id = NULL, processed_loans = 0, processed_fees = 0
             WHERE status IN ('open', 'in-progress') AND phase <> 'starting';
         """,
+        // Paging reads slices of the id space side by side: a kind's cursors are a list, one
+        // per slice (`PagingCursors.stored`); a single id is a job paged in one slice.
+        """
+        ALTER TABLE sync_jobs RENAME COLUMN last_loan_id TO loan_cursors;
+        ALTER TABLE sync_jobs RENAME COLUMN last_account_id TO account_cursors;
+        """,
     ]
 
     static func migrate(_ connection: SQLiteConnection) throws {

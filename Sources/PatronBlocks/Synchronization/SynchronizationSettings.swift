@@ -4,6 +4,9 @@ import Foundation
 public struct SynchronizationSettings: Sendable, Equatable {
     /// Records per upstream page (FOLIO uses 100).
     public var pageSize = 500
+    /// How many pages of one collection are read from FOLIO at once, each from its own slice of
+    /// the id space (`KeysetRange.split`). A job keeps the slices it began with.
+    public var parallelPages = 4
     /// A job whose runner has not beaten for this long is taken back (or failed).
     public var lease: TimeInterval = 120
     public var heartbeatInterval: Duration = .seconds(10)

@@ -150,11 +150,14 @@ struct SynchronizationWork {
     }
 
     private func pageThroughLoans(_ client: FolioClient, userId: UUID?, _ job: inout SyncJob, _ progress: inout SyncProgress) async throws {
-        try await pageThrough(after: progress.lastLoanId, { after in try await client.loans(after: after, userId: userId, limit: settings.pageSize) }) { page in
+        progress.loans = progress.loans.planned(slices: slices(userId))
+        try await pageThrough(progress.loans, { after, range in
+            try await client.loans(after: after, before: range.before, userId: userId, limit: settings.pageSize)
+        }) { slice, page in
             job.errors += page.problems
             job.numberOfProcessedLoans += page.count
             runner.metrics?.syncProcessed(loans: page.count, feesFines: 0)
-            if let last = page.lastID { progress.lastLoanId = last }
+            if let last = page.lastID { progress.loans.last[slice] = last }
             return .loans(page.records)
         } stage: { staged in
             try await stage(staged, job, progress)
@@ -162,33 +165,51 @@ struct SynchronizationWork {
     }
 
     private func pageThroughAccounts(_ client: FolioClient, userId: UUID?, _ job: inout SyncJob, _ progress: inout SyncProgress) async throws {
-        try await pageThrough(after: progress.lastAccountId, { after in try await client.accounts(after: after, userId: userId, limit: settings.pageSize) }) { page in
+        progress.accounts = progress.accounts.planned(slices: slices(userId))
+        try await pageThrough(progress.accounts, { after, range in
+            try await client.accounts(after: after, before: range.before, userId: userId, limit: settings.pageSize)
+        }) { slice, page in
             job.errors += page.problems
             job.numberOfProcessedFeesFines += page.count
             runner.metrics?.syncProcessed(loans: 0, feesFines: page.count)
-            if let last = page.lastID { progress.lastAccountId = last }
+            if let last = page.lastID { progress.accounts.last[slice] = last }
             return .accounts(page.records)
         } stage: { staged in
             try await stage(staged, job, progress)
         }
     }
 
-    /// Keyset paging with the next page fetched while the current one is stored, so the upstream
-    /// and the database work side by side. A page is counted only once it is stored.
+    /// One user's records are a few pages at most: one chain.
+    private func slices(_ userId: UUID?) -> Int {
+        userId == nil ? settings.parallelPages : 1
+    }
+
+    /// Keyset paging, one chain per slice of the id space, side by side: each chain's next page is
+    /// fetched as soon as its current one is read, while pages are stored one at a time in the
+    /// order they arrive. Memory stays at a page per chain plus the one being stored. A page is
+    /// counted, and its slice's cursor moved, only with the transaction that stores it, so the
+    /// stored progress names exactly the stored pages.
     private func pageThrough<Record: Sendable>(
-        after start: UUID?,
-        _ fetch: @Sendable (UUID?) async throws -> UpstreamPage<Record>,
-        account: (UpstreamPage<Record>) -> StagedPage,
+        _ cursors: PagingCursors,
+        _ fetch: @escaping @Sendable (UUID?, KeysetRange) async throws -> UpstreamPage<Record>,
+        account: (Int, UpstreamPage<Record>) -> StagedPage,
         stage: (StagedPage) async throws -> Void
     ) async throws {
-        var page = try await fetch(start)
-        while true {
-            try checkShutdown()
-            let last = page.count >= settings.pageSize ? page.lastID : nil
-            async let next: UpstreamPage<Record>? = if let last { try await fetch(last) } else { nil }
-            try await stage(account(page))
-            guard let following = try await next else { return }
-            page = following
+        let ranges = cursors.ranges
+        let pageSize = settings.pageSize
+        try await withThrowingTaskGroup(of: (Int, UpstreamPage<Record>).self) { chains in
+            for slice in ranges.indices {
+                let (after, range) = (cursors.resumeAfter(slice), ranges[slice])
+                chains.addTask { (slice, try await fetch(after, range)) }
+            }
+            while let (slice, page) = try await chains.next() {
+                try checkShutdown()
+                if page.count >= pageSize, let last = page.lastID {
+                    let range = ranges[slice]
+                    chains.addTask { (slice, try await fetch(last, range)) }
+                }
+                try await stage(account(slice, page))
+            }
         }
     }
 
