@@ -169,7 +169,7 @@ public actor FolioSimulator {
         let key = id.lowercased()
         guard let user = Self.find(dataset.users, key) else { throw SimulatorError(.notFound, "User not found") }
         var json = "{\"id\":\"\(key)\",\"active\":true,\"username\":\"u\(key.prefix(8))\""
-        if let group = user.patronGroup { json += ",\"patronGroup\":\"\(group.uuidString.lowercased())\"" }
+        if let group = user.patronGroup { json += ",\"patronGroup\":\"\(FolioJSONText.uuid(group))\"" }
         if extraProperties { json += ",\"departments\":[],\"proxyFor\":[]" }
         json += "}"
         var headers = HTTPFields()
@@ -228,40 +228,32 @@ public actor FolioSimulator {
     }
 
     private static func render(_ loan: FolioDataset.Loan, extraProperties: Bool) -> String {
-        var json = "{\"id\":\"\(loan.id.uuidString.lowercased())\",\"userId\":\"\(loan.userId.uuidString.lowercased())\",\"itemId\":\"\(Self.itemId(of: loan.id))\""
-        json += ",\"loanDate\":\"\(Self.date(loan.createdDate))\",\"dueDate\":\"\(Self.date(loan.dueDate))\",\"action\":\"checkedout\""
+        var json = "{\"id\":\"\(FolioJSONText.uuid(loan.id))\",\"userId\":\"\(FolioJSONText.uuid(loan.userId))\",\"itemId\":\"\(Self.itemId(of: loan.id))\""
+        json += ",\"loanDate\":\"\(FolioJSONText.date(loan.createdDate))\",\"dueDate\":\"\(FolioJSONText.date(loan.dueDate))\",\"action\":\"checkedout\""
         json += ",\"status\":{\"name\":\"\(loan.open ? "Open" : "Closed")\"},\"itemStatus\":\"\(loan.itemStatus)\""
         if loan.dueDateChangedByRecall { json += ",\"dueDateChangedByRecall\":true" }
         if extraProperties { json += ",\"itemEffectiveLocationIdAtCheckOut\":\"fcd64ce1-6995-48f0-840e-89ffa2288371\",\"isDcb\":false,\"reminders\":{\"lastFeeBilled\":{\"number\":0}}" }
-        json += ",\"metadata\":{\"createdDate\":\"\(Self.date(loan.createdDate))\",\"updatedDate\":\"\(Self.date(loan.createdDate))\"}}"
+        json += ",\"metadata\":{\"createdDate\":\"\(FolioJSONText.date(loan.createdDate))\",\"updatedDate\":\"\(FolioJSONText.date(loan.createdDate))\"}}"
         return json
     }
 
     private static func render(_ account: FolioDataset.Account, extraProperties: Bool) -> String {
-        let remaining = "\(account.remainingCents / 100).\(String(format: "%02d", account.remainingCents % 100))"
-        var json = "{\"id\":\"\(account.id.uuidString.lowercased())\",\"userId\":\"\(account.userId.uuidString.lowercased())\",\"feeFineId\":\"\(account.feeFineId.uuidString.lowercased())\""
-        if let loan = account.loanId { json += ",\"loanId\":\"\(loan.uuidString.lowercased())\"" }
+        let cents = account.remainingCents % 100
+        let remaining = "\(account.remainingCents / 100).\(cents < 10 ? "0" : "")\(cents)"
+        var json = "{\"id\":\"\(FolioJSONText.uuid(account.id))\",\"userId\":\"\(FolioJSONText.uuid(account.userId))\",\"feeFineId\":\"\(FolioJSONText.uuid(account.feeFineId))\""
+        if let loan = account.loanId { json += ",\"loanId\":\"\(FolioJSONText.uuid(loan))\"" }
         json += ",\"amount\":\(remaining),\"remaining\":\(remaining),\"status\":{\"name\":\"\(account.open ? "Open" : "Closed")\"},\"paymentStatus\":{\"name\":\"Outstanding\"}"
         if extraProperties { json += ",\"feeFineOwner\":\"Main Library\",\"contributors\":[]" }
-        json += ",\"metadata\":{\"createdDate\":\"\(Self.date(account.createdDate))\"}}"
+        json += ",\"metadata\":{\"createdDate\":\"\(FolioJSONText.date(account.createdDate))\"}}"
         return json
     }
 
     /// A stable, valid item UUID per loan: the loan's id with its last group turned around.
     private static func itemId(of loan: UUID) -> String {
-        let text = loan.uuidString.lowercased()
+        let text = FolioJSONText.uuid(loan)
         return String(text.dropLast(12)) + String(text.suffix(12).reversed())
     }
 
-    /// To the nearest millisecond, as FOLIO keeps them. The milliseconds are integers here because
-    /// the formatter truncates a Double just below them (`.999` would read `.998`).
-    private static func date(_ date: Date) -> String {
-        let milliseconds = Int64((date.timeIntervalSince1970 * 1000).rounded())
-        let seconds = Int64((Double(milliseconds) / 1000).rounded(.down))
-        let fraction = String(milliseconds - seconds * 1000)
-        let stamp = Date.ISO8601FormatStyle().format(Date(timeIntervalSince1970: Double(seconds)))
-        return stamp.dropLast() + "." + String(repeating: "0", count: 3 - fraction.count) + fraction + "+00:00"
-    }
 }
 
 extension FolioDataset.Loan: Identifiable {}

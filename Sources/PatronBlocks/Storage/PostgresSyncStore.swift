@@ -84,6 +84,17 @@ struct PostgresSyncStore: SyncStore, PostgresStore {
     }
 
     public func finishSync(tenant: String, job: SyncJob, eventMarker: Int64, runner: String, now: Date) async throws -> Bool {
+        // The staged records' readers are leased before the switch takes the tenant lock: live
+        // events waiting for that lock may hold every other connection of the pool meanwhile.
+        return try await client.withConnection { loanReader in
+            try await client.withConnection { feeReader in
+                try await switchSummaries(tenant: tenant, job: job, eventMarker: eventMarker, runner: runner, now: now, loanReader: loanReader, feeReader: feeReader)
+            }
+        }
+    }
+
+    private func switchSummaries(tenant: String, job: SyncJob, eventMarker: Int64, runner: String, now: Date,
+                                 loanReader: PostgresConnection, feeReader: PostgresConnection) async throws -> Bool {
         let s = Self.schema(tenant)
         return try await transaction { connection in
             // Locks first, in every writer's order: live events of the scope wait while the
@@ -106,42 +117,48 @@ struct PostgresSyncStore: SyncStore, PostgresStore {
                 try await connection.query(PostgresQuery(unsafeSQL: "DELETE FROM \(s).\(table)\(filter)", binds: try userBind.map { try PostgresBindings.values($0) } ?? PostgresBindings()), logger: self.logger)
             }
             // Rebuilt from FOLIO's staged records, patron by patron, each loan with its grace
-            // period: two cursors read in chunks (one connection cannot stream and write at once).
-            let decoder = JSONDecoder()
-            var rebuild = SummaryRebuild()
-            var built: [UserSummary] = []
-            func flush() async throws {
-                guard !built.isEmpty else { return }
-                try await connection.query(PostgresQuery(unsafeSQL: "INSERT INTO \(s).summaries (user_id, id, updated_at) SELECT u, i, $3 FROM unnest($1::uuid[], $2::uuid[]) AS t(u, i)",
-                                                         binds: try PostgresBindings.values(built.map(\.userId), built.map(\.id), now)), logger: self.logger)
-                try await PostgresSummaries.insertRows(built, connection, schema: s, logger: self.logger)
-                built.removeAll(keepingCapacity: true)
-            }
-            try await connection.query(PostgresQuery(unsafeSQL: """
-                DECLARE staged_loans NO SCROLL CURSOR FOR
+            // period. The records stream from the two readers while the summaries built so far
+            // are written here, a batch in flight while the next is built: reading, building and
+            // writing overlap instead of taking turns on one connection.
+            var loans = PostgresStagedRows.Stream(try await loanReader.query(PostgresQuery(unsafeSQL: """
                 SELECT \(StagedColumns.loans), g.duration, g.interval FROM \(s).sync_user_loans l
                 LEFT JOIN \(s).sync_graces g ON g.job_id = l.job_id AND g.loan_id = l.loan_id
                 WHERE l.job_id = $1 ORDER BY l.user_id, l.created_at, l.loan_id
-                """, binds: try PostgresBindings.values(job.id)), logger: self.logger)
-            try await connection.query(PostgresQuery(unsafeSQL: """
-                DECLARE staged_fees NO SCROLL CURSOR FOR
+                """, binds: try PostgresBindings.values(job.id)), logger: self.logger), decode: PostgresStagedRows.loanWithGrace)
+            var fees = PostgresStagedRows.Stream(try await feeReader.query(PostgresQuery(unsafeSQL: """
                 SELECT \(StagedColumns.fees) FROM \(s).sync_user_fees WHERE job_id = $1 ORDER BY user_id, created_at, fee_fine_id
-                """, binds: try PostgresBindings.values(job.id)), logger: self.logger)
-            var loans = PostgresStagedRows.Cursor<(UpstreamLoan, GracePeriod?)>(name: "staged_loans", decode: PostgresStagedRows.loanWithGrace)
-            var fees = PostgresStagedRows.Cursor<UpstreamAccount>(name: "staged_fees", decode: PostgresStagedRows.fee)
-            while let loanNext = StagedRecords.loanComesNext(loanUser: try await loans.peek(connection, logger: self.logger)?.0.userId,
-                                                             feeUser: try await fees.peek(connection, logger: self.logger)?.userId) {
-                if loanNext, let (loan, grace) = loans.take() {
-                    if let finished = rebuild.add(loan, grace: grace, newID: UUID()) { built.append(finished) }
-                } else if let fee = fees.take() {
-                    if let finished = rebuild.add(fee, newID: UUID()) { built.append(finished) }
-                }
-                if built.count >= 1000 { try await flush() }
+                """, binds: try PostgresBindings.values(job.id)), logger: self.logger), decode: PostgresStagedRows.fee)
+            let logger = self.logger
+            @Sendable func write(_ built: [UserSummary]) async throws {
+                guard !built.isEmpty else { return }
+                try await connection.query(PostgresQuery(unsafeSQL: "INSERT INTO \(s).summaries (user_id, id, updated_at) SELECT u, i, $3 FROM unnest($1::uuid[], $2::uuid[]) AS t(u, i)",
+                                                         binds: try PostgresBindings.values(built.map(\.userId), built.map(\.id), now)), logger: logger)
+                try await PostgresSummaries.insertRows(built, connection, schema: s, logger: logger)
             }
-            try await connection.query("CLOSE staged_loans", logger: self.logger)
-            try await connection.query("CLOSE staged_fees", logger: self.logger)
-            if let finished = rebuild.finish() { built.append(finished) }
-            try await flush()
+            try await withThrowingTaskGroup(of: Void.self) { writes in
+                var rebuild = SummaryRebuild()
+                var built: [UserSummary] = []
+                var writing = false
+                func hand(_ batch: [UserSummary]) async throws {
+                    if writing { try await writes.next() }
+                    writes.addTask { try await write(batch) }
+                    writing = true
+                }
+                while let loanNext = StagedRecords.loanComesNext(loanUser: try await loans.peek()?.0.userId, feeUser: try await fees.peek()?.userId) {
+                    if loanNext, let (loan, grace) = loans.take() {
+                        if let finished = rebuild.add(loan, grace: grace, newID: UUID()) { built.append(finished) }
+                    } else if let fee = fees.take() {
+                        if let finished = rebuild.add(fee, newID: UUID()) { built.append(finished) }
+                    }
+                    if built.count >= 1000 {
+                        try await hand(built)
+                        built = []
+                    }
+                }
+                if let finished = rebuild.finish() { built.append(finished) }
+                try await hand(built)
+                try await writes.waitForAll()
+            }
             // Live events since the synchronization began, on top, in order.
             var liveSQL = "SELECT payload FROM \(s).events WHERE id > $1"
             var liveBindings = try PostgresBindings.values(eventMarker)
@@ -154,7 +171,7 @@ struct PostgresSyncStore: SyncStore, PostgresStore {
                 live.append(payload)
             }
             for payload in live {
-                try await PostgresSummaries.apply(try decoder.decode(PatronEvent.self, from: Data(payload.utf8)), connection, schema: s, tenant: tenant, at: now, storeEvent: false, logger: self.logger)
+                try await PostgresSummaries.apply(try JSONDecoder().decode(PatronEvent.self, from: Data(payload.utf8)), connection, schema: s, tenant: tenant, at: now, storeEvent: false, logger: self.logger)
             }
             var deleteEvents = "DELETE FROM \(s).events WHERE id <= $1"
             var deleteBindings = try PostgresBindings.values(eventMarker)
@@ -213,7 +230,7 @@ struct PostgresSyncStore: SyncStore, PostgresStore {
 }
 
 /// Staged records read back from PostgreSQL, columns as `StagedColumns` lists them (the
-/// rebuild's through a cursor, a chunk at a time).
+/// rebuild's as they stream in).
 enum PostgresStagedRows {
     /// A loan, followed (in the rebuild's read) by its kept grace period's two columns.
     static func loanWithGrace(_ row: PostgresRow) throws -> (UpstreamLoan, GracePeriod?) {
@@ -236,38 +253,32 @@ enum PostgresStagedRows {
         return UpstreamAccount(id: id, userId: user, feeFineId: type, loanId: loan, remaining: remaining, createdDate: created.date)
     }
 
-    /// A cursor declared in the current transaction, fetched `chunk` rows at a time.
-    struct Cursor<Record> {
-        let name: String
+    /// A query's rows as they stream in (PostgresNIO reads ahead a bounded buffer), one record
+    /// looked at before it is taken.
+    struct Stream<Record> {
+        private var rows: PostgresRowSequence.AsyncIterator
         let decode: (PostgresRow) throws -> Record
-        var chunk = 2000
-        private var buffer: [Record] = []
-        private var index = 0
-        private var done = false
+        private var next: Record?
+        private var peeked = false
 
-        init(name: String, decode: @escaping (PostgresRow) throws -> Record) {
-            self.name = name
+        init(_ rows: PostgresRowSequence, decode: @escaping (PostgresRow) throws -> Record) {
+            self.rows = rows.makeAsyncIterator()
             self.decode = decode
         }
 
-        /// The next record without taking it; nil when the cursor is done.
-        mutating func peek(_ connection: PostgresConnection, logger: Logger) async throws -> Record? {
-            if index == buffer.count, !done {
-                buffer.removeAll(keepingCapacity: true)
-                index = 0
-                for try await row in try await connection.query(PostgresQuery(unsafeSQL: "FETCH \(chunk) FROM \(name)"), logger: logger) {
-                    buffer.append(try decode(row))
-                }
-                done = buffer.count < chunk
+        /// The next record without taking it; nil when the rows are done.
+        mutating func peek() async throws -> Record? {
+            if !peeked {
+                next = try await rows.next().map(decode)
+                peeked = true
             }
-            return index < buffer.count ? buffer[index] : nil
+            return next
         }
 
         /// The record `peek` returned.
         mutating func take() -> Record? {
-            guard index < buffer.count else { return nil }
-            defer { index += 1 }
-            return buffer[index]
+            defer { (next, peeked) = (nil, false) }
+            return next
         }
     }
 }
