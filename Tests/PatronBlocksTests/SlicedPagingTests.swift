@@ -128,7 +128,7 @@ import Testing
             try await SynchronizationRunTests.expectMatchesUpstream(storage, tenant: tenant)
             // Each slice goes on after its own cursor: no page stored before the stop is asked for again.
             let resumed = await simulator.requests.dropFirst(before).filter { $0.path == "/loan-storage/loans" }
-            #expect(resumed.count == SynchronizationRunTests.loanPagesLeft(slices: 3, stored: released.numberOfProcessedLoans), "\(released.numberOfProcessedLoans) stored")
+            #expect(SynchronizationRunTests.loanPagesLeft(slices: 3, stored: released.numberOfProcessedLoans).contains(resumed.count), "\(released.numberOfProcessedLoans) stored")
             #expect(!resumed.contains { $0.limit == 0 })
         }
     }

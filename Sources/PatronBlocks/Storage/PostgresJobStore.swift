@@ -120,6 +120,14 @@ struct PostgresJobStore: JobStore, PostgresStore {
         try await connection.query(PostgresQuery(unsafeSQL: "DELETE FROM \(s).sync_graces WHERE job_id = $1", binds: try PostgresBindings.values(jobId)), logger: logger)
     }
 
+    /// Empties the staging tables outright, where the caller has just checked in its transaction
+    /// that it still runs its job: a tenant runs one job at a time, so any other staged row is an
+    /// earlier job's leftover. Unlike a `DELETE` of a million rows it writes no row to the WAL and
+    /// leaves nothing for autovacuum to clean up behind the run.
+    static func truncateStaging(_ connection: PostgresConnection, schema s: String, tables: [String], logger: Logger) async throws {
+        try await connection.query(PostgresQuery(unsafeSQL: "TRUNCATE " + tables.map { "\(s).\($0)" }.joined(separator: ", ")), logger: logger)
+    }
+
     private func affected(_ client: PostgresClient, _ query: PostgresQuery) async throws -> Bool {
         for try await _ in try await client.query(query, logger: logger) { return true }
         return false

@@ -74,11 +74,10 @@ struct PostgresSyncStore: SyncStore, PostgresStore {
                 SELECT job_id, user_id, created_at, fee_fine_id, fee_fine_type_id, loan_id, balance FROM \(s).sync_fees WHERE job_id = $1
                 ORDER BY user_id, created_at, fee_fine_id ON CONFLICT DO NOTHING
                 """,
-                "DELETE FROM \(s).sync_loans WHERE job_id = $1",
-                "DELETE FROM \(s).sync_fees WHERE job_id = $1",
             ] {
                 try await connection.query(PostgresQuery(unsafeSQL: sql, binds: try PostgresBindings.values(jobId)), logger: self.logger)
             }
+            try await PostgresJobStore.truncateStaging(connection, schema: s, tables: ["sync_loans", "sync_fees"], logger: self.logger)
             return true
         }
     }
@@ -184,7 +183,8 @@ struct PostgresSyncStore: SyncStore, PostgresStore {
                 UPDATE \(s).sync_jobs SET status = 'done', runner = NULL, processed_loans = $1, processed_fees = $2, total_loans = $3, total_fees = $4, errors = $5 WHERE id = $6
                 """, binds: try PostgresBindings.values(job.numberOfProcessedLoans, job.numberOfProcessedFeesFines, job.totalNumberOfLoans,
                                                            job.totalNumberOfFeesFines, JobColumns.encodeErrors(job.errors), job.id)), logger: self.logger)
-            try await PostgresJobStore.dropStaging(connection, schema: s, jobId: job.id, logger: self.logger)
+            try await PostgresJobStore.truncateStaging(connection, schema: s, tables: ["sync_loans", "sync_fees", "sync_user_loans", "sync_user_fees"], logger: self.logger)
+            try await connection.query(PostgresQuery(unsafeSQL: "DELETE FROM \(s).sync_graces WHERE job_id = $1", binds: try PostgresBindings.values(job.id)), logger: self.logger)
             return true
         }
     }

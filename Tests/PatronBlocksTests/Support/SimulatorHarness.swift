@@ -1,6 +1,8 @@
 import FolioSimulator
 import Foundation
 import Hummingbird
+import Logging
+import ServiceLifecycle
 import Testing
 @testable import PatronBlocks
 
@@ -16,19 +18,36 @@ func withPubSubDouble<R: Sendable>(_ body: @Sendable (OkapiPubSubTestDouble, Str
     return try await withServer({ onRunning in double.application(port: 0, onRunning: onRunning) }) { url in try await body(double, url) }
 }
 
-/// Runs an application on a free port while `body` runs, with its base URL.
+/// Runs an application on a free port while `body` runs, with its base URL, then shuts it down
+/// gracefully: the listener closes before the connections do. Cancelling it instead could accept a
+/// connection that a client was still opening (a cancelled page fetch's, when a sliced paging
+/// stops) while the server no longer takes connections, and NIO stops the process on that
+/// (`Deinited NIOAsyncWriter without calling finish()`).
 func withServer<App: ApplicationProtocol, R: Sendable>(_ make: (@escaping @Sendable (Int) async -> Void) -> App, _ body: @Sendable (String) async throws -> R) async throws -> R {
     let (ports, portContinuation) = AsyncStream.makeStream(of: Int.self)
-    let app = make { port in portContinuation.yield(port) }
+    let services = ServiceGroup(configuration: .init(services: [make { port in portContinuation.yield(port) }], logger: Logger(label: "test.server")))
     return try await withThrowingTaskGroup(of: R?.self) { group in
         group.addTask {
-            try await app.run()
+            try await services.run()
             return nil
         }
         defer { group.cancelAll() }
         var iterator = ports.makeAsyncIterator()
         guard let port = await iterator.next() else { throw Backend.Missing(description: "the server did not start") }
-        return try await body("http://127.0.0.1:\(port)")
+        let result: Result<R, any Error>
+        do {
+            result = .success(try await body("http://127.0.0.1:\(port)"))
+        } catch {
+            result = .failure(error)
+        }
+        await services.triggerGracefulShutdown()
+        // The server's end, or five seconds for requests still being answered; then cancelled.
+        group.addTask {
+            try? await Task.sleep(for: .seconds(5))
+            return nil
+        }
+        _ = try? await group.next()
+        return try result.get()
     }
 }
 
