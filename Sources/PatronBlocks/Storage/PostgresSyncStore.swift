@@ -62,7 +62,12 @@ struct PostgresSyncStore: SyncStore, PostgresStore {
         let s = Self.schema(tenant)
         return try await transaction { connection in
             guard try await PostgresJobStore.saveProgress(connection, schema: s, job: job, progress: progress, runner: runner, now: now, logger: self.logger) else { return false }
-            // One sort each, written in key order. A loan staged twice is the same loan.
+            // A synchronization reads its records once, in patron order, at the switch, where
+            // PostgreSQL sorts them as it reads (one sort, instead of writing every record a
+            // second time in key order and deleting the first). A drift audit reads them patron
+            // by patron: they go into the tables keyed by patron, one sort each, written in key
+            // order. A loan staged twice is the same loan.
+            guard job.audit != nil else { return true }
             for sql in [
                 """
                 INSERT INTO \(s).sync_user_loans (job_id, user_id, created_at, loan_id, due_date, item_status, recall)
@@ -119,13 +124,22 @@ struct PostgresSyncStore: SyncStore, PostgresStore {
             // period. The records stream from the two readers while the summaries built so far
             // are written here, a batch in flight while the next is built: reading, building and
             // writing overlap instead of taking turns on one connection.
+            // The records are in the paging tables (sorted here) or, staged by an earlier version
+            // or for an audit, already in the tables keyed by patron: both are read.
             var loans = PostgresStagedRows.Stream(try await loanReader.query(PostgresQuery(unsafeSQL: """
-                SELECT \(StagedColumns.loans), g.duration, g.interval FROM \(s).sync_user_loans l
+                SELECT \(StagedColumns.loans), g.duration, g.interval FROM (
+                    SELECT job_id, user_id, loan_id, created_at, due_date, item_status, recall FROM \(s).sync_loans WHERE job_id = $1
+                    UNION ALL
+                    SELECT job_id, user_id, loan_id, created_at, due_date, item_status, recall FROM \(s).sync_user_loans WHERE job_id = $1) l
                 LEFT JOIN \(s).sync_graces g ON g.job_id = l.job_id AND g.loan_id = l.loan_id
-                WHERE l.job_id = $1 ORDER BY l.user_id, l.created_at, l.loan_id
+                ORDER BY l.user_id, l.created_at, l.loan_id
                 """, binds: try PostgresBindings.values(job.id)), logger: self.logger), decode: PostgresStagedRows.loanWithGrace)
             var fees = PostgresStagedRows.Stream(try await feeReader.query(PostgresQuery(unsafeSQL: """
-                SELECT \(StagedColumns.fees) FROM \(s).sync_user_fees WHERE job_id = $1 ORDER BY user_id, created_at, fee_fine_id
+                SELECT \(StagedColumns.fees) FROM (
+                    SELECT \(StagedColumns.fees) FROM \(s).sync_fees WHERE job_id = $1
+                    UNION ALL
+                    SELECT \(StagedColumns.fees) FROM \(s).sync_user_fees WHERE job_id = $1) f
+                ORDER BY user_id, created_at, fee_fine_id
                 """, binds: try PostgresBindings.values(job.id)), logger: self.logger), decode: PostgresStagedRows.fee)
             let logger = self.logger
             @Sendable func write(_ built: [UserSummary]) async throws {
@@ -143,11 +157,17 @@ struct PostgresSyncStore: SyncStore, PostgresStore {
                     writes.addTask { try await write(batch) }
                     writing = true
                 }
+                // A record staged twice (the same key) comes twice in a row: folded once.
+                var (lastLoan, lastFee): (StagedKey?, StagedKey?) = (nil, nil)
                 while let loanNext = StagedRecords.loanComesNext(loanUser: try await loans.peek()?.0.userId, feeUser: try await fees.peek()?.userId) {
                     if loanNext, let (loan, grace) = loans.take() {
-                        if let finished = rebuild.add(loan, grace: grace, newID: UUID()) { built.append(finished) }
+                        let key = StagedKey(user: loan.userId, created: loan.createdDate, id: loan.id)
+                        if key != lastLoan, let finished = rebuild.add(loan, grace: grace, newID: UUID()) { built.append(finished) }
+                        lastLoan = key
                     } else if let fee = fees.take() {
-                        if let finished = rebuild.add(fee, newID: UUID()) { built.append(finished) }
+                        let key = StagedKey(user: fee.userId, created: fee.createdDate, id: fee.id)
+                        if key != lastFee, let finished = rebuild.add(fee, newID: UUID()) { built.append(finished) }
+                        lastFee = key
                     }
                     if built.count >= 1000 {
                         try await hand(built)
@@ -227,6 +247,13 @@ struct PostgresSyncStore: SyncStore, PostgresStore {
             return deleted
         }
     }
+}
+
+/// What orders a staged record, and tells a record staged twice.
+struct StagedKey: Equatable {
+    var user: UUID
+    var created: Date?
+    var id: UUID
 }
 
 /// Staged records read back from PostgreSQL, columns as `StagedColumns` lists them (the

@@ -70,9 +70,10 @@ public protocol SyncStore: Sendable {
     /// Stages one page of FOLIO's records, as read, with the job's progress, in one
     /// transaction; false when the runner lost its claim (nothing is staged then).
     func stagePage(tenant: String, jobId: UUID, page: StagedPage, job: SyncJob, progress: SyncProgress, runner: String, now: Date) async throws -> Bool
-    /// Once paging is done: orders the staged records by patron (what the rebuild and an
-    /// audit's comparisons read) and saves the job's progress, in one transaction; false when the
-    /// runner lost its claim.
+    /// Once paging is done: makes the staged records readable by patron (an audit's comparisons
+    /// read them patron by patron, the rebuild in patron order; a backend may sort them for the
+    /// rebuild as it reads instead) and saves the job's progress, in one transaction; false when
+    /// the runner lost its claim.
     func sealStaging(tenant: String, jobId: UUID, job: SyncJob, progress: SyncProgress, runner: String, now: Date) async throws -> Bool
     /// Rebuilds the scope's summaries from the staged records (each patron's loans, then fees,
     /// by creation), keeps each loan's grace period, replays the live events after
