@@ -5,6 +5,10 @@ extension PostgresBindings {
     /// The bindings of every PostgreSQL store's statements, in order. Dates (and arrays of them)
     /// are bound as `PostgresTimestamp`s, to the millisecond.
     static func values(_ values: any PostgresEncodable & Sendable...) throws -> PostgresBindings {
+        try self.values(values)
+    }
+
+    static func values(_ values: [any PostgresEncodable & Sendable]) throws -> PostgresBindings {
         var bindings = PostgresBindings()
         for value in values {
             switch value {

@@ -31,30 +31,44 @@ struct PostgresSyncStore: SyncStore, PostgresStore {
         }
     }
 
+    /// One statement, so one round trip and atomic on its own: the progress is written under
+    /// the job's ownership and the page inserted only when that write found the job still the
+    /// runner's. Pages are stored one after another while the slices' next pages are fetched, so
+    /// a page's round trips are the paging's pace.
     public func stagePage(tenant: String, jobId: UUID, page: StagedPage, job: SyncJob, progress: SyncProgress, runner: String, now: Date) async throws -> Bool {
         let s = Self.schema(tenant)
-        let insert: PostgresQuery? = switch page {
+        let progressValues = PostgresJobStore.progressValues(job: job, progress: progress, runner: runner, now: now)
+        let insert: String
+        let bindings: PostgresBindings
+        switch page {
         case .loans(let loans) where !loans.isEmpty:
-            PostgresQuery(unsafeSQL: """
+            insert = """
                 INSERT INTO \(s).sync_loans (job_id, user_id, created_at, loan_id, due_date, item_status, recall)
-                SELECT $1, u, c, l, d, NULLIF(st, ''), r FROM unnest($2::uuid[], $3::timestamptz[], $4::uuid[], $5::timestamptz[], $6::text[], $7::bool[]) AS t(u, c, l, d, st, r)
-                """, binds: try PostgresBindings.values(jobId, loans.map(\.userId), loans.map(\.stagingTime), loans.map(\.id), loans.map(\.dueDate),
-                                                        loans.map { $0.itemStatus ?? "" }, loans.map(\.dueDateChangedByRecall)))
+                SELECT $11, u, c, l, d, NULLIF(st, ''), r FROM unnest($14::uuid[], $15::timestamptz[], $16::uuid[], $17::timestamptz[], $18::text[], $19::bool[]) AS t(u, c, l, d, st, r)
+                """
+            bindings = try PostgresBindings.values(progressValues + [loans.map(\.userId), loans.map(\.stagingTime), loans.map(\.id), loans.map(\.dueDate),
+                                                                     loans.map { $0.itemStatus ?? "" }, loans.map(\.dueDateChangedByRecall)])
         case .accounts(let fees) where !fees.isEmpty:
-            PostgresQuery(unsafeSQL: """
+            insert = """
                 INSERT INTO \(s).sync_fees (job_id, user_id, created_at, fee_fine_id, fee_fine_type_id, loan_id, balance)
-                SELECT $1, u, c, f, NULLIF(t, '')::uuid, NULLIF(l, '')::uuid, b FROM unnest($2::uuid[], $3::timestamptz[], $4::uuid[], $5::text[], $6::text[], $7::text[]) AS x(u, c, f, t, l, b)
-                """, binds: try PostgresBindings.values(jobId, fees.map(\.userId), fees.map(\.stagingTime), fees.map(\.id), fees.map { $0.feeFineId?.folio ?? "" },
-                                                        fees.map { $0.loanId?.folio ?? "" }, fees.map { "\($0.remaining)" }))
+                SELECT $11, u, c, f, NULLIF(t, '')::uuid, NULLIF(l, '')::uuid, b FROM unnest($14::uuid[], $15::timestamptz[], $16::uuid[], $17::text[], $18::text[], $19::text[]) AS x(u, c, f, t, l, b)
+                """
+            bindings = try PostgresBindings.values(progressValues + [fees.map(\.userId), fees.map(\.stagingTime), fees.map(\.id), fees.map { $0.feeFineId?.folio ?? "" },
+                                                                     fees.map { $0.loanId?.folio ?? "" }, fees.map { "\($0.remaining)" }])
         default:
-            nil
-        }
-        return try await transaction { connection in
-            guard try await PostgresJobStore.saveProgress(connection, schema: s, job: job, progress: progress, runner: runner, now: now, logger: self.logger) else { return false }
-            if let insert {
-                try await connection.query(insert, logger: self.logger)
+            return try await transaction { connection in
+                try await PostgresJobStore.saveProgress(connection, schema: s, job: job, progress: progress, runner: runner, now: now, logger: self.logger)
             }
-            return true
+        }
+        let sql = """
+            WITH progress AS (\(PostgresJobStore.progressUpdate(schema: s))),
+            staged AS (\(insert) WHERE EXISTS (SELECT 1 FROM progress))
+            SELECT 1 FROM progress
+            """
+        let statement = PostgresQuery(unsafeSQL: sql, binds: bindings)
+        return try await PostgresConflicts.retrying(logger: logger) {
+            for try await _ in try await client.query(statement, logger: logger) { return true }
+            return false
         }
     }
 
