@@ -39,6 +39,29 @@ import Testing
         }
     }
 
+    /// A runner that lost the job (taken over, or the job cancelled) stores nothing of its page:
+    /// the progress and the rows are written together only while the job is still its own.
+    @Test(arguments: Backend.available) func aPageFromARunnerThatLostTheJobIsNotStored(_ backend: Backend) async throws {
+        try await withInstalledTenant(backend) { storage, tenant in
+            let claimed = try await Self.claim(storage, tenant: tenant)
+            let (job, progress) = (claimed.job, claimed.progress)
+            let marker = try await storage.sync.beginSync(tenant: tenant, jobId: job.id, scope: .full)
+            let (kept, lost) = (Self.loan(UUID()), Self.loan(UUID()))
+            let fee = UpstreamAccount(id: UUID(), userId: lost.userId, feeFineId: nil, loanId: nil, remaining: 1, createdDate: Date(timeIntervalSince1970: 1_790_000_000))
+            #expect(try await storage.sync.stagePage(tenant: tenant, jobId: job.id, page: .loans([kept]), job: job, progress: progress, runner: "r", now: Date()))
+            var stale = job
+            stale.numberOfProcessedLoans = 99
+            for page: StagedPage in [.loans([lost]), .accounts([fee])] {
+                #expect(try await storage.sync.stagePage(tenant: tenant, jobId: job.id, page: page, job: stale, progress: progress, runner: "someone-else", now: Date()) == false)
+            }
+            #expect(try await storage.jobs.job(tenant: tenant, id: job.id)?.numberOfProcessedLoans == 0, "the lost runner's progress is not written")
+            #expect(try await storage.sync.sealStaging(tenant: tenant, jobId: job.id, job: job, progress: progress, runner: "r", now: Date()))
+            #expect(try await storage.sync.finishSync(tenant: tenant, job: job, eventMarker: marker, runner: "r", now: Date()))
+            #expect(try await storage.summaries.summary(tenant: tenant, userId: kept.userId)?.openLoans.map(\.loanId) == [kept.id])
+            #expect(try await storage.summaries.summary(tenant: tenant, userId: lost.userId) == nil)
+        }
+    }
+
     /// An earlier version ordered a synchronization's records into the tables keyed by patron
     /// before the switch; a job it sealed and this version switches loses none of them.
     @Test(.enabled(if: Backend.available.contains(.postgres))) func recordsSealedByAnEarlierVersionAreRead() async throws {
