@@ -201,8 +201,8 @@ public actor FolioSimulator {
     }
 
     /// The page and the query's total: binary search to the first id after `id >` (and to the
-    /// first not before `id <`); a user's query
-    /// walks the rest (user scope is small), a full one counts from the prefix table.
+    /// first not before `id <`); a user's query walks the rest (user scope is small), a full one
+    /// counts from the prefix table.
     static func page<Record>(_ records: [Record], openBefore: [Int], open: KeyPath<Record, Bool>, user: KeyPath<Record, UUID>, cql: CQL, limit: Int) -> ([Record], Int)
     where Record: Identifiable, Record.ID == UUID {
         var start = 0
@@ -253,7 +253,6 @@ public actor FolioSimulator {
         let text = FolioJSONText.uuid(loan)
         return String(text.dropLast(12)) + String(text.suffix(12).reversed())
     }
-
 }
 
 extension FolioDataset.Loan: Identifiable {}

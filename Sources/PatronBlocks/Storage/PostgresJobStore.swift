@@ -101,13 +101,13 @@ struct PostgresJobStore: JobStore, PostgresStore {
 
     static func saveProgress(_ connection: PostgresConnection, schema s: String, job: SyncJob, progress: SyncProgress, runner: String, now: Date, logger: Logger) async throws -> Bool {
         let rows = try await connection.query(PostgresQuery(unsafeSQL: progressUpdate(schema: s),
-                                                             binds: try progressBindings(job: job, progress: progress, runner: runner, now: now)), logger: logger)
+                                                             binds: try PostgresBindings.values(progressValues(job: job, progress: progress, runner: runner, now: now))), logger: logger)
         for try await _ in rows { return true }
         return false
     }
 
     /// The job's progress written under `JobOwnership`, answering a row when the job is still
-    /// the runner's; its parameters are `progressBindings`' thirteen, the job's id at `$11`.
+    /// the runner's; its parameters are `progressValues`' thirteen, the job's id at `$11`.
     static func progressUpdate(schema s: String) -> String {
         """
         UPDATE \(s).sync_jobs SET total_loans = $1, total_fees = $2, processed_loans = $3, processed_fees = $4, errors = $5, heartbeat_at = $6,
@@ -115,10 +115,6 @@ struct PostgresJobStore: JobStore, PostgresStore {
             audit_report = NULLIF($13, '')
         WHERE \(JobOwnership.postgres(id: 11)) RETURNING 1
         """
-    }
-
-    static func progressBindings(job: SyncJob, progress: SyncProgress, runner: String, now: Date) throws -> PostgresBindings {
-        try PostgresBindings.values(progressValues(job: job, progress: progress, runner: runner, now: now))
     }
 
     static func progressValues(job: SyncJob, progress: SyncProgress, runner: String, now: Date) -> [any PostgresEncodable & Sendable] {

@@ -37,35 +37,34 @@ struct PostgresSyncStore: SyncStore, PostgresStore {
     /// a page's round trips are the paging's pace.
     public func stagePage(tenant: String, jobId: UUID, page: StagedPage, job: SyncJob, progress: SyncProgress, runner: String, now: Date) async throws -> Bool {
         let s = Self.schema(tenant)
-        let progressValues = PostgresJobStore.progressValues(job: job, progress: progress, runner: runner, now: now)
-        let insert: String
-        let bindings: PostgresBindings
-        switch page {
-        case .loans(let loans) where !loans.isEmpty:
-            insert = """
-                INSERT INTO \(s).sync_loans (job_id, user_id, created_at, loan_id, due_date, item_status, recall)
-                SELECT $11, u, c, l, d, NULLIF(st, ''), r FROM unnest($14::uuid[], $15::timestamptz[], $16::uuid[], $17::timestamptz[], $18::text[], $19::bool[]) AS t(u, c, l, d, st, r)
-                """
-            bindings = try PostgresBindings.values(progressValues + [loans.map(\.userId), loans.map(\.stagingTime), loans.map(\.id), loans.map(\.dueDate),
-                                                                     loans.map { $0.itemStatus ?? "" }, loans.map(\.dueDateChangedByRecall)])
-        case .accounts(let fees) where !fees.isEmpty:
-            insert = """
-                INSERT INTO \(s).sync_fees (job_id, user_id, created_at, fee_fine_id, fee_fine_type_id, loan_id, balance)
-                SELECT $11, u, c, f, NULLIF(t, '')::uuid, NULLIF(l, '')::uuid, b FROM unnest($14::uuid[], $15::timestamptz[], $16::uuid[], $17::text[], $18::text[], $19::text[]) AS x(u, c, f, t, l, b)
-                """
-            bindings = try PostgresBindings.values(progressValues + [fees.map(\.userId), fees.map(\.stagingTime), fees.map(\.id), fees.map { $0.feeFineId?.folio ?? "" },
-                                                                     fees.map { $0.loanId?.folio ?? "" }, fees.map { "\($0.remaining)" }])
-        default:
-            return try await transaction { connection in
-                try await PostgresJobStore.saveProgress(connection, schema: s, job: job, progress: progress, runner: runner, now: now, logger: self.logger)
-            }
-        }
-        let sql = """
-            WITH progress AS (\(PostgresJobStore.progressUpdate(schema: s))),
+        let update = PostgresJobStore.progressUpdate(schema: s)
+        var values = PostgresJobStore.progressValues(job: job, progress: progress, runner: runner, now: now)
+        var sql = update
+        func staging(_ insert: String) -> String {
+            """
+            WITH progress AS (\(update)),
             staged AS (\(insert) WHERE EXISTS (SELECT 1 FROM progress))
             SELECT 1 FROM progress
             """
-        let statement = PostgresQuery(unsafeSQL: sql, binds: bindings)
+        }
+        switch page {
+        case .loans(let loans) where !loans.isEmpty:
+            sql = staging("""
+                INSERT INTO \(s).sync_loans (job_id, user_id, created_at, loan_id, due_date, item_status, recall)
+                SELECT $11, u, c, l, d, NULLIF(st, ''), r FROM unnest($14::uuid[], $15::timestamptz[], $16::uuid[], $17::timestamptz[], $18::text[], $19::bool[]) AS t(u, c, l, d, st, r)
+                """)
+            values += [loans.map(\.userId), loans.map(\.stagingTime), loans.map(\.id), loans.map(\.dueDate), loans.map { $0.itemStatus ?? "" }, loans.map(\.dueDateChangedByRecall)]
+        case .accounts(let fees) where !fees.isEmpty:
+            sql = staging("""
+                INSERT INTO \(s).sync_fees (job_id, user_id, created_at, fee_fine_id, fee_fine_type_id, loan_id, balance)
+                SELECT $11, u, c, f, NULLIF(t, '')::uuid, NULLIF(l, '')::uuid, b FROM unnest($14::uuid[], $15::timestamptz[], $16::uuid[], $17::text[], $18::text[], $19::text[]) AS x(u, c, f, t, l, b)
+                """)
+            values += [fees.map(\.userId), fees.map(\.stagingTime), fees.map(\.id), fees.map { $0.feeFineId?.folio ?? "" },
+                       fees.map { $0.loanId?.folio ?? "" }, fees.map { "\($0.remaining)" }]
+        default:
+            break
+        }
+        let statement = PostgresQuery(unsafeSQL: sql, binds: try PostgresBindings.values(values))
         return try await PostgresConflicts.retrying(logger: logger) {
             for try await _ in try await client.query(statement, logger: logger) { return true }
             return false
@@ -140,11 +139,12 @@ struct PostgresSyncStore: SyncStore, PostgresStore {
             // writing overlap instead of taking turns on one connection.
             // The records are in the paging tables (sorted here) or, staged by an earlier version
             // or for an audit, already in the tables keyed by patron: both are read.
+            let loanColumns = "job_id, user_id, loan_id, created_at, due_date, item_status, recall"
             var loans = PostgresStagedRows.Stream(try await loanReader.query(PostgresQuery(unsafeSQL: """
                 SELECT \(StagedColumns.loans), g.duration, g.interval FROM (
-                    SELECT job_id, user_id, loan_id, created_at, due_date, item_status, recall FROM \(s).sync_loans WHERE job_id = $1
+                    SELECT \(loanColumns) FROM \(s).sync_loans WHERE job_id = $1
                     UNION ALL
-                    SELECT job_id, user_id, loan_id, created_at, due_date, item_status, recall FROM \(s).sync_user_loans WHERE job_id = $1) l
+                    SELECT \(loanColumns) FROM \(s).sync_user_loans WHERE job_id = $1) l
                 LEFT JOIN \(s).sync_graces g ON g.job_id = l.job_id AND g.loan_id = l.loan_id
                 ORDER BY l.user_id, l.created_at, l.loan_id
                 """, binds: try PostgresBindings.values(job.id)), logger: self.logger), decode: PostgresStagedRows.loanWithGrace)
