@@ -9,7 +9,9 @@
 #   - a bare Hummingbird route answering the same empty body, as the floor.
 # One Markdown row per measurement. BENCH_BACKENDS ("sqlite postgres"), BENCH_SECONDS (10),
 # BENCH_CONNECTIONS (32), BENCH_BIN_DIR (release binaries built elsewhere, e.g. another commit's,
-# instead of this checkout's). PostgreSQL needs PATRONSYNC_TEST_POSTGRES_URL (bench.sh starts one).
+# instead of this checkout's), BENCH_POSTGRES_SSLMODE (the test server speaks TLS and the URL leaves
+# sslmode to its default, prefer; "disable" measures the plain connection FOLIO modules use unless
+# DB_SERVER_PEM is set). PostgreSQL needs PATRONSYNC_TEST_POSTGRES_URL (bench.sh starts one).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -76,7 +78,8 @@ for backend in $BACKENDS; do
     postgres)
       [ -n "${PATRONSYNC_TEST_POSTGRES_URL:-}" ] || { echo "| PostgreSQL | (skipped: no PATRONSYNC_TEST_POSTGRES_URL) |"; continue; }
       db="bench_blocks_$RANDOM"
-      database="$(create_postgres_database "$db")"; name="PostgreSQL" ;;
+      database="$(create_postgres_database "$db")"; name="PostgreSQL"
+      if [ -n "${BENCH_POSTGRES_SSLMODE:-}" ]; then database="$database?sslmode=$BENCH_POSTGRES_SSLMODE"; name="PostgreSQL (sslmode=$BENCH_POSTGRES_SSLMODE)"; fi ;;
   esac
   PB_PORT="$(free_port)"
   # The URL holds the database password: it goes through the environment, never a flag (ps shows flags).
