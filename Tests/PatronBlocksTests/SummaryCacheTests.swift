@@ -118,7 +118,8 @@ import Testing
         let user = UUID()
         #expect(PostgresSummaryNotifications.change("DIKU_mod_patron_blocks \(user.folio)") == .patron(tenant: "DIKU", userId: user))
         #expect(PostgresSummaryNotifications.change("diku_mod_patron_blocks") == .tenant("diku"))
-        for payload in ["", "_mod_patron_blocks", "diku", "diku_mod_patron_blocks not-a-uuid", "diku_mod_patron_blocks \(user.folio) more"] {
+        #expect(PostgresSummaryNotifications.change("probe \(user.uuidString)") == .probe(user))
+        for payload in ["", "_mod_patron_blocks", "diku", "diku_mod_patron_blocks not-a-uuid", "diku_mod_patron_blocks \(user.folio) more", "probe x"] {
             #expect(PostgresSummaryNotifications.change(payload) == .unknown, "\(payload)")
         }
     }

@@ -1,6 +1,7 @@
 import Foundation
 import Logging
 import PostgresNIO
+import PostgresURL
 import Testing
 @testable import PatronBlocks
 
@@ -132,7 +133,8 @@ import Testing
                 var payloads: [String] = []
                 for try await notification in received {
                     if notification.payload == "marker" { break }
-                    payloads.append(notification.payload)
+                    // The instances' own probes pass here too.
+                    if !notification.payload.hasPrefix(PostgresSummaryNotifications.probePrefix) { payloads.append(notification.payload) }
                 }
                 #expect(payloads == [tenant + PostgresSummaryNotifications.schemaSuffix], "one notification for the tenant, none per patron")
             }
@@ -175,6 +177,35 @@ import Testing
             try await Self.eventually("the second instance sees the new loan through its new connection") {
                 try await second.summaries.summary(tenant: tenant, userId: user)?.openLoans.count == 2
             }
+        }
+    }
+
+    /// A connection that LISTENs but receives nothing (as behind a pooler in transaction mode)
+    /// never serves: here the probes go through a pool on another database, where this
+    /// connection cannot hear them. The same service with a pool on its own database serves.
+    @Test func anInstanceThatDoesNotHearItsProbesNeverServes() async throws {
+        let listened = try await Backend.createPostgresDatabase(), elsewhere = try await Backend.createPostgresDatabase()
+        var logger = Logger(label: "test.notifications")
+        logger.logLevel = .critical
+        for (poolURL, serves) in [(elsewhere, false), (listened, true)] {
+            let cache = SummaryCache(settings: .init(capacity: 100, lifetime: .seconds(30)))
+            let pool = PostgresClient(configuration: try PostgresSettings(url: poolURL).clientConfiguration(), backgroundLogger: logger)
+            var service = PostgresSummaryNotifications(configuration: try PostgresSettings(url: listened).connectionConfiguration(), client: pool, cache: cache, logger: logger)
+            service.probeTimeout = .milliseconds(300)
+            service.reconnectDelays = [.milliseconds(50)]
+            let watched = service
+            let everServed = try await withThrowingTaskGroup(of: Bool.self) { group in
+                group.addTask { await pool.run(); return false }
+                group.addTask { try await watched.run(); return false }
+                var served = false
+                for _ in 0..<75 where !served {
+                    try await Task.sleep(for: .milliseconds(20))
+                    served = cache.isListening
+                }
+                group.cancelAll()
+                return served
+            }
+            #expect(everServed == serves, "probes through \(poolURL == listened ? "its own" : "another") database")
         }
     }
 }

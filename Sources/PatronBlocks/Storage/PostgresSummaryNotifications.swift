@@ -2,6 +2,7 @@ import Foundation
 import Logging
 import PostgresNIO
 import ServiceLifecycle
+import Synchronization
 
 /// Tells this instance's `SummaryCache` which summaries changed, whoever changed them: a trigger
 /// on each tenant's `summaries` table notifies on every row written or deleted (each writer of a
@@ -9,31 +10,43 @@ import ServiceLifecycle
 /// LISTENs on a connection of its own. A full synchronization's switch turns the trigger off for
 /// its transaction and notifies once for the whole tenant, as a purge does.
 ///
-/// The connection is checked every `pingInterval`; a failed or slow check, or a lost connection,
-/// stops the cache serving until a new connection listens again.
+/// The cache serves only while notifications are seen to arrive: a probe is notified through the
+/// pool (as any writer's would be) when the connection starts listening and every
+/// `probeInterval`, and must come back within `probeTimeout`. A connection that LISTENs but
+/// receives nothing (a pooler in between that does not pass notifications on, a network gone
+/// quiet) therefore never serves, or stops serving, and the connection is made again.
 struct PostgresSummaryNotifications: Service {
     static let channel = "patronblocks_summaries"
     static let schemaSuffix = "_mod_patron_blocks"
     static let applicationName = "patronblocks summary notifications"
 
     let configuration: PostgresConnection.Configuration
+    /// The pool the probes are sent through.
+    let client: PostgresClient
     let cache: SummaryCache
     let logger: Logger
-    var pingInterval: Duration = .seconds(10)
-    var pingTimeout: Duration = .seconds(5)
+    var probeInterval: Duration = .seconds(10)
+    var probeTimeout: Duration = .seconds(5)
     var reconnectDelays: [Duration] = [.milliseconds(200), .seconds(1), .seconds(5)]
 
-    /// What one notification says changed.
+    /// What one notification says.
     enum Change: Equatable {
         case patron(tenant: String, userId: UUID)
         case tenant(String)
+        /// This service's own probe, back.
+        case probe(UUID)
         /// Not a payload this version writes: everything is dropped, to be safe.
         case unknown
     }
 
-    /// Payloads are `<schema> <user id>` (the trigger) or `<schema>` (a whole tenant), the schema
-    /// unquoted as PostgreSQL names it (`TG_TABLE_SCHEMA`).
+    static let probePrefix = "probe "
+
+    /// Payloads are `<schema> <user id>` (the trigger), `<schema>` (a whole tenant), the schema
+    /// unquoted as PostgreSQL names it (`TG_TABLE_SCHEMA`), or `probe <uuid>`.
     static func change(_ payload: String) -> Change {
+        if payload.hasPrefix(probePrefix) {
+            return UUID(uuidString: String(payload.dropFirst(probePrefix.count))).map { .probe($0) } ?? .unknown
+        }
         let parts = payload.split(separator: " ", omittingEmptySubsequences: false)
         guard let schema = parts.first, schema.hasSuffix(schemaSuffix), schema.count > schemaSuffix.count else { return .unknown }
         let tenant = String(schema.dropLast(schemaSuffix.count))
@@ -41,16 +54,6 @@ struct PostgresSummaryNotifications: Service {
         case 1: return .tenant(tenant)
         case 2: return UUID(uuidString: String(parts[1])).map { .patron(tenant: tenant, userId: $0) } ?? .unknown
         default: return .unknown
-        }
-    }
-
-    func apply(_ change: Change) {
-        switch change {
-        case .patron(let tenant, let userId): cache.changed(SummaryCache.Key(tenant: tenant, userId: userId))
-        case .tenant(let tenant): cache.changed(tenant: tenant)
-        case .unknown:
-            cache.stoppedListening()
-            cache.startedListening()
         }
     }
 
@@ -62,12 +65,14 @@ struct PostgresSummaryNotifications: Service {
     private func listenUntilCancelled() async {
         var failures = 0
         while !Task.isCancelled {
+            let probes = ProbeReceipt()
             do {
-                try await listenOnce { failures = 0 }
+                try await listenOnce(probes)
             } catch {
                 if Task.isCancelled { break }
-                failures += 1
-                // Each failure once; a connection that keeps failing at warning would fill the log.
+                // Counted from the last time notifications arrived.
+                failures = probes.anyReceived ? 1 : failures + 1
+                // Each loss once; a connection that keeps failing at warning would fill the log.
                 if failures == 1 {
                     logger.warning("Summary notifications lost: block checks read every summary from PostgreSQL until they are received again", metadata: ["error": "\(error)"])
                 }
@@ -77,27 +82,57 @@ struct PostgresSummaryNotifications: Service {
         }
     }
 
-    private struct PingTimedOut: Error, CustomStringConvertible {
-        var description: String { "the listening connection did not answer a check in time" }
+    /// The last probe that came back on one connection.
+    private final class ProbeReceipt: Sendable {
+        private let last = Mutex<UUID?>(nil)
+
+        func received(_ id: UUID) {
+            last.withLock { $0 = id }
+        }
+
+        func isLast(_ id: UUID) -> Bool {
+            last.withLock { $0 == id }
+        }
+
+        var anyReceived: Bool {
+            last.withLock { $0 != nil }
+        }
+    }
+
+    private struct ProbeLost: Error, CustomStringConvertible {
+        var description: String { "a notification sent through the pool did not arrive on the listening connection in time" }
     }
 
     private struct NotificationsEnded: Error, CustomStringConvertible {
         var description: String { "the listening connection closed" }
     }
 
-    private func listenOnce(listening: () -> Void) async throws {
+    private func listenOnce(_ lastProbe: ProbeReceipt) async throws {
         let connection = try await PostgresConnection.connect(configuration: configuration, id: 0, logger: logger)
         do {
             try await connection.listen(on: Self.channel) { notifications in
-                // LISTEN has been answered: every commit from now on is notified here.
-                cache.startedListening()
-                listening()
                 try await withThrowingTaskGroup(of: Void.self) { group in
                     group.addTask {
-                        for try await notification in notifications { apply(Self.change(notification.payload)) }
+                        for try await notification in notifications {
+                            switch Self.change(notification.payload) {
+                            case .patron(let tenant, let userId): cache.changed(SummaryCache.Key(tenant: tenant, userId: userId))
+                            case .tenant(let tenant): cache.changed(tenant: tenant)
+                            case .probe(let id): lastProbe.received(id)
+                            case .unknown:
+                                cache.stoppedListening()
+                                cache.startedListening()
+                            }
+                        }
                         throw NotificationsEnded()
                     }
-                    group.addTask { try await keepChecking(connection) }
+                    group.addTask {
+                        try await probe(lastProbe)
+                        cache.startedListening()
+                        while true {
+                            try await Task.sleep(for: probeInterval)
+                            try await probe(lastProbe)
+                        }
+                    }
                     try await group.next()
                     group.cancelAll()
                 }
@@ -110,24 +145,24 @@ struct PostgresSummaryNotifications: Service {
         try? await connection.close()
     }
 
-    /// A connection that died without a word (a network gone) would otherwise listen to nothing
-    /// for as long as TCP takes to notice.
-    private func keepChecking(_ connection: PostgresConnection) async throws {
-        while true {
-            try await Task.sleep(for: pingInterval)
-            try await withThrowingTaskGroup(of: Bool.self) { group in
-                group.addTask {
-                    for try await _ in try await connection.query("SELECT 1", logger: logger) {}
-                    return true
-                }
-                group.addTask {
-                    try await Task.sleep(for: pingTimeout)
-                    return false
-                }
-                let answered = try await group.next() ?? false
-                group.cancelAll()
-                if !answered { throw PingTimedOut() }
+    /// Notifies a probe through the pool and waits for it to arrive on the listening connection.
+    private func probe(_ lastProbe: ProbeReceipt) async throws {
+        let id = UUID()
+        let deadline = ContinuousClock.now + probeTimeout
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask {
+                try await client.query("SELECT pg_notify(\(Self.channel), \(Self.probePrefix + id.uuidString))", logger: logger)
             }
+            group.addTask {
+                try await Task.sleep(until: deadline)
+                throw ProbeLost()
+            }
+            try await group.next()
+            while !lastProbe.isLast(id) {
+                guard ContinuousClock.now < deadline else { throw ProbeLost() }
+                try await Task.sleep(for: .milliseconds(5))
+            }
+            group.cancelAll()
         }
     }
 
