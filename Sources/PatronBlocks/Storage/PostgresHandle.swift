@@ -39,7 +39,7 @@ public final class PostgresHandle: Sendable {
         if cacheSettings.isEnabled {
             let cache = SummaryCache(settings: cacheSettings)
             summaryCache = cache
-            notifications = PostgresSummaryNotifications(configuration: listening, client: client, cache: cache, logger: logger)
+            notifications = PostgresSummaryNotifications(configuration: listening, cache: cache, logger: logger)
         } else {
             summaryCache = nil
             notifications = nil

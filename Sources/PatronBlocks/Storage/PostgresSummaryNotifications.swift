@@ -1,5 +1,6 @@
 import Foundation
 import Logging
+import NIOCore
 import PostgresNIO
 import ServiceLifecycle
 import Synchronization
@@ -10,9 +11,10 @@ import Synchronization
 /// LISTENs on a connection of its own. A full synchronization's switch turns the trigger off for
 /// its transaction and notifies once for the whole tenant, as a purge does.
 ///
-/// The cache serves only while notifications are seen to arrive: a probe is notified through the
-/// pool (as any writer's would be) when the connection starts listening and every
-/// `probeInterval`, and must come back within `probeTimeout`. A connection that LISTENs but
+/// The cache serves only while notifications are seen to arrive: a probe is notified through a
+/// second connection, made as the pool's are (as any writer's notification would be), when the
+/// connection starts listening and every `probeInterval`, and must come back within
+/// `probeTimeout`. A connection that LISTENs but
 /// receives nothing (a pooler in between that does not pass notifications on, a network gone
 /// quiet) therefore never serves, or stops serving, and the connection is made again.
 struct PostgresSummaryNotifications: Service {
@@ -20,14 +22,22 @@ struct PostgresSummaryNotifications: Service {
     static let schemaSuffix = "_mod_patron_blocks"
     static let applicationName = "patronblocks summary notifications"
 
+    /// The listening connection's.
     let configuration: PostgresConnection.Configuration
-    /// The pool the probes are sent through.
-    let client: PostgresClient
+    /// The probes' connection, made as the pool's are (the same as `configuration` but in tests).
+    var probeConfiguration: PostgresConnection.Configuration
     let cache: SummaryCache
     let logger: Logger
     var probeInterval: Duration = .seconds(10)
     var probeTimeout: Duration = .seconds(5)
     var reconnectDelays: [Duration] = [.milliseconds(200), .seconds(1), .seconds(5)]
+
+    init(configuration: PostgresConnection.Configuration, cache: SummaryCache, logger: Logger) {
+        self.configuration = configuration
+        self.probeConfiguration = configuration
+        self.cache = cache
+        self.logger = logger
+    }
 
     /// What one notification says.
     enum Change: Equatable {
@@ -100,7 +110,7 @@ struct PostgresSummaryNotifications: Service {
     }
 
     private struct ProbeLost: Error, CustomStringConvertible {
-        var description: String { "a notification sent through the pool did not arrive on the listening connection in time" }
+        var description: String { "a notification sent through a second connection did not arrive on the listening connection in time" }
     }
 
     private struct NotificationsEnded: Error, CustomStringConvertible {
@@ -109,52 +119,74 @@ struct PostgresSummaryNotifications: Service {
 
     private func listenOnce(_ lastProbe: ProbeReceipt) async throws {
         let connection = try await PostgresConnection.connect(configuration: configuration, id: 0, logger: logger)
+        let prober: PostgresConnection
         do {
-            try await connection.listen(on: Self.channel) { notifications in
-                try await withThrowingTaskGroup(of: Void.self) { group in
-                    group.addTask {
-                        for try await notification in notifications {
-                            switch Self.change(notification.payload) {
-                            case .patron(let tenant, let userId): cache.changed(SummaryCache.Key(tenant: tenant, userId: userId))
-                            case .tenant(let tenant): cache.changed(tenant: tenant)
-                            case .probe(let id): lastProbe.received(id)
-                            case .unknown:
-                                cache.stoppedListening()
-                                cache.startedListening()
-                            }
-                        }
-                        throw NotificationsEnded()
-                    }
-                    group.addTask {
-                        try await probe(lastProbe)
-                        cache.startedListening()
-                        while true {
-                            try await Task.sleep(for: probeInterval)
-                            try await probe(lastProbe)
-                        }
-                    }
-                    try await group.next()
-                    group.cancelAll()
-                }
-            }
+            prober = try await PostgresConnection.connect(configuration: probeConfiguration, id: 1, logger: logger)
         } catch {
-            cache.stoppedListening()
             try? await connection.close()
             throw error
         }
-        try? await connection.close()
+        // Stopping closes both at once: a statement waiting on a connection gone quiet would
+        // otherwise hold the shutdown until TCP gives up.
+        try await withTaskCancellationHandler {
+            do {
+                try await listen(connection, probingThrough: prober, lastProbe)
+            } catch {
+                cache.stoppedListening()
+                try? await connection.close()
+                try? await prober.close()
+                throw error
+            }
+            try? await connection.close()
+            try? await prober.close()
+        } onCancel: {
+            let _: EventLoopFuture<Void> = connection.close()
+            let _: EventLoopFuture<Void> = prober.close()
+        }
     }
 
-    /// Notifies a probe through the pool and waits for it to arrive on the listening connection.
-    private func probe(_ lastProbe: ProbeReceipt) async throws {
+    private func listen(_ connection: PostgresConnection, probingThrough prober: PostgresConnection, _ lastProbe: ProbeReceipt) async throws {
+        try await connection.listen(on: Self.channel) { notifications in
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                group.addTask {
+                    for try await notification in notifications {
+                        switch Self.change(notification.payload) {
+                        case .patron(let tenant, let userId): cache.changed(SummaryCache.Key(tenant: tenant, userId: userId))
+                        case .tenant(let tenant): cache.changed(tenant: tenant)
+                        case .probe(let id): lastProbe.received(id)
+                        case .unknown:
+                            cache.stoppedListening()
+                            cache.startedListening()
+                        }
+                    }
+                    throw NotificationsEnded()
+                }
+                group.addTask {
+                    try await probe(prober, lastProbe)
+                    cache.startedListening()
+                    while true {
+                        try await Task.sleep(for: probeInterval)
+                        try await probe(prober, lastProbe)
+                    }
+                }
+                try await group.next()
+                group.cancelAll()
+            }
+        }
+    }
+
+    /// Notifies a probe through the second connection and waits for it to arrive on the
+    /// listening one. A probe not back in time closes the prober, so that its statement ends too.
+    private func probe(_ prober: PostgresConnection, _ lastProbe: ProbeReceipt) async throws {
         let id = UUID()
         let deadline = ContinuousClock.now + probeTimeout
         try await withThrowingTaskGroup(of: Void.self) { group in
             group.addTask {
-                try await client.query("SELECT pg_notify(\(Self.channel), \(Self.probePrefix + id.uuidString))", logger: logger)
+                try await prober.query("SELECT pg_notify(\(Self.channel), \(Self.probePrefix + id.uuidString))", logger: logger)
             }
             group.addTask {
                 try await Task.sleep(until: deadline)
+                try? await prober.close()
                 throw ProbeLost()
             }
             try await group.next()
