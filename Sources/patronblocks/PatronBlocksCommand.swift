@@ -52,6 +52,9 @@ struct PatronBlocksCommand: AsyncParsableCommand {
     @Option(name: .customLong("cache-seconds"), help: "How long block checks reuse a patron's group, the limits and conditions. (env: PATRONBLOCKS_CACHE_SECONDS; default 30)")
     var cacheSeconds: Int?
 
+    @Option(name: .customLong("summary-cache-size"), help: "Patrons' summaries kept between block checks on PostgreSQL, kept current by its notifications; 0: read every check. (env: PATRONBLOCKS_SUMMARY_CACHE_SIZE; default 100000)")
+    var summaryCacheSize: Int?
+
     @Option(name: .customLong("max-body-bytes"), help: "Largest request body accepted; larger ones get 413. (env: PATRONBLOCKS_MAX_BODY_BYTES; default 1048576)")
     var maxBodyBytes: Int?
 
@@ -101,6 +104,7 @@ struct PatronBlocksCommand: AsyncParsableCommand {
         options.leaseSeconds = leaseSeconds
         options.pollSeconds = pollSeconds
         options.cacheSeconds = cacheSeconds
+        options.summaryCacheSize = summaryCacheSize
         options.maxBodyBytes = maxBodyBytes
         options.maxConnections = maxConnections
         options.requestReadTimeout = requestReadTimeout

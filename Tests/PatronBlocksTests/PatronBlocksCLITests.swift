@@ -22,7 +22,7 @@ import Testing
         #expect(FileManager.default.fileExists(atPath: folder.appending("patronblocks.sqlite").path))
         instance.kill()
         // The tenant was installed before the server took requests.
-        let storage = try await Storage.open(.sqlite(path: folder.appending("patronblocks.sqlite").path), logger: .init(label: "test"))
+        let storage = try await Storage.open(.sqlite(path: folder.appending("patronblocks.sqlite").path), summaryCache: BlockCheckSettings().summaryCache, logger: .init(label: "test"))
         #expect(try await storage.tenants.installedTenants() == ["diku"])
     }
 

@@ -10,7 +10,7 @@ import Testing
     @Test func aSummaryIsReadWholeOnSQLite() async throws {
         let location = try await StorageLocation.make(.sqlite)
         guard case .sqlite(let path) = location.storage else { return }
-        let storage = try await Storage.open(.sqlite(path: path), logger: .init(label: "test"))
+        let storage = try await Storage.open(.sqlite(path: path), summaryCache: BlockCheckSettings().summaryCache, logger: .init(label: "test"))
         let tenant = uniqueTenant()
         try await storage.tenants.installTenant(tenant)
         let user = UUID()

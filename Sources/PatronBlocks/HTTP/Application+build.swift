@@ -26,7 +26,7 @@ public struct PatronBlocksComponents: Sendable {
         let metrics = PatronBlocksMetrics()
         // Keys first: a bad one is a setting to fix, found before any storage is touched.
         let access = configuration.access.isEnabled ? try await AccessMiddleware(settings: configuration.access) : nil
-        let storage = try await Storage.open(configuration.storage, logger: logger)
+        let storage = try await Storage.open(configuration.storage, summaryCache: configuration.blockChecks.summaryCache, logger: logger)
         services += storage.services
         var runner: SynchronizationRunner?
         if configuration.runsSynchronization {

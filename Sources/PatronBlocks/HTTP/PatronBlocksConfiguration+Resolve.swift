@@ -14,6 +14,7 @@ public struct PatronBlocksOptions: Sendable {
     public var leaseSeconds: Int?
     public var pollSeconds: Int?
     public var cacheSeconds: Int?
+    public var summaryCacheSize: Int?
     public var maxBodyBytes: Int?
     public var maxConnections: Int?
     public var requestReadTimeout: Int?
@@ -57,6 +58,7 @@ extension PatronBlocksConfiguration {
         ("PATRONBLOCKS_JWT_ISSUER", "required iss of JWTs"),
         ("PATRONBLOCKS_JWT_AUDIENCE", "required aud of JWTs"),
         ("PATRONBLOCKS_CACHE_SECONDS", "how long block checks reuse patron groups, limits, conditions (30; 0: never)"),
+        ("PATRONBLOCKS_SUMMARY_CACHE_SIZE", "patrons' summaries kept between checks on PostgreSQL, kept current by its notifications (100000; 0: none)"),
         ("LOG_LEVEL", "trace … critical (default info)"),
         ("PATRONBLOCKS_LOG_FORMAT", "text (default) or json: one JSON object per line"),
     ]
@@ -90,6 +92,7 @@ extension PatronBlocksConfiguration {
         if let lease = try integer(options.leaseSeconds, "PATRONBLOCKS_SYNC_LEASE_SECONDS", 5...86_400) { configuration.synchronization.lease = TimeInterval(lease) }
         if let poll = try integer(options.pollSeconds, "PATRONBLOCKS_SYNC_POLL_SECONDS", 1...86_400) { configuration.synchronization.pollInterval = .seconds(poll) }
         if let seconds = try integer(options.cacheSeconds, "PATRONBLOCKS_CACHE_SECONDS", 0...3_600) { configuration.blockChecks.cacheLifetime = .seconds(seconds) }
+        if let size = try integer(options.summaryCacheSize, "PATRONBLOCKS_SUMMARY_CACHE_SIZE", 0...10_000_000) { configuration.blockChecks.summaryCacheSize = size }
         if let bytes = try integer(options.maxBodyBytes, "PATRONBLOCKS_MAX_BODY_BYTES", 1_024...(64 << 20)) { configuration.maxBodyBytes = bytes }
         if let count = try integer(options.maxConnections, "PATRONBLOCKS_MAX_CONNECTIONS", 1...65_536) { configuration.connections.maxConnections = count }
         if let seconds = try integer(options.requestReadTimeout, "PATRONBLOCKS_REQUEST_READ_TIMEOUT", 1...3_600) { configuration.connections.requestReadTimeout = .seconds(seconds) }

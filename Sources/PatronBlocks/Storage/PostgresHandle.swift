@@ -17,17 +17,33 @@ public final class PostgresHandle: Sendable {
     public let client: PostgresClient
     let settings: PostgresSettings
     let logger: Logger
+    /// Summaries kept between reads, and what keeps them coherent; nil when turned off.
+    public let summaryCache: SummaryCache?
+    let notifications: PostgresSummaryNotifications?
 
-    public init(url: String, logger: Logger) throws {
+    public init(url: String, summaryCache cacheSettings: SummaryCache.Settings, logger: Logger) throws {
         let configuration: PostgresClient.Configuration
+        let listening: PostgresConnection.Configuration
         do {
             settings = try PostgresSettings(url: url)
             configuration = try settings.clientConfiguration()
+            var notificationsConnection = try settings.connectionConfiguration()
+            // Named, so that an operator looking at pg_stat_activity knows the idle connection.
+            notificationsConnection.options.additionalStartupParameters.append(("application_name", PostgresSummaryNotifications.applicationName))
+            listening = notificationsConnection
         } catch {
             throw ConfigurationProblem("PATRONBLOCKS_DATABASE_URL: \(error.message)")
         }
         self.client = PostgresClient(configuration: configuration, backgroundLogger: logger)
         self.logger = logger
+        if cacheSettings.isEnabled {
+            let cache = SummaryCache(settings: cacheSettings)
+            summaryCache = cache
+            notifications = PostgresSummaryNotifications(configuration: listening, cache: cache, logger: logger)
+        } else {
+            summaryCache = nil
+            notifications = nil
+        }
     }
 
     /// The tenant's schema, quoted (tenant names are letters, digits and _ only). Its case is
@@ -176,6 +192,9 @@ enum PostgresSchema {
             ALTER TABLE \(s).sync_jobs ALTER COLUMN loan_cursors TYPE text USING loan_cursors::text,
                 ALTER COLUMN account_cursors TYPE text USING account_cursors::text
             """,
+            // Every write of a summary notifies the instances that keep summaries between checks.
+            PostgresSummaryNotifications.triggerFunction(s),
+            PostgresSummaryNotifications.trigger(s),
         ]
     }
 }

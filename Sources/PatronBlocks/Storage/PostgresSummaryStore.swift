@@ -5,11 +5,22 @@ import PostgresNIO
 struct PostgresSummaryStore: SummaryStore, PostgresStore {
     let database: PostgresHandle
 
-    /// One statement (`PostgresSummaries.load`), so one snapshot of the three tables.
+    /// One statement (`PostgresSummaries.load`), so one snapshot of the three tables; or what the
+    /// summary cache kept of it (the database notifies every write, see `SummaryCache`).
     public func summary(tenant: String, userId: UUID) async throws -> UserSummary? {
-        try await client.withConnection { connection in
+        let key = SummaryCache.Key(tenant: tenant, userId: userId)
+        var ticket: SummaryCache.Ticket?
+        if let cache = database.summaryCache {
+            switch cache.lookup(key, now: .now) {
+            case .hit(let summary): return summary
+            case .miss(let kept): ticket = kept
+            }
+        }
+        let summary = try await client.withConnection { connection in
             try await PostgresSummaries.load(connection, tenant: tenant, userId: userId, logger: self.logger)
         }
+        if let ticket { database.summaryCache?.keep(summary, for: key, ticket: ticket, now: .now) }
+        return summary
     }
 
     /// An event of a known patron is two round trips and no transaction of its own: the
@@ -20,7 +31,12 @@ struct PostgresSummaryStore: SummaryStore, PostgresStore {
     /// its holder looked up first, and takes that transaction at once.
     public func record(_ event: PatronEvent, tenant: String, at date: Date) async throws -> UserSummary? {
         let application = EventApplication(event)
-        if application.feeToResolve == nil, let userId = application.patron(feeHolder: nil) {
+        let patron = application.patron(feeHolder: nil)
+        // The database notifies the write too; this instance need not wait for it to read its own.
+        defer {
+            if let patron { database.summaryCache?.changed(SummaryCache.Key(tenant: tenant, userId: patron)) } else { database.summaryCache?.changed(tenant: tenant) }
+        }
+        if application.feeToResolve == nil, let userId = patron {
             for _ in 0..<Self.unlockedAttempts {
                 let written = try await PostgresConflicts.retrying(logger: logger) {
                     try await client.withConnection { connection in

@@ -101,6 +101,13 @@ struct PostgresSyncStore: SyncStore, PostgresStore {
     }
 
     public func finishSync(tenant: String, job: SyncJob, eventMarker: Int64, runner: String, now: Date) async throws -> Bool {
+        // The database notifies what the switch wrote; this instance need not wait to read it.
+        defer {
+            switch job.scope {
+            case .full: database.summaryCache?.changed(tenant: tenant)
+            case .user(let user): database.summaryCache?.changed(SummaryCache.Key(tenant: tenant, userId: user))
+            }
+        }
         // The staged records' readers are leased before the switch takes the tenant lock: live
         // events waiting for that lock may hold every other connection of the pool meanwhile.
         return try await client.withConnection { loanReader in
@@ -129,6 +136,10 @@ struct PostgresSyncStore: SyncStore, PostgresStore {
             if case .user(let user) = job.scope {
                 filter = " WHERE user_id = $1"
                 userBind = user
+            } else {
+                // Every summary is rewritten: one notification for the tenant, not one per patron.
+                try await PostgresSummaryNotifications.beginBulkWrite(connection, logger: self.logger)
+                try await PostgresSummaryNotifications.notifyTenantChanged(tenant, connection, logger: self.logger)
             }
             for table in ["summary_loans", "summary_fees", "summaries"] {
                 try await connection.query(PostgresQuery(unsafeSQL: "DELETE FROM \(s).\(table)\(filter)", binds: try userBind.map { try PostgresBindings.values($0) } ?? PostgresBindings()), logger: self.logger)

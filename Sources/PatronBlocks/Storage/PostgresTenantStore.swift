@@ -88,9 +88,11 @@ struct PostgresTenantStore: TenantStore, PostgresStore {
     }
 
     public func purgeTenant(_ tenant: String) async throws {
+        defer { database.summaryCache?.changed(tenant: tenant) }
         try await transaction { connection in
             try await connection.query(PostgresQuery(unsafeSQL: "DROP SCHEMA IF EXISTS \(Self.schema(tenant)) CASCADE"), logger: self.logger)
             try await connection.query("DELETE FROM public.patronblocks_tenants WHERE tenant = \(tenant)", logger: self.logger)
+            try await PostgresSummaryNotifications.notifyTenantChanged(tenant, connection, logger: self.logger)
         }
     }
 

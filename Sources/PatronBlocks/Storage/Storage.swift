@@ -23,7 +23,8 @@ public struct Storage: Sendable {
 
     /// Opens the configured backend: an SQLite file is created or migrated at once; a PostgreSQL
     /// pool is usable only while `services` run.
-    public static func open(_ backend: PatronBlocksConfiguration.Storage, logger: Logger) async throws -> Storage {
+    /// `summaryCache` applies to PostgreSQL (SQLite reads a summary from a local file).
+    public static func open(_ backend: PatronBlocksConfiguration.Storage, summaryCache: SummaryCache.Settings, logger: Logger) async throws -> Storage {
         switch backend {
         case .sqlite(let path):
             let database = try SQLiteDatabase(path: path)
@@ -33,7 +34,7 @@ public struct Storage: Sendable {
                            audits: SQLiteAuditStore(database: database), blockRules: SQLiteBlockRulesStore(database: database),
                            database: .sqlite(database))
         case .postgres(let url):
-            let database = try PostgresHandle(url: url, logger: logger)
+            let database = try PostgresHandle(url: url, summaryCache: summaryCache, logger: logger)
             return Storage(tenants: PostgresTenantStore(database: database), summaries: PostgresSummaryStore(database: database),
                            jobs: PostgresJobStore(database: database), sync: PostgresSyncStore(database: database),
                            audits: PostgresAuditStore(database: database), blockRules: PostgresBlockRulesStore(database: database),
@@ -41,11 +42,11 @@ public struct Storage: Sendable {
         }
     }
 
-    /// What must run beside the stores: the PostgreSQL pool.
+    /// What must run beside the stores: the PostgreSQL pool, and the summary notifications.
     public var services: [any Service] {
         switch database {
         case .sqlite: []
-        case .postgres(let handle): [handle.client]
+        case .postgres(let handle): [handle.client] + (handle.notifications.map { [$0] } ?? [])
         }
     }
 }

@@ -78,9 +78,9 @@ struct StorageLocation: Sendable {
         logger.logLevel = .warning
         switch storage {
         case .sqlite:
-            return try await body(try await Storage.open(storage, logger: logger))
+            return try await body(try await Storage.open(storage, summaryCache: BlockCheckSettings().summaryCache, logger: logger))
         case .postgres:
-            let postgres = try await Storage.open(storage, logger: logger)
+            let postgres = try await Storage.open(storage, summaryCache: BlockCheckSettings().summaryCache, logger: logger)
             return try await withThrowingTaskGroup(of: R?.self) { group in
                 for service in postgres.services {
                     group.addTask {

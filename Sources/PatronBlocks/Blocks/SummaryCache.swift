@@ -1,0 +1,148 @@
+import Foundation
+import Synchronization
+
+/// Patrons' summaries kept between reads by a PostgreSQL instance, coherent with the database.
+/// Every write of a summary, by any instance or by hand, makes the database notify
+/// (`PostgresSummaryNotifications`), and the notification takes the patron out of here; a write
+/// through this instance does so at once as well.
+///
+/// Three rules keep a stale summary from being served:
+/// - nothing is served or kept while the notifications are not being received (before the
+///   first LISTEN, and from a lost connection until it listens again, which starts empty);
+/// - a read keeps what it read only if no notification of its patron (or its tenant, or the
+///   connection) arrived since it began: a read takes a `Ticket` before it asks the database,
+///   and a notification changes what the ticket must match;
+/// - an entry expires after the lifetime whatever happens, should a notification ever be lost
+///   without the connection being.
+///
+/// The tickets are counters in a fixed table by the key's hash, not per patron: memory stays
+/// bounded, and a collision only means a read is not kept.
+public final class SummaryCache: Sendable {
+    public struct Settings: Sendable, Equatable {
+        /// Patrons kept at most; 0 turns the cache off.
+        public var capacity: Int
+        public var lifetime: Duration
+
+        public init(capacity: Int, lifetime: Duration) {
+            self.capacity = capacity
+            self.lifetime = lifetime
+        }
+
+        var isEnabled: Bool { capacity > 0 && lifetime > .zero }
+    }
+
+    public struct Key: Hashable, Sendable {
+        public var tenant: String
+        public var userId: UUID
+
+        public init(tenant: String, userId: UUID) {
+            self.tenant = tenant
+            self.userId = userId
+        }
+    }
+
+    /// What the cache looked like for a key when a read began.
+    public struct Ticket: Equatable, Sendable {
+        fileprivate let epoch: UInt64
+        fileprivate let stamp: UInt32
+    }
+
+    public enum Lookup: Equatable, Sendable {
+        /// Kept: the summary, or that the patron has none.
+        case hit(UserSummary?)
+        /// Read it; keep it with the ticket (nil: do not keep it, the cache is not serving).
+        case miss(Ticket?)
+    }
+
+    private struct Entry {
+        var summary: UserSummary?
+        var expires: ContinuousClock.Instant
+    }
+
+    private struct State {
+        var entries: [Key: Entry] = [:]
+        var listening = false
+        /// Moves on anything that makes every read in progress suspect: the connection, a tenant.
+        var epoch: UInt64 = 0
+        var stamps = [UInt32](repeating: 0, count: SummaryCache.stampCount)
+    }
+
+    static let stampCount = 4096
+    public let settings: Settings
+    private let state = Mutex(State())
+
+    public init(settings: Settings) {
+        self.settings = settings
+    }
+
+    private static func bucket(_ key: Key) -> Int {
+        key.hashValue & (stampCount - 1)
+    }
+
+    public func lookup(_ key: Key, now: ContinuousClock.Instant) -> Lookup {
+        guard settings.isEnabled else { return .miss(nil) }
+        return state.withLock { state in
+            guard state.listening else { return .miss(nil) }
+            if let entry = state.entries[key] {
+                if entry.expires > now { return .hit(entry.summary) }
+                state.entries[key] = nil
+            }
+            return .miss(Ticket(epoch: state.epoch, stamp: state.stamps[Self.bucket(key)]))
+        }
+    }
+
+    /// Keeps what a read found, unless something changed since its ticket was taken.
+    public func keep(_ summary: UserSummary?, for key: Key, ticket: Ticket, now: ContinuousClock.Instant) {
+        state.withLock { state in
+            guard state.listening, state.epoch == ticket.epoch, state.stamps[Self.bucket(key)] == ticket.stamp else { return }
+            if state.entries.count >= settings.capacity, state.entries[key] == nil {
+                state.entries = state.entries.filter { $0.value.expires > now }
+                if state.entries.count >= settings.capacity { state.entries.removeAll(keepingCapacity: true) }
+            }
+            state.entries[key] = Entry(summary: summary, expires: now + settings.lifetime)
+        }
+    }
+
+    /// A patron's summary was written.
+    public func changed(_ key: Key) {
+        state.withLock { state in
+            state.stamps[Self.bucket(key)] &+= 1
+            state.entries[key] = nil
+        }
+    }
+
+    /// Every summary of a tenant may have changed (a full synchronization, a purge).
+    public func changed(tenant: String) {
+        state.withLock { state in
+            state.epoch &+= 1
+            state.entries = state.entries.filter { $0.key.tenant != tenant }
+        }
+    }
+
+    /// The notifications are being received from now on: serve and keep, starting empty (what
+    /// was kept before may have changed unnoticed).
+    public func startedListening() {
+        state.withLock { state in
+            state.listening = true
+            state.epoch &+= 1
+            state.entries.removeAll()
+        }
+    }
+
+    /// The notifications may be missed from now on (the connection is lost or closing).
+    public func stoppedListening() {
+        state.withLock { state in
+            state.listening = false
+            state.epoch &+= 1
+            state.entries.removeAll()
+        }
+    }
+
+    public var isListening: Bool {
+        state.withLock { $0.listening }
+    }
+
+    var count: Int {
+        state.withLock { $0.entries.count }
+    }
+}

@@ -1,0 +1,126 @@
+import Foundation
+import Testing
+@testable import PatronBlocks
+
+/// The summary cache's rules, without a database: what it serves, what it refuses to keep, and
+/// what a notification, a tenant's change or a lost connection takes out.
+@Suite struct SummaryCacheTests {
+    static let start = ContinuousClock.now
+    static let tenant = "diku"
+
+    static func listeningCache(capacity: Int = 100, lifetime: Duration = .seconds(30)) -> SummaryCache {
+        let cache = SummaryCache(settings: .init(capacity: capacity, lifetime: lifetime))
+        cache.startedListening()
+        return cache
+    }
+
+    static func summary(_ user: UUID) -> UserSummary {
+        var summary = UserSummary(id: UUID(), userId: user)
+        summary.openLoans = [OpenLoan(loanId: UUID(), dueDate: Date(timeIntervalSince1970: 1_800_000_000), recall: false, itemLost: false,
+                                      itemClaimedReturned: false, gracePeriod: nil)]
+        return summary
+    }
+
+    /// Reads the cache for `key` as the store does: a hit, or a ticket (nil: not serving).
+    static func ticket(_ cache: SummaryCache, _ key: SummaryCache.Key, now: ContinuousClock.Instant = start) throws -> SummaryCache.Ticket? {
+        switch cache.lookup(key, now: now) {
+        case .hit: throw Backend.Missing(description: "expected a miss")
+        case .miss(let ticket): return ticket
+        }
+    }
+
+    @Test func aReadIsKeptAndServedUntilItsPatronChanges() throws {
+        let cache = Self.listeningCache()
+        let key = SummaryCache.Key(tenant: Self.tenant, userId: UUID())
+        let summary = Self.summary(key.userId)
+        let ticket = try #require(try Self.ticket(cache, key))
+        cache.keep(summary, for: key, ticket: ticket, now: Self.start)
+        #expect(cache.lookup(key, now: Self.start + .seconds(1)) == .hit(summary))
+        cache.changed(key)
+        #expect(try Self.ticket(cache, key) != nil, "the change took the patron out")
+    }
+
+    @Test func aPatronWithoutASummaryIsKeptAsNone() throws {
+        let cache = Self.listeningCache()
+        let key = SummaryCache.Key(tenant: Self.tenant, userId: UUID())
+        cache.keep(nil, for: key, ticket: try #require(try Self.ticket(cache, key)), now: Self.start)
+        #expect(cache.lookup(key, now: Self.start) == .hit(nil))
+    }
+
+    /// The race the tickets exist for: a write commits after the read's snapshot, and its
+    /// notification arrives before the read is kept.
+    @Test func aReadOvertakenByAChangeOfItsPatronIsNotKept() throws {
+        let cache = Self.listeningCache()
+        let key = SummaryCache.Key(tenant: Self.tenant, userId: UUID())
+        let ticket = try #require(try Self.ticket(cache, key))
+        cache.changed(key)
+        cache.keep(Self.summary(key.userId), for: key, ticket: ticket, now: Self.start)
+        #expect(try Self.ticket(cache, key) != nil)
+        #expect(cache.count == 0)
+    }
+
+    @Test func aTenantsChangeTakesOutItsPatronsAndEveryReadInProgress() throws {
+        let cache = Self.listeningCache()
+        let mine = SummaryCache.Key(tenant: Self.tenant, userId: UUID())
+        let theirs = SummaryCache.Key(tenant: "other", userId: UUID())
+        for key in [mine, theirs] { cache.keep(Self.summary(key.userId), for: key, ticket: try #require(try Self.ticket(cache, key)), now: Self.start) }
+        let late = SummaryCache.Key(tenant: "other", userId: UUID())
+        let lateTicket = try #require(try Self.ticket(cache, late))
+        cache.changed(tenant: Self.tenant)
+        #expect(try Self.ticket(cache, mine) != nil)
+        if case .hit(let kept) = cache.lookup(theirs, now: Self.start) { #expect(kept?.userId == theirs.userId) } else { Issue.record("another tenant's patron was taken out") }
+        cache.keep(Self.summary(late.userId), for: late, ticket: lateTicket, now: Self.start)
+        #expect(try Self.ticket(cache, late) != nil, "a read begun before the tenant's change is not kept")
+    }
+
+    @Test func nothingIsServedOrKeptWhileNotListening() throws {
+        let cache = SummaryCache(settings: .init(capacity: 100, lifetime: .seconds(30)))
+        let key = SummaryCache.Key(tenant: Self.tenant, userId: UUID())
+        #expect(try Self.ticket(cache, key) == nil, "before the first LISTEN")
+        cache.startedListening()
+        let ticket = try #require(try Self.ticket(cache, key))
+        cache.keep(Self.summary(key.userId), for: key, ticket: ticket, now: Self.start)
+        cache.stoppedListening()
+        #expect(try Self.ticket(cache, key) == nil, "the connection was lost")
+        #expect(cache.count == 0)
+        cache.startedListening()
+        #expect(try Self.ticket(cache, key) != nil, "listening again starts empty")
+        cache.keep(Self.summary(key.userId), for: key, ticket: ticket, now: Self.start)
+        #expect(cache.count == 0, "a read begun before the connection was lost is not kept")
+    }
+
+    @Test func anEntryExpiresAfterTheLifetime() throws {
+        let cache = Self.listeningCache(lifetime: .seconds(30))
+        let key = SummaryCache.Key(tenant: Self.tenant, userId: UUID())
+        let summary = Self.summary(key.userId)
+        cache.keep(summary, for: key, ticket: try #require(try Self.ticket(cache, key)), now: Self.start)
+        #expect(cache.lookup(key, now: Self.start + .seconds(29)) == .hit(summary))
+        #expect(try Self.ticket(cache, key, now: Self.start + .seconds(30)) != nil)
+    }
+
+    @Test func theCacheKeepsAtMostItsCapacity() throws {
+        let cache = Self.listeningCache(capacity: 3)
+        for _ in 0..<10 {
+            let key = SummaryCache.Key(tenant: Self.tenant, userId: UUID())
+            cache.keep(nil, for: key, ticket: try #require(try Self.ticket(cache, key)), now: Self.start)
+            #expect(cache.count <= 3)
+        }
+    }
+
+    @Test(arguments: [SummaryCache.Settings(capacity: 0, lifetime: .seconds(30)), SummaryCache.Settings(capacity: 100, lifetime: .zero)])
+    func aCacheTurnedOffServesNothing(_ settings: SummaryCache.Settings) throws {
+        let cache = SummaryCache(settings: settings)
+        cache.startedListening()
+        #expect(try Self.ticket(cache, SummaryCache.Key(tenant: Self.tenant, userId: UUID())) == nil)
+    }
+
+    @Test func notificationPayloadsAreRead() {
+        let user = UUID()
+        #expect(PostgresSummaryNotifications.change("DIKU_mod_patron_blocks \(user.folio)") == .patron(tenant: "DIKU", userId: user))
+        #expect(PostgresSummaryNotifications.change("diku_mod_patron_blocks") == .tenant("diku"))
+        #expect(PostgresSummaryNotifications.change("probe \(user.uuidString)") == .probe(user))
+        for payload in ["", "_mod_patron_blocks", "diku", "diku_mod_patron_blocks not-a-uuid", "diku_mod_patron_blocks \(user.folio) more", "probe x"] {
+            #expect(PostgresSummaryNotifications.change(payload) == .unknown, "\(payload)")
+        }
+    }
+}
