@@ -118,6 +118,38 @@ import Testing
         }
     }
 
+    /// On PostgreSQL the service's own scrape shows the summaries kept between checks: serving
+    /// once the instance listens, and a second check of a patron served from what the first read.
+    @Test(.enabled(if: Backend.available.contains(.postgres))) func theMetricsShowTheSummaryCache() async throws {
+        try await withSimulator(Self.dataset) { _, url in
+            try await withService(.postgres, configure: { $0.runsSynchronization = false; $0.okapiURL = url; $0.okapiToken = "standalone-token" }) { service, api in
+                _ = try await Self.prepare(service, api)
+                let deadline = ContinuousClock.now + .seconds(30)
+                while try await Self.sample(api, "patronblocks_summary_cache_serving ") != 1 {
+                    guard ContinuousClock.now < deadline else { Issue.record("the instance never listened"); return }
+                    try await Task.sleep(for: .milliseconds(50))
+                }
+                // The writes of `prepare` are notified after their commits: a read they overtake is
+                // not kept, so the patron is checked until a check is served from what one read.
+                let hit = #"patronblocks_summary_cache_lookups_total{result="hit"} "#
+                let before = try await Self.sample(api, hit) ?? 0
+                var hits = before
+                while hits == before {
+                    guard ContinuousClock.now < deadline else { Issue.record("no check was served from the cache"); return }
+                    #expect(try await Self.blocks(api, Self.blocked).count == 1)
+                    hits = try await Self.sample(api, hit) ?? 0
+                }
+                #expect(try await Self.sample(api, "patronblocks_summary_cache_entries ") ?? 0 >= 1)
+            }
+        }
+    }
+
+    /// The value of the metric line that starts with `prefix`, as Prometheus scrapes it.
+    static func sample(_ api: API, _ prefix: String) async throws -> Double? {
+        let line = try await api.tenant(nil).get("/metrics").text.split(separator: "\n").first { $0.hasPrefix(prefix) }
+        return line.flatMap { Double($0.dropFirst(prefix.count)) }
+    }
+
     /// Block checks counted by result, as Prometheus scrapes them.
     static func checks(_ api: API, _ result: String) async throws -> Int {
         let prefix = #"patronblocks_block_checks_total{result=""# + result + #""} "#

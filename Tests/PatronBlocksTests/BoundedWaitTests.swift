@@ -6,7 +6,9 @@ import Testing
 /// The summary notifications' probe waits on postgres-nio futures that a connection closed by the
 /// server can leave unanswered for good. Before `awaitBounded`, such a wait held the listener, and
 /// with it every test and shutdown that waited for the listener to stop.
-@Suite(.timeLimit(.minutes(1))) struct BoundedWaitTests {
+/// What is measured is that each wait ends, not how fast: under a loaded CI machine the timer
+/// fires late. A wait that never ended would fail at the time limit instead of holding the run.
+@Suite(.timeLimit(.minutes(10))) struct BoundedWaitTests {
     struct Late: Error, Equatable {}
 
     @Test func anAnsweredFutureGivesItsValue() async throws {
@@ -20,25 +22,22 @@ import Testing
         let unanswered = loop.makePromise(of: Int.self)
         // Answered at the end only so that NIO does not report the promise as leaked.
         defer { unanswered.succeed(0) }
-        let started = ContinuousClock.now
         await #expect(throws: Late()) {
             try await PostgresSummaryNotifications.awaitBounded(unanswered.futureResult, within: .milliseconds(100), else: Late())
         }
-        #expect(ContinuousClock.now - started < .seconds(5))
     }
 
     @Test func aCancelledWaitEndsAtOnce() async throws {
         let loop = MultiThreadedEventLoopGroup.singleton.any()
         let unanswered = loop.makePromise(of: Int.self)
         defer { unanswered.succeed(0) }
-        let started = ContinuousClock.now
+        // Longer than the suite's time limit: only the cancellation can end it in time.
         let waiting = Task {
-            try await PostgresSummaryNotifications.awaitBounded(unanswered.futureResult, within: .seconds(600), else: Late())
+            try await PostgresSummaryNotifications.awaitBounded(unanswered.futureResult, within: .seconds(3_600), else: Late())
         }
         try await Task.sleep(for: .milliseconds(50))
         waiting.cancel()
         await #expect(throws: CancellationError.self) { try await waiting.value }
-        #expect(ContinuousClock.now - started < .seconds(60))
     }
 
     @Test func aFailedFutureGivesItsError() async throws {

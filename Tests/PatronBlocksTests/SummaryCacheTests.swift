@@ -34,7 +34,7 @@ import Testing
         let key = SummaryCache.Key(tenant: Self.tenant, userId: UUID())
         let summary = Self.summary(key.userId)
         let ticket = try #require(try Self.ticket(cache, key))
-        cache.keep(summary, for: key, ticket: ticket, now: Self.start)
+        cache.keep(summary, version: "1", for: key, ticket: ticket, now: Self.start)
         #expect(cache.lookup(key, now: Self.start + .seconds(1)) == .hit(summary))
         cache.changed(key)
         #expect(try Self.ticket(cache, key) != nil, "the change took the patron out")
@@ -43,7 +43,7 @@ import Testing
     @Test func aPatronWithoutASummaryIsKeptAsNone() throws {
         let cache = Self.listeningCache()
         let key = SummaryCache.Key(tenant: Self.tenant, userId: UUID())
-        cache.keep(nil, for: key, ticket: try #require(try Self.ticket(cache, key)), now: Self.start)
+        cache.keep(nil, version: "1", for: key, ticket: try #require(try Self.ticket(cache, key)), now: Self.start)
         #expect(cache.lookup(key, now: Self.start) == .hit(nil))
     }
 
@@ -54,7 +54,7 @@ import Testing
         let key = SummaryCache.Key(tenant: Self.tenant, userId: UUID())
         let ticket = try #require(try Self.ticket(cache, key))
         cache.changed(key)
-        cache.keep(Self.summary(key.userId), for: key, ticket: ticket, now: Self.start)
+        cache.keep(Self.summary(key.userId), version: "1", for: key, ticket: ticket, now: Self.start)
         #expect(try Self.ticket(cache, key) != nil)
         #expect(cache.count == 0)
     }
@@ -63,13 +63,13 @@ import Testing
         let cache = Self.listeningCache()
         let mine = SummaryCache.Key(tenant: Self.tenant, userId: UUID())
         let theirs = SummaryCache.Key(tenant: "other", userId: UUID())
-        for key in [mine, theirs] { cache.keep(Self.summary(key.userId), for: key, ticket: try #require(try Self.ticket(cache, key)), now: Self.start) }
+        for key in [mine, theirs] { cache.keep(Self.summary(key.userId), version: "1", for: key, ticket: try #require(try Self.ticket(cache, key)), now: Self.start) }
         let late = SummaryCache.Key(tenant: "other", userId: UUID())
         let lateTicket = try #require(try Self.ticket(cache, late))
         cache.changed(tenant: Self.tenant)
         #expect(try Self.ticket(cache, mine) != nil)
         if case .hit(let kept) = cache.lookup(theirs, now: Self.start) { #expect(kept?.userId == theirs.userId) } else { Issue.record("another tenant's patron was taken out") }
-        cache.keep(Self.summary(late.userId), for: late, ticket: lateTicket, now: Self.start)
+        cache.keep(Self.summary(late.userId), version: "1", for: late, ticket: lateTicket, now: Self.start)
         #expect(try Self.ticket(cache, late) != nil, "a read begun before the tenant's change is not kept")
     }
 
@@ -79,13 +79,13 @@ import Testing
         #expect(try Self.ticket(cache, key) == nil, "before the first LISTEN")
         cache.startedListening()
         let ticket = try #require(try Self.ticket(cache, key))
-        cache.keep(Self.summary(key.userId), for: key, ticket: ticket, now: Self.start)
+        cache.keep(Self.summary(key.userId), version: "1", for: key, ticket: ticket, now: Self.start)
         cache.stoppedListening()
         #expect(try Self.ticket(cache, key) == nil, "the connection was lost")
         #expect(cache.count == 0)
         cache.startedListening()
         #expect(try Self.ticket(cache, key) != nil, "listening again starts empty")
-        cache.keep(Self.summary(key.userId), for: key, ticket: ticket, now: Self.start)
+        cache.keep(Self.summary(key.userId), version: "1", for: key, ticket: ticket, now: Self.start)
         #expect(cache.count == 0, "a read begun before the connection was lost is not kept")
     }
 
@@ -93,7 +93,7 @@ import Testing
         let cache = Self.listeningCache(lifetime: .seconds(30))
         let key = SummaryCache.Key(tenant: Self.tenant, userId: UUID())
         let summary = Self.summary(key.userId)
-        cache.keep(summary, for: key, ticket: try #require(try Self.ticket(cache, key)), now: Self.start)
+        cache.keep(summary, version: "1", for: key, ticket: try #require(try Self.ticket(cache, key)), now: Self.start)
         #expect(cache.lookup(key, now: Self.start + .seconds(29)) == .hit(summary))
         #expect(try Self.ticket(cache, key, now: Self.start + .seconds(30)) != nil)
     }
@@ -102,7 +102,7 @@ import Testing
         let cache = Self.listeningCache(capacity: 3)
         for _ in 0..<10 {
             let key = SummaryCache.Key(tenant: Self.tenant, userId: UUID())
-            cache.keep(nil, for: key, ticket: try #require(try Self.ticket(cache, key)), now: Self.start)
+            cache.keep(nil, version: "1", for: key, ticket: try #require(try Self.ticket(cache, key)), now: Self.start)
             #expect(cache.count <= 3)
         }
     }
@@ -122,5 +122,39 @@ import Testing
         for payload in ["", "_mod_patron_blocks", "diku", "diku_mod_patron_blocks not-a-uuid", "diku_mod_patron_blocks \(user.folio) more", "probe x"] {
             #expect(PostgresSummaryNotifications.change(payload) == .unknown, "\(payload)")
         }
+    }
+
+    /// What the metrics show: every lookup counted by what it found, read when they are scraped.
+    @Test func lookupsAreCountedAndShownInTheMetrics() throws {
+        let cache = SummaryCache(settings: .init(capacity: 100, lifetime: .seconds(30)))
+        let metrics = PatronBlocksMetrics()
+        metrics.watch(cache)
+        let key = SummaryCache.Key(tenant: Self.tenant, userId: UUID())
+        #expect(try Self.ticket(cache, key) == nil, "not listening yet")
+        #expect(Self.sample(metrics, "patronblocks_summary_cache_serving ") == 0)
+        cache.startedListening()
+        cache.keep(Self.summary(key.userId), version: "1", for: key, ticket: try #require(try Self.ticket(cache, key)), now: Self.start)
+        _ = cache.lookup(key, now: Self.start)
+        _ = cache.lookup(key, now: Self.start)
+        #expect(cache.kept(key, now: Self.start)?.version == "1")
+        #expect(cache.statistics.lookups == SummaryCache.Lookups(hits: 2, misses: 1, notServing: 1, events: 1))
+        #expect(Self.sample(metrics, "patronblocks_summary_cache_lookups_total{result=\"event\"} ") == 1)
+        #expect(Self.sample(metrics, "patronblocks_summary_cache_lookups_total{result=\"hit\"} ") == 2)
+        #expect(Self.sample(metrics, "patronblocks_summary_cache_lookups_total{result=\"miss\"} ") == 1)
+        #expect(Self.sample(metrics, "patronblocks_summary_cache_lookups_total{result=\"not_serving\"} ") == 1)
+        #expect(Self.sample(metrics, "patronblocks_summary_cache_serving ") == 1)
+        #expect(Self.sample(metrics, "patronblocks_summary_cache_entries ") == 1)
+        // A second scrape adds only what happened since the first.
+        _ = cache.lookup(key, now: Self.start)
+        cache.stoppedListening()
+        #expect(Self.sample(metrics, "patronblocks_summary_cache_lookups_total{result=\"hit\"} ") == 3)
+        #expect(Self.sample(metrics, "patronblocks_summary_cache_serving ") == 0)
+        #expect(Self.sample(metrics, "patronblocks_summary_cache_entries ") == 0)
+    }
+
+    /// The value of the metric line that starts with `prefix`, from a scrape.
+    static func sample(_ metrics: PatronBlocksMetrics, _ prefix: String) -> Double? {
+        let text = String(decoding: metrics.exposition(), as: UTF8.self)
+        return text.split(separator: "\n").first { $0.hasPrefix(prefix) }.flatMap { Double($0.dropFirst(prefix.count)) }
     }
 }

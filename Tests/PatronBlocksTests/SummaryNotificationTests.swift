@@ -111,6 +111,55 @@ import Testing
         }
     }
 
+    /// An event of a kept patron applies itself to the kept summary (one round trip). Should the
+    /// kept summary have changed unnoticed (here by hand, with the trigger off for that
+    /// transaction), the write's version check refuses it and the event is applied to what the
+    /// database holds: nothing is overwritten.
+    @Test func anEventOfAKeptPatronNeverOverwritesAChangeItDidNotSee() async throws {
+        try await Self.withTwoInstances { first, _, tenant in
+            let user = UUID()
+            try await first.summaries.record(Self.checkOut(user), tenant: tenant, at: Date())
+            #expect(try await Self.readUntilKept(first, tenant, user)?.openLoans.count == 1)
+            let handle = try #require(first.postgresHandle)
+            let s = PostgresHandle.schema(tenant)
+            let byHand = UUID()
+            try await handle.client.withConnection { connection in
+                try await connection.query("BEGIN", logger: handle.logger)
+                try await PostgresSummaryNotifications.beginBulkWrite(connection, logger: handle.logger)
+                try await connection.query(PostgresQuery(unsafeSQL: """
+                    INSERT INTO \(s).summary_loans (user_id, loan_id, position, due_date, recall, item_lost, claimed_returned)
+                    VALUES ($1, $2, 1, now(), false, false, false)
+                    """, binds: try .values(user, byHand)), logger: handle.logger)
+                try await connection.query(PostgresQuery(unsafeSQL: "UPDATE \(s).summaries SET id = id WHERE user_id = $1", binds: try .values(user)), logger: handle.logger)
+                try await connection.query("COMMIT", logger: handle.logger)
+            }
+            #expect(try Self.isKept(first, tenant, user), "the change by hand was not notified")
+            let cache = try #require(first.postgresHandle?.summaryCache)
+            let applied = cache.statistics.lookups.events
+            let after = try await first.summaries.record(Self.checkOut(user), tenant: tenant, at: Date())
+            #expect(cache.statistics.lookups.events == applied + 1, "the event began from the kept summary")
+            #expect(after?.openLoans.count == 3)
+            #expect(after?.openLoans.contains { $0.loanId == byHand } == true)
+            #expect(try await first.summaries.summary(tenant: tenant, userId: user)?.openLoans.count == 3)
+        }
+    }
+
+    /// An event of a kept patron that nobody else changed is applied to what was kept.
+    @Test func anEventOfAKeptPatronIsAppliedToWhatWasKept() async throws {
+        try await Self.withTwoInstances { first, second, tenant in
+            let user = UUID()
+            try await first.summaries.record(Self.checkOut(user), tenant: tenant, at: Date())
+            #expect(try await Self.readUntilKept(first, tenant, user)?.openLoans.count == 1)
+            let cache = try #require(first.postgresHandle?.summaryCache)
+            let applied = cache.statistics.lookups.events
+            #expect(try await first.summaries.record(Self.checkOut(user), tenant: tenant, at: Date())?.openLoans.count == 2)
+            #expect(cache.statistics.lookups.events == applied + 1)
+            try await Self.eventually("the other instance reads both loans") {
+                try await second.summaries.summary(tenant: tenant, userId: user)?.openLoans.count == 2
+            }
+        }
+    }
+
     /// A full synchronization rewrites every summary with one notification for the tenant.
     @Test func aFullSynchronizationIsNoticedOnce() async throws {
         try await Self.withTwoInstances { first, second, tenant in

@@ -56,6 +56,10 @@ public final class SummaryCache: Sendable {
 
     private struct Entry {
         var summary: UserSummary?
+        /// The database's version of what was read (see `PostgresSummaries.Load`), for an event
+        /// that applies itself to the kept summary: its write checks the version, so a summary
+        /// changed meanwhile is refused and read again, never overwritten.
+        var version: String
         var expires: ContinuousClock.Instant
     }
 
@@ -65,6 +69,17 @@ public final class SummaryCache: Sendable {
         /// Moves on anything that makes every read in progress suspect: the connection, a tenant.
         var epoch: UInt64 = 0
         var stamps = [UInt32](repeating: 0, count: SummaryCache.stampCount)
+        var lookups = Lookups()
+    }
+
+    /// Lookups since the start, for the metrics: an operator sees a cache that never serves
+    /// (behind a pooler that does not pass notifications on) as `notServing` growing alone.
+    public struct Lookups: Equatable, Sendable {
+        public var hits: UInt64 = 0
+        public var misses: UInt64 = 0
+        public var notServing: UInt64 = 0
+        /// Events applied to a kept summary (one round trip instead of two).
+        public var events: UInt64 = 0
     }
 
     static let stampCount = 4096
@@ -82,24 +97,41 @@ public final class SummaryCache: Sendable {
     public func lookup(_ key: Key, now: ContinuousClock.Instant) -> Lookup {
         guard settings.isEnabled else { return .miss(nil) }
         return state.withLock { state in
-            guard state.listening else { return .miss(nil) }
+            guard state.listening else {
+                state.lookups.notServing += 1
+                return .miss(nil)
+            }
             if let entry = state.entries[key] {
-                if entry.expires > now { return .hit(entry.summary) }
+                if entry.expires > now {
+                    state.lookups.hits += 1
+                    return .hit(entry.summary)
+                }
                 state.entries[key] = nil
             }
+            state.lookups.misses += 1
             return .miss(Ticket(epoch: state.epoch, stamp: state.stamps[Self.bucket(key)]))
         }
     }
 
+    /// What is kept for an event's write, with its version.
+    public func kept(_ key: Key, now: ContinuousClock.Instant) -> (summary: UserSummary?, version: String)? {
+        guard settings.isEnabled else { return nil }
+        return state.withLock { state in
+            guard state.listening, let entry = state.entries[key], entry.expires > now else { return nil }
+            state.lookups.events += 1
+            return (entry.summary, entry.version)
+        }
+    }
+
     /// Keeps what a read found, unless something changed since its ticket was taken.
-    public func keep(_ summary: UserSummary?, for key: Key, ticket: Ticket, now: ContinuousClock.Instant) {
+    public func keep(_ summary: UserSummary?, version: String, for key: Key, ticket: Ticket, now: ContinuousClock.Instant) {
         state.withLock { state in
             guard state.listening, state.epoch == ticket.epoch, state.stamps[Self.bucket(key)] == ticket.stamp else { return }
             if state.entries.count >= settings.capacity, state.entries[key] == nil {
                 state.entries = state.entries.filter { $0.value.expires > now }
                 if state.entries.count >= settings.capacity { state.entries.removeAll(keepingCapacity: true) }
             }
-            state.entries[key] = Entry(summary: summary, expires: now + settings.lifetime)
+            state.entries[key] = Entry(summary: summary, version: version, expires: now + settings.lifetime)
         }
     }
 
@@ -144,5 +176,10 @@ public final class SummaryCache: Sendable {
 
     var count: Int {
         state.withLock { $0.entries.count }
+    }
+
+    /// What the metrics show, read at once.
+    public var statistics: (lookups: Lookups, entries: Int, listening: Bool) {
+        state.withLock { ($0.lookups, $0.entries.count, $0.listening) }
     }
 }

@@ -28,6 +28,7 @@ public struct PatronBlocksComponents: Sendable {
         let access = configuration.access.isEnabled ? try await AccessMiddleware(settings: configuration.access) : nil
         let storage = try await Storage.open(configuration.storage, summaryCache: configuration.blockChecks.summaryCache, logger: logger)
         services += storage.services
+        if let cache = storage.summaryCache { metrics.watch(cache) }
         var runner: SynchronizationRunner?
         if configuration.runsSynchronization {
             runner = SynchronizationRunner(storage: storage, settings: configuration.synchronization, standaloneOkapiURL: configuration.okapiURL,

@@ -102,8 +102,36 @@ public final class PatronBlocksMetrics: Sendable {
         if repaired { Metrics.Counter(label: "patronblocks_drift_users_repaired_total", factory: factory).increment() }
     }
 
+    private struct WatchedCache {
+        let cache: SummaryCache
+        var reported = SummaryCache.Lookups()
+    }
+
+    private let summaryCache = Mutex<WatchedCache?>(nil)
+
+    /// Shows `cache` in the metrics, read when they are asked for (a block check adds nothing).
+    func watch(_ cache: SummaryCache) {
+        summaryCache.withLock { $0 = WatchedCache(cache: cache) }
+    }
+
+    private func sampleSummaryCache() {
+        summaryCache.withLock { watched in
+            guard let cache = watched?.cache, let reported = watched?.reported else { return }
+            let (lookups, entries, listening) = cache.statistics
+            Metrics.Gauge(label: "patronblocks_summary_cache_serving", factory: factory).record(listening ? 1 : 0)
+            Metrics.Gauge(label: "patronblocks_summary_cache_entries", factory: factory).record(entries)
+            for (result, now, before) in [("hit", lookups.hits, reported.hits), ("miss", lookups.misses, reported.misses),
+                                          ("not_serving", lookups.notServing, reported.notServing), ("event", lookups.events, reported.events)] {
+                Metrics.Counter(label: "patronblocks_summary_cache_lookups_total", dimensions: [("result", result)], factory: factory)
+                    .increment(by: Int64(now - before))
+            }
+            watched?.reported = lookups
+        }
+    }
+
     /// Prometheus' text exposition format (version 0.0.4).
     public func exposition() -> [UInt8] {
+        sampleSummaryCache()
         var buffer: [UInt8] = []
         registry.emit(into: &buffer)
         return buffer

@@ -16,10 +16,10 @@ struct PostgresSummaryStore: SummaryStore, PostgresStore {
             case .miss(let kept): ticket = kept
             }
         }
-        let summary = try await client.withConnection { connection in
-            try await PostgresSummaries.load(connection, tenant: tenant, userId: userId, logger: self.logger)
+        let (summary, version) = try await client.withConnection { connection in
+            try await PostgresSummaries.loadVersioned(connection, tenant: tenant, userId: userId, logger: self.logger)
         }
-        if let ticket { database.summaryCache?.keep(summary, for: key, ticket: ticket, now: .now) }
+        if let ticket { database.summaryCache?.keep(summary, version: version, for: key, ticket: ticket, now: .now) }
         return summary
     }
 
@@ -37,6 +37,17 @@ struct PostgresSummaryStore: SummaryStore, PostgresStore {
             if let patron { database.summaryCache?.changed(SummaryCache.Key(tenant: tenant, userId: patron)) } else { database.summaryCache?.changed(tenant: tenant) }
         }
         if application.feeToResolve == nil, let userId = patron {
+            // A patron a desk has just checked is usually kept: one round trip, the write, whose
+            // version check refuses a kept summary that changed meanwhile (read again below).
+            if let (before, version) = database.summaryCache?.kept(SummaryCache.Key(tenant: tenant, userId: userId), now: .now) {
+                let written = try await PostgresConflicts.retrying(logger: logger) {
+                    try await client.withConnection { connection in
+                        try await PostgresSummaries.applyIfUnchanged(application, userId: userId, before: before, version: version, connection,
+                                                                     tenant: tenant, at: date, logger: self.logger)
+                    }
+                }
+                if let written { return written }
+            }
             for _ in 0..<Self.unlockedAttempts {
                 let written = try await PostgresConflicts.retrying(logger: logger) {
                     try await client.withConnection { connection in
@@ -265,6 +276,12 @@ enum PostgresSummaries {
     static func applyIfUnchanged(_ application: EventApplication, userId: UUID, _ connection: PostgresConnection, tenant: String, at date: Date,
                                  logger: Logger) async throws -> UserSummary?? {
         let (before, version) = try await loadVersioned(connection, tenant: tenant, userId: userId, logger: logger)
+        return try await applyIfUnchanged(application, userId: userId, before: before, version: version, connection, tenant: tenant, at: date, logger: logger)
+    }
+
+    /// The same, from a summary read earlier and its version.
+    static func applyIfUnchanged(_ application: EventApplication, userId: UUID, before: UserSummary?, version: String, _ connection: PostgresConnection,
+                                 tenant: String, at date: Date, logger: Logger) async throws -> UserSummary?? {
         let change = application.change(from: before, newID: UUID())
         let write = Write(tenant: tenant, userId: userId, version: version, journal: application.event, writeSummary: change.needsWrite,
                           summary: change.after, date: date)

@@ -42,6 +42,11 @@ public struct Storage: Sendable {
         }
     }
 
+    /// The summaries kept between block checks (PostgreSQL, unless turned off).
+    public var summaryCache: SummaryCache? {
+        if case .postgres(let handle) = database { handle.summaryCache } else { nil }
+    }
+
     /// What must run beside the stores: the PostgreSQL pool, and the summary notifications.
     public var services: [any Service] {
         switch database {
