@@ -202,8 +202,7 @@ struct PostgresSummaryNotifications: Service {
     static func awaitBounded<T: Sendable>(_ future: EventLoopFuture<T>, within timeout: Duration, else error: some Error) async throws -> T {
         let bounded = future.eventLoop.makePromise(of: T.self)
         future.cascade(to: bounded)
-        let (seconds, attoseconds) = timeout.components
-        let timer = future.eventLoop.scheduleTask(in: .nanoseconds(seconds * 1_000_000_000 + attoseconds / 1_000_000_000)) { bounded.fail(error) }
+        let timer = future.eventLoop.scheduleTask(in: TimeAmount(timeout)) { bounded.fail(error) }
         defer { timer.cancel() }
         return try await withTaskCancellationHandler {
             try await bounded.futureResult.get()

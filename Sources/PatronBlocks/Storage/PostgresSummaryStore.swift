@@ -95,10 +95,6 @@ enum PostgresSummaries {
         func decodeRow(_ row: PostgresRow) throws -> Row { try row.decode(Row.self) }
     }
 
-    static func load(_ connection: PostgresConnection, tenant: String, userId: UUID, logger: Logger) async throws -> UserSummary? {
-        try await loadVersioned(connection, tenant: tenant, userId: userId, logger: logger).summary
-    }
-
     /// The summary and its version ("" when there is none), for a write that checks it.
     static func loadVersioned(_ connection: PostgresConnection, tenant: String, userId: UUID, logger: Logger) async throws -> (summary: UserSummary?, version: String) {
         try await connection.execute(Load(userId: userId), tenant: tenant, logger: logger) { rows in
