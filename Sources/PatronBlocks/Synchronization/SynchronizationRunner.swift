@@ -57,7 +57,11 @@ public final class SynchronizationRunner: Service, Sendable {
                     break
                 }
                 guard case .claimed(let claimed) = outcome else { break }
-                await execute(claimed, tenant: tenant)
+                guard await waitUnlessCancelled(grace: settings.cancellationGrace, { await self.execute(claimed, tenant: tenant) }) != nil else {
+                    logger.warning("Cancelled while a synchronization job ran: it stays claimed until its lease runs out, then another runner takes it over",
+                                   metadata: ["tenant": "\(tenant)", "job.id": "\(claimed.job.id.folio)"])
+                    return
+                }
             }
             await pruneEvents(tenant: tenant)
         }
