@@ -7,7 +7,8 @@
 #   - events: POST …/handlers/item-checked-out for random users, new loans (each stored and
 #     applied before its 204);
 #   - a bare Hummingbird route answering the same empty body, as the floor.
-# One Markdown row per measurement. BENCH_BACKENDS ("sqlite postgres"), BENCH_SECONDS (10),
+# One Markdown row per measurement. BENCH_LOADS ("checks events"; "events" skips the bare route and
+# the checks, keeping the warm-up), BENCH_BACKENDS ("sqlite postgres"), BENCH_SECONDS (10),
 # BENCH_CONNECTIONS (32), BENCH_BIN_DIR (release binaries built elsewhere, e.g. another commit's,
 # instead of this checkout's), BENCH_POSTGRES_SSLMODE (the test server speaks TLS and the URL leaves
 # sslmode to its default, prefer; "disable" measures the plain connection FOLIO modules use unless
@@ -16,6 +17,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 BACKENDS="${BENCH_BACKENDS:-sqlite postgres}"
+LOADS="${BENCH_LOADS:-checks events}"
 SECONDS_EACH="${BENCH_SECONDS:-10}"
 CONNECTIONS="${BENCH_CONNECTIONS:-32}"
 DATA="${BENCH_DATA:-bench-data}"
@@ -69,8 +71,10 @@ wait_http "http://127.0.0.1:$BARE_PORT/automated-patron-blocks/x"
 
 echo "| storage | load ($CONNECTIONS connections, ${SECONDS_EACH} s) | requests/s | p50 (ms) | p99 (ms) | non-2xx |"
 echo "|---|---|---|---|---|---|"
-read -r rps p50 p99 errors < <(run_wrk scripts/wrk/block-check.lua "http://127.0.0.1:$BARE_PORT")
-echo "| none | bare Hummingbird route, same body | $rps | $p50 | $p99 | $errors |"
+if [[ " $LOADS " == *" checks "* ]]; then
+  read -r rps p50 p99 errors < <(run_wrk scripts/wrk/block-check.lua "http://127.0.0.1:$BARE_PORT")
+  echo "| none | bare Hummingbird route, same body | $rps | $p50 | $p99 | $errors |"
+fi
 
 for backend in $BACKENDS; do
   case "$backend" in
@@ -106,9 +110,13 @@ for backend in $BACKENDS; do
   # Warm the patron-group cache (one upstream call per user, every user in turn; the cache keeps
   # a group 30 s, longer than the warm-up and the measurement together), then measure.
   saved=$SECONDS_EACH; SECONDS_EACH=8; run_wrk scripts/wrk/block-check-warm.lua "$base" >/dev/null; SECONDS_EACH=$saved
-  read -r rps p50 p99 errors < <(run_wrk scripts/wrk/block-check.lua "$base")
-  echo "| $name | block checks ($blocked of 200 sampled users blocked) | $rps | $p50 | $p99 | $errors |"
-  read -r rps p50 p99 errors < <(run_wrk scripts/wrk/check-out.lua "$base")
-  echo "| $name | events: item-checked-out, stored before 204 | $rps | $p50 | $p99 | $errors |"
+  if [[ " $LOADS " == *" checks "* ]]; then
+    read -r rps p50 p99 errors < <(run_wrk scripts/wrk/block-check.lua "$base")
+    echo "| $name | block checks ($blocked of 200 sampled users blocked) | $rps | $p50 | $p99 | $errors |"
+  fi
+  if [[ " $LOADS " == *" events "* ]]; then
+    read -r rps p50 p99 errors < <(run_wrk scripts/wrk/check-out.lua "$base")
+    echo "| $name | events: item-checked-out, stored before 204 | $rps | $p50 | $p99 | $errors |"
+  fi
   kill "$PB_PID"; wait "$PB_PID" 2>/dev/null || true
 done

@@ -3,7 +3,7 @@ import PostgresNIO
 import Testing
 @testable import PatronBlocks
 
-/// The events journal keeps what a running (or handed-back) job will replay, and nothing more.
+/// The events journal holds what a running (or handed-back) job will replay, and nothing more.
 @Suite struct EventsJournalTests {
     static func eventIDs(_ storage: Storage, tenant: String) async throws -> [Int64] {
         if let sqlite = storage.sqliteDatabase {
@@ -26,9 +26,9 @@ import Testing
                 try await storage.summaries.record(.itemCheckedOut(userId: user, loanId: UUID(), dueDate: Date(), gracePeriod: nil), tenant: tenant, at: Date())
             }
             for _ in 0..<5 { try await event() }
-            // No job: nothing to replay, so nothing is kept.
-            #expect(try await storage.sync.pruneEvents(tenant: tenant) == 5)
+            // No job: nothing to replay, so nothing is journaled.
             #expect(try await Self.eventIDs(storage, tenant: tenant) == [])
+            #expect(try await storage.sync.pruneEvents(tenant: tenant) == 0)
 
             for _ in 0..<3 { try await event() }
             let job = SyncJob(id: UUID(), scope: .full, createdAt: Date())
@@ -37,10 +37,14 @@ import Testing
                 Issue.record("not claimed")
                 return
             }
+            // A job that has not begun has no marker: what comes before it is in what it reads.
+            try await event()
+            #expect(try await Self.eventIDs(storage, tenant: tenant) == [])
             let marker = try await storage.sync.beginSync(tenant: tenant, jobId: claimed.job.id, scope: .full)
             for _ in 0..<4 { try await event() }
-            // The four after the job's marker stay, also once the job is handed back.
-            #expect(try await storage.sync.pruneEvents(tenant: tenant) == 3)
+            // The four after the job's marker are journaled, and stay once the job is handed back.
+            #expect(try await Self.eventIDs(storage, tenant: tenant).count == 4)
+            #expect(try await storage.sync.pruneEvents(tenant: tenant) == 0)
             try await storage.jobs.release(tenant: tenant, jobId: claimed.job.id, runner: "r")
             #expect(try await storage.sync.pruneEvents(tenant: tenant) == 0)
             let kept = try await Self.eventIDs(storage, tenant: tenant)
@@ -53,7 +57,7 @@ import Testing
             try await storage.sync.failSync(tenant: tenant, job: again.job, runner: "r", now: Date())
             #expect(try await storage.sync.pruneEvents(tenant: tenant) == 4)
             // The summaries are untouched by pruning.
-            #expect(try await storage.summaries.summary(tenant: tenant, userId: user)?.openLoans.count == 12)
+            #expect(try await storage.summaries.summary(tenant: tenant, userId: user)?.openLoans.count == 13)
         }
     }
 }

@@ -114,12 +114,80 @@ import Testing
         #expect(try Self.ticket(cache, SummaryCache.Key(tenant: Self.tenant, userId: UUID())) == nil)
     }
 
+    /// An event's write keeps what it left, at the version it answered; the database's
+    /// notification of that very write leaves it, whether it arrives before or after.
+    @Test(arguments: [false, true]) func aWriteKeepsWhatItLeftThroughItsOwnNotification(_ notifiedFirst: Bool) throws {
+        let cache = Self.listeningCache()
+        let key = SummaryCache.Key(tenant: Self.tenant, userId: UUID())
+        let summary = Self.summary(key.userId)
+        let ticket = try #require(cache.ticket(key))
+        if notifiedFirst { cache.changed(key, version: "731") }
+        cache.wrote(summary, version: "731", for: key, ticket: ticket, now: Self.start)
+        if !notifiedFirst { cache.changed(key, version: "731") }
+        #expect(cache.lookup(key, now: Self.start) == .hit(summary))
+        #expect(cache.kept(key, now: Self.start)?.version == "731")
+        cache.changed(key, version: "732")
+        #expect(try Self.ticket(cache, key) != nil, "another write's notification takes it out")
+    }
+
+    @Test func aWriteOvertakenByAnotherIsNotKept() throws {
+        let cache = Self.listeningCache()
+        let key = SummaryCache.Key(tenant: Self.tenant, userId: UUID())
+        // Another writer's notification (or one that does not say its version) between the
+        // ticket and the keeping.
+        for other in ["730", nil] as [String?] {
+            let earlier = try #require(cache.ticket(key))
+            cache.changed(key, version: other)
+            cache.wrote(Self.summary(key.userId), version: "731", for: key, ticket: earlier, now: Self.start)
+            #expect(cache.count == 0, "\(String(describing: other))")
+        }
+        // Its own notification and then another's: two changes since the ticket.
+        let late = try #require(cache.ticket(key))
+        cache.changed(key, version: "731")
+        cache.changed(key, version: "732")
+        cache.wrote(Self.summary(key.userId), version: "731", for: key, ticket: late, now: Self.start)
+        #expect(cache.count == 0)
+        // What was kept before the write goes too, though its own notification left it: the
+        // write changed it.
+        let before = try #require(try Self.ticket(cache, key))
+        cache.keep(Self.summary(key.userId), version: "700", for: key, ticket: before, now: Self.start)
+        cache.changed(key, version: "700")
+        #expect(cache.count == 1)
+        cache.wrote(Self.summary(key.userId), version: "731", for: key, ticket: before, now: Self.start)
+        #expect(cache.count == 0)
+    }
+
+    /// A check that read the summary before an event's write finishes after it: what it read is
+    /// older than what the write left, and is not kept over it.
+    @Test func aReadBegunBeforeAWriteIsNotKeptAfterIt() throws {
+        let cache = Self.listeningCache()
+        let key = SummaryCache.Key(tenant: Self.tenant, userId: UUID())
+        let readTicket = try #require(try Self.ticket(cache, key))
+        let written = Self.summary(key.userId)
+        cache.wrote(written, version: "731", for: key, ticket: try #require(cache.ticket(key)), now: Self.start)
+        cache.keep(nil, version: "", for: key, ticket: readTicket, now: Self.start)
+        #expect(cache.lookup(key, now: Self.start) == .hit(written))
+    }
+
+    @Test func aWriteWhileNotListeningKeepsNothing() throws {
+        let cache = SummaryCache(settings: .init(capacity: 100, lifetime: .seconds(30)))
+        let key = SummaryCache.Key(tenant: Self.tenant, userId: UUID())
+        #expect(cache.ticket(key) == nil)
+        cache.startedListening()
+        let ticket = try #require(cache.ticket(key))
+        cache.stoppedListening()
+        cache.startedListening()
+        cache.wrote(Self.summary(key.userId), version: "731", for: key, ticket: ticket, now: Self.start)
+        #expect(cache.count == 0, "the connection was lost during the write")
+    }
+
     @Test func notificationPayloadsAreRead() {
         let user = UUID()
-        #expect(PostgresSummaryNotifications.change("DIKU_mod_patron_blocks \(user.folio)") == .patron(tenant: "DIKU", userId: user))
+        #expect(PostgresSummaryNotifications.change("DIKU_mod_patron_blocks \(user.folio) 731") == .patron(tenant: "DIKU", userId: user, version: "731"))
+        #expect(PostgresSummaryNotifications.change("DIKU_mod_patron_blocks \(user.folio)") == .patron(tenant: "DIKU", userId: user, version: nil))
         #expect(PostgresSummaryNotifications.change("diku_mod_patron_blocks") == .tenant("diku"))
         #expect(PostgresSummaryNotifications.change("probe \(user.uuidString)") == .probe(user))
-        for payload in ["", "_mod_patron_blocks", "diku", "diku_mod_patron_blocks not-a-uuid", "diku_mod_patron_blocks \(user.folio) more", "probe x"] {
+        for payload in ["", "_mod_patron_blocks", "diku", "diku_mod_patron_blocks not-a-uuid", "diku_mod_patron_blocks \(user.folio) more", "diku_mod_patron_blocks \(user.folio) ", "diku_mod_patron_blocks \(user.folio) 1 2", "probe x"] {
             #expect(PostgresSummaryNotifications.change(payload) == .unknown, "\(payload)")
         }
     }

@@ -2,6 +2,7 @@ import Foundation
 import Logging
 import PostgresNIO
 import PostgresURL
+import Synchronization
 import Testing
 @testable import PatronBlocks
 
@@ -157,6 +158,42 @@ import Testing
             try await Self.eventually("the other instance reads both loans") {
                 try await second.summaries.summary(tenant: tenant, userId: user)?.openLoans.count == 2
             }
+        }
+    }
+
+    /// An event's write keeps what it left, at the version the database holds; its own
+    /// notification leaves it, and another instance's write takes it out.
+    @Test func anEventsWriteIsKeptThroughItsOwnNotification() async throws {
+        try await Self.withTwoInstances { first, second, tenant in
+            let user = UUID()
+            let cache = try #require(first.postgresHandle?.summaryCache)
+            let key = SummaryCache.Key(tenant: tenant, userId: user)
+            let handle = try #require(first.postgresHandle)
+            let loans = Mutex(0)
+            // A loaded machine can make the instance miss a probe and stop listening for a while,
+            // which keeps nothing: the write is made again until one is made while it listens
+            // from before the write until after its own notification.
+            for _ in 1...2 {
+                try await Self.eventually("a write is kept through its own notification") {
+                    guard let before = cache.ticket(key) else { return false }
+                    let written = try await first.summaries.record(Self.checkOut(user), tenant: tenant, at: Date())
+                    #expect(written?.openLoans.count == loans.withLock { $0 += 1; return $0 })
+                    guard let afterWrite = cache.ticket(key), afterWrite.epoch == before.epoch else { return false }
+                    let deadline = ContinuousClock.now + .seconds(5)
+                    while cache.ticket(key) == afterWrite, ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(10)) }
+                    guard let notified = cache.ticket(key), notified.epoch == before.epoch, notified != afterWrite else { return false }
+                    #expect(cache.lookup(key, now: .now) == .hit(written), "kept through its own notification")
+                    var stored: String?
+                    for try await version in try await handle.client.query(PostgresQuery(unsafeSQL: "SELECT xmin::text FROM \(PostgresHandle.schema(tenant)).summaries WHERE user_id = '\(user.folio)'"), logger: handle.logger).decode(String.self) {
+                        stored = version
+                    }
+                    #expect(cache.kept(key, now: .now)?.version == stored)
+                    return true
+                }
+            }
+            try await second.summaries.record(Self.checkOut(user), tenant: tenant, at: Date())
+            try await Self.eventually("the other instance's write takes it out") { try !Self.isKept(first, tenant, user) }
+            #expect(try await first.summaries.summary(tenant: tenant, userId: user)?.openLoans.count == loans.withLock { $0 } + 1)
         }
     }
 

@@ -15,6 +15,10 @@ import Synchronization
 /// - an entry expires after the lifetime whatever happens, should a notification ever be lost
 ///   without the connection being.
 ///
+/// An event's write keeps what it left (`wrote`) with the version the database answered, which
+/// is the one that write's notification carries: that notification leaves the entry, every other
+/// takes it out, and a write overtaken by any other change keeps nothing.
+///
 /// The tickets are counters in a fixed table by the key's hash, not per patron: memory stays
 /// bounded, and a collision only means a read is not kept.
 public final class SummaryCache: Sendable {
@@ -43,7 +47,8 @@ public final class SummaryCache: Sendable {
 
     /// What the cache looked like for a key when a read began.
     public struct Ticket: Equatable, Sendable {
-        fileprivate let epoch: UInt64
+        /// Moves whenever the instance stops or starts listening (and for a tenant's change).
+        let epoch: UInt64
         fileprivate let stamp: UInt32
     }
 
@@ -69,6 +74,8 @@ public final class SummaryCache: Sendable {
         /// Moves on anything that makes every read in progress suspect: the connection, a tenant.
         var epoch: UInt64 = 0
         var stamps = [UInt32](repeating: 0, count: SummaryCache.stampCount)
+        /// The version the last notification of each bucket carried (nil: none, or none said).
+        var notified = [String?](repeating: nil, count: SummaryCache.stampCount)
         var lookups = Lookups()
     }
 
@@ -127,19 +134,59 @@ public final class SummaryCache: Sendable {
     public func keep(_ summary: UserSummary?, version: String, for key: Key, ticket: Ticket, now: ContinuousClock.Instant) {
         state.withLock { state in
             guard state.listening, state.epoch == ticket.epoch, state.stamps[Self.bucket(key)] == ticket.stamp else { return }
-            if state.entries.count >= settings.capacity, state.entries[key] == nil {
-                state.entries = state.entries.filter { $0.value.expires > now }
-                if state.entries.count >= settings.capacity { state.entries.removeAll(keepingCapacity: true) }
-            }
-            state.entries[key] = Entry(summary: summary, version: version, expires: now + settings.lifetime)
+            Self.insert(Entry(summary: summary, version: version, expires: now + settings.lifetime), for: key, into: &state, capacity: settings.capacity, now: now)
         }
     }
 
-    /// A patron's summary was written.
+    private static func insert(_ entry: Entry, for key: Key, into state: inout State, capacity: Int, now: ContinuousClock.Instant) {
+        if state.entries.count >= capacity, state.entries[key] == nil {
+            state.entries = state.entries.filter { $0.value.expires > now }
+            if state.entries.count >= capacity { state.entries.removeAll(keepingCapacity: true) }
+        }
+        state.entries[key] = entry
+    }
+
+    /// The ticket an event's write takes before it begins, for `wrote`; nil when not serving.
+    public func ticket(_ key: Key) -> Ticket? {
+        guard settings.isEnabled else { return nil }
+        return state.withLock { state in
+            state.listening ? Ticket(epoch: state.epoch, stamp: state.stamps[Self.bucket(key)]) : nil
+        }
+    }
+
+    /// A patron's summary was written, by this instance or (`version` nil) by a writer not known.
     public func changed(_ key: Key) {
+        changed(key, version: nil)
+    }
+
+    /// The database notified a write of a patron's summary, which left it at `version` (nil for
+    /// a notification that does not say). What is kept at that very version is what that write
+    /// left (this instance's own write, kept by `wrote`), and stays; anything else goes.
+    public func changed(_ key: Key, version: String?) {
         state.withLock { state in
-            state.stamps[Self.bucket(key)] &+= 1
-            state.entries[key] = nil
+            let bucket = Self.bucket(key)
+            state.stamps[bucket] &+= 1
+            state.notified[bucket] = version
+            if version == nil || state.entries[key]?.version != version { state.entries[key] = nil }
+        }
+    }
+
+    /// This instance wrote a patron's summary, leaving `summary` at `version`: kept, unless
+    /// something other than that write's own notification changed the patron (or its bucket)
+    /// since `ticket`, taken before the write began. Reads in progress, which began before the
+    /// write, are not kept after it.
+    public func wrote(_ summary: UserSummary?, version: String, for key: Key, ticket: Ticket, now: ContinuousClock.Instant) {
+        state.withLock { state in
+            let bucket = Self.bucket(key)
+            let stamp = state.stamps[bucket]
+            let unchanged = stamp == ticket.stamp || (stamp == ticket.stamp &+ 1 && state.notified[bucket] == version)
+            state.stamps[bucket] &+= 1
+            state.notified[bucket] = nil
+            guard state.listening, state.epoch == ticket.epoch, unchanged else {
+                state.entries[key] = nil
+                return
+            }
+            Self.insert(Entry(summary: summary, version: version, expires: now + settings.lifetime), for: key, into: &state, capacity: settings.capacity, now: now)
         }
     }
 

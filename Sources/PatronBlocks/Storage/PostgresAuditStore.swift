@@ -48,7 +48,7 @@ struct PostgresAuditStore: AuditStore, PostgresStore {
             }
             let audit = DriftComparison.audit(here: here, folio: StagedRecords.events(loans: loans, fees: fees), live: live, repair: repair, newID: UUID())
             if audit.writesRepair {
-                try await PostgresSummaries.store(audit.view, userId: userId, version: version, connection, tenant: tenant, at: now, logger: self.logger)
+                try await PostgresSummaries.store(audit.view, over: here, userId: userId, version: version, connection, tenant: tenant, at: now, logger: self.logger)
             }
             return audit.differences
         }

@@ -195,6 +195,8 @@ enum PostgresSchema {
             // Every write of a summary notifies the instances that keep summaries between checks.
             PostgresSummaryNotifications.triggerFunction(s),
             PostgresSummaryNotifications.trigger(s),
+            // An event's write sends only the rows it changes, and answers the version it left.
+            PostgresSummaries.changesFunction(s),
         ]
     }
 }

@@ -41,7 +41,8 @@ struct PostgresSummaryNotifications: Service {
 
     /// What one notification says.
     enum Change: Equatable {
-        case patron(tenant: String, userId: UUID)
+        /// The version the write left the summary at (as `PostgresSummaries.Load` reads it).
+        case patron(tenant: String, userId: UUID, version: String?)
         case tenant(String)
         /// This service's own probe, back.
         case probe(UUID)
@@ -51,8 +52,9 @@ struct PostgresSummaryNotifications: Service {
 
     static let probePrefix = "probe "
 
-    /// Payloads are `<schema> <user id>` (the trigger), `<schema>` (a whole tenant), the schema
-    /// unquoted as PostgreSQL names it (`TG_TABLE_SCHEMA`), or `probe <uuid>`.
+    /// Payloads are `<schema> <user id> <version>` (the trigger; `<schema> <user id>` from the
+    /// trigger of an earlier version), `<schema>` (a whole tenant), the schema unquoted as
+    /// PostgreSQL names it (`TG_TABLE_SCHEMA`), or `probe <uuid>`.
     static func change(_ payload: String) -> Change {
         if payload.hasPrefix(probePrefix) {
             return UUID(uuidString: String(payload.dropFirst(probePrefix.count))).map { .probe($0) } ?? .unknown
@@ -62,7 +64,9 @@ struct PostgresSummaryNotifications: Service {
         let tenant = String(schema.dropLast(schemaSuffix.count))
         switch parts.count {
         case 1: return .tenant(tenant)
-        case 2: return UUID(uuidString: String(parts[1])).map { .patron(tenant: tenant, userId: $0) } ?? .unknown
+        case 2: return UUID(uuidString: String(parts[1])).map { .patron(tenant: tenant, userId: $0, version: nil) } ?? .unknown
+        case 3 where !parts[2].isEmpty && parts[2].allSatisfy(\.isNumber):
+            return UUID(uuidString: String(parts[1])).map { .patron(tenant: tenant, userId: $0, version: String(parts[2])) } ?? .unknown
         default: return .unknown
         }
     }
@@ -151,7 +155,7 @@ struct PostgresSummaryNotifications: Service {
                 group.addTask {
                     for try await notification in notifications {
                         switch Self.change(notification.payload) {
-                        case .patron(let tenant, let userId): cache.changed(SummaryCache.Key(tenant: tenant, userId: userId))
+                        case .patron(let tenant, let userId, let version): cache.changed(SummaryCache.Key(tenant: tenant, userId: userId), version: version)
                         case .tenant(let tenant): cache.changed(tenant: tenant)
                         case .probe(let id): lastProbe.received(id)
                         case .unknown:
@@ -216,7 +220,9 @@ struct PostgresSummaryNotifications: Service {
         """
         CREATE OR REPLACE FUNCTION \(s).summary_changed() RETURNS trigger LANGUAGE plpgsql AS $$
         BEGIN
-            PERFORM pg_notify('\(channel)', TG_TABLE_SCHEMA || ' ' || (CASE TG_OP WHEN 'DELETE' THEN OLD.user_id ELSE NEW.user_id END)::text);
+            -- The version: the writing transaction's id, as the row's xmin shows it (32 bits).
+            PERFORM pg_notify('\(channel)', TG_TABLE_SCHEMA || ' ' || (CASE TG_OP WHEN 'DELETE' THEN OLD.user_id ELSE NEW.user_id END)::text
+                || ' ' || (txid_current() % 4294967296)::text);
             RETURN NULL;
         END $$
         """

@@ -24,42 +24,54 @@ struct PostgresSummaryStore: SummaryStore, PostgresStore {
     }
 
     /// An event of a known patron is two round trips and no transaction of its own: the
-    /// summary's read, then `writeFunction`, which takes the locks, checks that the summary is
+    /// summary's read, then `changesFunction`, which takes the locks, checks that the summary is
     /// still the one read, journals and writes, and commits before it answers. When another
     /// writer came first nothing is written and it starts again (a few times, then in a
-    /// transaction that holds the locks from before the read). A fee of a deleted account needs
-    /// its holder looked up first, and takes that transaction at once.
+    /// transaction that holds the locks from before the read). A patron whose summary is kept
+    /// starts from what is kept: one round trip. A fee of a deleted account needs its holder
+    /// looked up first, and takes that transaction at once.
+    ///
+    /// What the write left is kept for the next check or event, with the version the write
+    /// answered: the database's notification of that very write then leaves it (see
+    /// `SummaryCache.wrote`).
     public func record(_ event: PatronEvent, tenant: String, at date: Date) async throws -> UserSummary? {
         let application = EventApplication(event)
-        let patron = application.patron(feeHolder: nil)
-        // The database notifies the write too; this instance need not wait for it to read its own.
-        defer {
-            if let patron { database.summaryCache?.changed(SummaryCache.Key(tenant: tenant, userId: patron)) } else { database.summaryCache?.changed(tenant: tenant) }
-        }
-        if application.feeToResolve == nil, let userId = patron {
-            // A patron a desk has just checked is usually kept: one round trip, the write, whose
-            // version check refuses a kept summary that changed meanwhile (read again below).
-            if let (before, version) = database.summaryCache?.kept(SummaryCache.Key(tenant: tenant, userId: userId), now: .now) {
-                let written = try await PostgresConflicts.retrying(logger: logger) {
-                    try await client.withConnection { connection in
-                        try await PostgresSummaries.applyIfUnchanged(application, userId: userId, before: before, version: version, connection,
-                                                                     tenant: tenant, at: date, logger: self.logger)
-                    }
-                }
-                if let written { return written }
-            }
-            for _ in 0..<Self.unlockedAttempts {
-                let written = try await PostgresConflicts.retrying(logger: logger) {
-                    try await client.withConnection { connection in
-                        try await PostgresSummaries.applyIfUnchanged(application, userId: userId, connection, tenant: tenant, at: date, logger: self.logger)
-                    }
-                }
-                if let written { return written }
+        let cache = database.summaryCache
+        guard application.feeToResolve == nil, let userId = application.patron(feeHolder: nil) else {
+            // Which patron the fee is of is known only under the locks.
+            defer { cache?.changed(tenant: tenant) }
+            return try await transaction { connection in
+                try await PostgresSummaries.apply(event, connection, schema: Self.schema(tenant), tenant: tenant, at: date, logger: self.logger).written.summary
             }
         }
-        let schema = Self.schema(tenant)
+        let key = SummaryCache.Key(tenant: tenant, userId: userId)
+        let ticket = cache?.ticket(key)
+        let written: PostgresSummaries.Written
+        do {
+            written = try await write(application, userId: userId, key: key, tenant: tenant, at: date)
+        } catch {
+            cache?.changed(key)
+            throw error
+        }
+        if let ticket { cache?.wrote(written.summary, version: written.version, for: key, ticket: ticket, now: .now) } else { cache?.changed(key) }
+        return written.summary
+    }
+
+    private func write(_ application: EventApplication, userId: UUID, key: SummaryCache.Key, tenant: String, at date: Date) async throws -> PostgresSummaries.Written {
+        // A patron a desk has just checked is usually kept: the first attempt starts from it.
+        var read = database.summaryCache?.kept(key, now: .now)
+        for _ in 0..<(Self.unlockedAttempts + (read == nil ? 0 : 1)) {
+            let attempt = read
+            read = nil
+            let written = try await PostgresConflicts.retrying(logger: logger) {
+                try await client.withConnection { connection in
+                    try await PostgresSummaries.applyIfUnchanged(application, userId: userId, read: attempt, connection, tenant: tenant, at: date, logger: self.logger)
+                }
+            }
+            if let written { return written }
+        }
         return try await transaction { connection in
-            try await PostgresSummaries.apply(event, connection, schema: schema, tenant: tenant, at: date, logger: self.logger)
+            try await PostgresSummaries.apply(application.event, connection, schema: Self.schema(tenant), tenant: tenant, at: date, logger: self.logger).written
         }
     }
 
@@ -116,15 +128,9 @@ enum PostgresSummaries {
         }
     }
 
-    /// The tenant's function that writes what an event decided, created with the schema: an
-    /// event's write is one round trip that needs no transaction around it. It takes the tenant's
-    /// summaries lock shared and the patron's lock (the order every writer takes them, see
-    /// `PostgresHandle`), then reads the patron's version again (each statement of a function
-    /// sees what committed before it began, so after the locks) and writes nothing, answering
-    /// false, when it is not the one the caller read. Otherwise it journals the event and writes
-    /// the summary's rows; rows that stay as they were are not rewritten, so a check-out adds
-    /// one loan row instead of writing all of them again. A patron of nobody (`_user` empty)
-    /// only journals.
+    /// The tenant's function that wrote what an event decided, before `changesFunction`: kept in
+    /// the schema for instances of the earlier version during a rolling upgrade, called by none
+    /// of this one.
     static func writeFunction(_ s: String) -> String {
         """
         CREATE OR REPLACE FUNCTION \(s).write_summary(_tenant_key text, _patron_key text, _user text, _version text,
@@ -179,38 +185,129 @@ enum PostgresSummaries {
         """
     }
 
-    /// A call of `writeFunction`: the journal entry and the summary are each optional (`journal`
-    /// nil; `writeSummary` false). False when the patron's version is no longer `version`.
+    /// The tenant's function that writes what an event decided, created with the schema: an
+    /// event's write is one round trip that needs no transaction around it. It takes the tenant's
+    /// summaries lock shared and the patron's lock (the order every writer takes them, see
+    /// `PostgresHandle`), then reads the patron's version again (each statement of a function
+    /// sees what committed before it began, so after the locks) and writes nothing, answering
+    /// NULL, when it is not the one the caller read. Otherwise it journals the event and writes
+    /// the rows `SummaryRowChanges` found changed (a check-out adds one loan row and touches no
+    /// other), and answers the summary's version after it ('' for none). A patron of nobody
+    /// (`_user` empty) only journals.
+    static func changesFunction(_ s: String) -> String {
+        """
+        CREATE OR REPLACE FUNCTION \(s).write_summary_changes(_tenant_key text, _patron_key text, _user text, _version text,
+            _journal boolean, _kind text, _payload text, _at timestamptz, _write boolean, _present boolean, _summary_id uuid,
+            _gone_loans uuid[], _loans uuid[], _loan_positions int[], _dues timestamptz[], _recalls boolean[], _losts boolean[], _claims boolean[],
+            _graces int[], _intervals text[], _gone_fees uuid[], _fees uuid[], _fee_positions int[], _types text[], _fee_loans text[], _balances text[])
+            RETURNS text LANGUAGE plpgsql AS $$
+        DECLARE
+            _user_id uuid := NULLIF(_user, '')::uuid;
+            _written text;
+        BEGIN
+            IF _user_id IS NULL THEN
+                PERFORM pg_advisory_xact_lock_shared(hashtextextended(_tenant_key, 0));
+            ELSE
+                -- One statement, the tenant's lock first: a select list is evaluated in order.
+                PERFORM pg_advisory_xact_lock_shared(hashtextextended(_tenant_key, 0)), pg_advisory_xact_lock(hashtextextended(_patron_key, 0));
+                IF (SELECT xmin::text FROM \(s).summaries WHERE user_id = _user_id) IS DISTINCT FROM NULLIF(_version, '') THEN
+                    RETURN NULL;
+                END IF;
+            END IF;
+            -- Journaled only while a job will replay it: one that has taken its marker and not
+            -- ended. Read under the tenant's lock, which a job's beginning takes exclusively (or,
+            -- for one patron, with the patron's), so no marker can be half-way through. Without a
+            -- job the entry would only wait for the next pruning.
+            IF _journal AND EXISTS (SELECT 1 FROM \(s).sync_jobs WHERE status IN ('open', 'in-progress') AND event_marker IS NOT NULL) THEN
+                INSERT INTO \(s).events (user_id, kind, payload, created_at) VALUES (_user_id, _kind, _payload, _at);
+            END IF;
+            IF NOT _write THEN
+                RETURN _version;
+            END IF;
+            IF NOT _present THEN
+                DELETE FROM \(s).summary_loans WHERE user_id = _user_id;
+                DELETE FROM \(s).summary_fees WHERE user_id = _user_id;
+                DELETE FROM \(s).summaries WHERE user_id = _user_id;
+                RETURN '';
+            END IF;
+            IF _version = '' THEN
+                -- No summary: no rows either, should a hand-made one have been left.
+                DELETE FROM \(s).summary_loans WHERE user_id = _user_id;
+                DELETE FROM \(s).summary_fees WHERE user_id = _user_id;
+            END IF;
+            INSERT INTO \(s).summaries (user_id, id, updated_at) VALUES (_user_id, _summary_id, _at)
+                ON CONFLICT (user_id) DO UPDATE SET updated_at = excluded.updated_at
+                RETURNING xmin::text INTO _written;
+            IF cardinality(_gone_loans) > 0 THEN
+                DELETE FROM \(s).summary_loans WHERE user_id = _user_id AND loan_id = ANY(_gone_loans);
+            END IF;
+            IF cardinality(_loans) > 0 THEN
+                INSERT INTO \(s).summary_loans (user_id, loan_id, position, due_date, recall, item_lost, claimed_returned, grace_duration, grace_interval)
+                    SELECT _user_id, l, p, d, r, lost, c, NULLIF(g, -1), NULLIF(i, '')
+                      FROM unnest(_loans, _loan_positions, _dues, _recalls, _losts, _claims, _graces, _intervals) AS t(l, p, d, r, lost, c, g, i)
+                    ON CONFLICT (user_id, loan_id) DO UPDATE SET position = excluded.position, due_date = excluded.due_date, recall = excluded.recall,
+                        item_lost = excluded.item_lost, claimed_returned = excluded.claimed_returned, grace_duration = excluded.grace_duration,
+                        grace_interval = excluded.grace_interval;
+            END IF;
+            IF cardinality(_gone_fees) > 0 THEN
+                DELETE FROM \(s).summary_fees WHERE user_id = _user_id AND fee_fine_id = ANY(_gone_fees);
+            END IF;
+            IF cardinality(_fees) > 0 THEN
+                INSERT INTO \(s).summary_fees (user_id, fee_fine_id, position, fee_fine_type_id, loan_id, balance)
+                    SELECT _user_id, f, p, NULLIF(t, '')::uuid, NULLIF(l, '')::uuid, b::numeric
+                      FROM unnest(_fees, _fee_positions, _types, _fee_loans, _balances) AS x(f, p, t, l, b)
+                    ON CONFLICT (user_id, fee_fine_id) DO UPDATE SET position = excluded.position, fee_fine_type_id = excluded.fee_fine_type_id,
+                        loan_id = excluded.loan_id, balance = excluded.balance;
+            END IF;
+            RETURN _written;
+        END
+        $$
+        """
+    }
+
+    /// A call of `changesFunction`: the journal entry and the summary are each optional
+    /// (`journal` nil; `writeSummary` false). Its row is the summary's version after the write, or
+    /// nil when the patron's version is no longer `version` and nothing was written.
     struct Write: PostgresTenantStatement {
-        typealias Row = Bool
+        typealias Row = String?
         var tenant: String
         var userId: UUID?
         var version: String
         var journal: PatronEvent?
         var writeSummary: Bool
+        /// What the database holds at `version`: only the rows that differ from it are sent.
+        var before: UserSummary?
         var summary: UserSummary?
         var date: Date
 
         static func sql(schema s: String) -> String {
             """
-            SELECT \(s).write_summary($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13::int[], $14, $15, $16, $17, $18::int[], $19,
-                                      $20, $21::int[], $22, $23, $24)
+            SELECT \(s).write_summary_changes($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14::int[], $15, $16, $17, $18, $19::int[], $20,
+                                              $21, $22, $23::int[], $24, $25, $26)
             """
         }
 
         func makeBindings() throws -> PostgresBindings {
-            let loans = summary?.openLoans ?? [], fees = summary?.openFeesFines ?? []
+            let writes = writeSummary && userId != nil
+            let rows = writes ? SummaryRowChanges(from: before, to: summary) : SummaryRowChanges(from: nil, to: nil)
+            let loans = rows.loans, fees = rows.fees
             let payload = try journal.map { String(decoding: try JSONEncoder().encode($0), as: UTF8.self) } ?? ""
             return try .values(
                 "summaries:" + tenant, userId.map { tenant + ":" + $0.folio } ?? "", userId?.folio ?? "", version,
-                journal != nil, journal?.kind.rawValue ?? "", payload, date, writeSummary && userId != nil, summary != nil, summary?.id ?? UUID(),
-                loans.map(\.loanId), Array(loans.indices), loans.map(\.dueDate), loans.map(\.recall), loans.map(\.itemLost),
-                loans.map(\.itemClaimedReturned), loans.map { $0.gracePeriod?.duration ?? -1 }, loans.map { $0.gracePeriod?.intervalId.rawValue ?? "" },
-                fees.map(\.feeFineId), Array(fees.indices), fees.map { $0.feeFineTypeId?.folio ?? "" }, fees.map { $0.loanId?.folio ?? "" },
-                fees.map { "\($0.balance)" })
+                journal != nil, journal?.kind.rawValue ?? "", payload, date, writes, summary != nil, summary?.id ?? UUID(),
+                rows.goneLoans, loans.map(\.loan.loanId), loans.map(\.position), loans.map(\.loan.dueDate), loans.map(\.loan.recall), loans.map(\.loan.itemLost),
+                loans.map(\.loan.itemClaimedReturned), loans.map { $0.loan.gracePeriod?.duration ?? -1 }, loans.map { $0.loan.gracePeriod?.intervalId.rawValue ?? "" },
+                rows.goneFees, fees.map(\.fee.feeFineId), fees.map(\.position), fees.map { $0.fee.feeFineTypeId?.folio ?? "" }, fees.map { $0.fee.loanId?.folio ?? "" },
+                fees.map { "\($0.fee.balance)" })
         }
 
-        func decodeRow(_ row: PostgresRow) throws -> Row { try row.decode(Bool.self) }
+        func decodeRow(_ row: PostgresRow) throws -> Row { try row.decode(String?.self) }
+    }
+
+    /// What a write left: the summary, and its version as `Load` reads it ('' for none).
+    struct Written: Sendable {
+        var summary: UserSummary?
+        var version: String
     }
 
     /// The patron's rows were written by someone else between a read and a write under locks
@@ -219,15 +316,18 @@ enum PostgresSummaries {
         var description: String { "a patron's summary changed while its lock was held" }
     }
 
-    /// Writes under the caller's locks, from a read under the same locks: the version holds.
-    static func store(_ summary: UserSummary?, userId: UUID, version: String, _ connection: PostgresConnection, tenant: String, at date: Date, logger: Logger) async throws {
-        let write = Write(tenant: tenant, userId: userId, version: version, journal: nil, writeSummary: true, summary: summary, date: date)
-        guard try await self.write(write, connection, logger: logger) else { throw UnlockedWriter() }
+    /// Writes under the caller's locks, from a read (`before` at `version`) under the same locks:
+    /// the version holds.
+    static func store(_ summary: UserSummary?, over before: UserSummary?, userId: UUID, version: String, _ connection: PostgresConnection, tenant: String,
+                      at date: Date, logger: Logger) async throws {
+        let write = Write(tenant: tenant, userId: userId, version: version, journal: nil, writeSummary: true, before: before, summary: summary, date: date)
+        guard try await self.write(write, connection, logger: logger) != nil else { throw UnlockedWriter() }
     }
 
-    private static func write(_ statement: Write, _ connection: PostgresConnection, logger: Logger) async throws -> Bool {
+    /// The version after the write, or nil when it was refused.
+    private static func write(_ statement: Write, _ connection: PostgresConnection, logger: Logger) async throws -> String? {
         try await connection.execute(statement, tenant: statement.tenant, logger: logger) { rows in
-            var written = false
+            var written: String?
             for try await row in rows { written = row }
             return written
         }
@@ -266,32 +366,26 @@ enum PostgresSummaries {
         }
     }
 
-    /// The event applied to the summary as read, without holding a lock in between: the write
-    /// checks the version read. nil when another writer came first (nothing was written, the
-    /// caller reads again); otherwise the summary after the event.
-    static func applyIfUnchanged(_ application: EventApplication, userId: UUID, _ connection: PostgresConnection, tenant: String, at date: Date,
-                                 logger: Logger) async throws -> UserSummary?? {
-        let (before, version) = try await loadVersioned(connection, tenant: tenant, userId: userId, logger: logger)
-        return try await applyIfUnchanged(application, userId: userId, before: before, version: version, connection, tenant: tenant, at: date, logger: logger)
-    }
-
-    /// The same, from a summary read earlier and its version.
-    static func applyIfUnchanged(_ application: EventApplication, userId: UUID, before: UserSummary?, version: String, _ connection: PostgresConnection,
-                                 tenant: String, at date: Date, logger: Logger) async throws -> UserSummary?? {
+    /// The event applied to the summary as read (`read`, or read now when nil), without holding
+    /// a lock in between: the write checks the version read. nil when another writer came first
+    /// (nothing was written, the caller reads again); otherwise what the write left.
+    static func applyIfUnchanged(_ application: EventApplication, userId: UUID, read: (summary: UserSummary?, version: String)?, _ connection: PostgresConnection,
+                                 tenant: String, at date: Date, logger: Logger) async throws -> Written? {
+        let (before, version) = if let read { read } else { try await loadVersioned(connection, tenant: tenant, userId: userId, logger: logger) }
         let change = application.change(from: before, newID: UUID())
         let write = Write(tenant: tenant, userId: userId, version: version, journal: application.event, writeSummary: change.needsWrite,
-                          summary: change.after, date: date)
-        guard try await self.write(write, connection, logger: logger) else { return nil }
-        return .some(change.after)
+                          before: before, summary: change.after, date: date)
+        guard let written = try await self.write(write, connection, logger: logger) else { return nil }
+        return Written(summary: change.after, version: written)
     }
 
     /// Stores the event and applies it, as `EventApplication` says, in the caller's transaction.
     /// A transaction-scoped advisory lock on the patron makes concurrent events for one patron
     /// (even a new one, with no row to lock yet) wait in turn; it is taken in the order every
-    /// writer takes its locks (see `PostgresHandle`).
+    /// writer takes its locks (see `PostgresHandle`). The patron is nil for a fee of nobody known.
     @discardableResult
     static func apply(_ event: PatronEvent, _ connection: PostgresConnection, schema s: String, tenant: String, at date: Date,
-                      storeEvent: Bool = true, logger: Logger) async throws -> UserSummary? {
+                      storeEvent: Bool = true, logger: Logger) async throws -> (patron: UUID?, written: Written) {
         let application = EventApplication(event)
         var holder: UUID?
         if let fee = application.feeToResolve {
@@ -301,18 +395,19 @@ enum PostgresSummaries {
         }
         let userId = application.patron(feeHolder: holder)
         try await PostgresHandle.lockSummaries(for: .patron(userId), tenant: tenant, connection, logger: logger)
+        var before: UserSummary?
         var change = EventApplication.Change(after: nil, needsWrite: false)
         var version = ""
         if let userId {
-            let loaded = try await loadVersioned(connection, tenant: tenant, userId: userId, logger: logger)
-            version = loaded.version
-            change = application.change(from: loaded.summary, newID: UUID())
+            (before, version) = try await loadVersioned(connection, tenant: tenant, userId: userId, logger: logger)
+            change = application.change(from: before, newID: UUID())
         }
         if storeEvent || change.needsWrite {
             let write = Write(tenant: tenant, userId: userId, version: version, journal: storeEvent ? event : nil, writeSummary: change.needsWrite,
-                              summary: change.after, date: date)
-            guard try await self.write(write, connection, logger: logger) else { throw UnlockedWriter() }
+                              before: before, summary: change.after, date: date)
+            guard let written = try await self.write(write, connection, logger: logger) else { throw UnlockedWriter() }
+            version = written
         }
-        return change.after
+        return (userId, Written(summary: change.after, version: version))
     }
 }

@@ -85,7 +85,9 @@ enum SQLiteSummaries {
                 .first?.first?.text.flatMap(UUID.init(folio:))
         }
         let userId = application.patron(feeHolder: holder)
-        if storeEvent {
+        // Journaled only while a job will replay it (one that has taken its marker and not
+        // ended); the one writer keeps a job's beginning from coming between.
+        if storeEvent, try !connection.rows("SELECT 1 FROM sync_jobs WHERE tenant = ? AND status IN ('open', 'in-progress') AND event_marker IS NOT NULL LIMIT 1", [.text(tenant)]).isEmpty {
             let payload = String(decoding: try JSONEncoder().encode(event), as: UTF8.self)
             try connection.run("INSERT INTO events (tenant, user_id, kind, payload, created_at) VALUES (?, ?, ?, ?, ?)",
                                [.text(tenant), SQLiteValue(userId?.folio), .text(event.kind.rawValue), .text(payload), .real(date.storedSeconds)])
