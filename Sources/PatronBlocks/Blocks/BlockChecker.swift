@@ -77,7 +77,7 @@ public final class BlockChecker: Sendable {
                                 status: nil, retryable: false)
         }
         let context = UpstreamContext(baseURL: url, token: okapi.url == nil ? standaloneToken : okapi.token, tenant: tenant, requestID: okapi.requestID)
-        let client = FolioClient(context: context, retry: settings.retry, timeout: .nanoseconds(settings.upstreamTimeout.nanoseconds), logger: logger)
+        let client = FolioClient(context: context, retry: settings.retry, timeout: TimeAmount(settings.upstreamTimeout), logger: logger)
         let group = try await client.patronGroup(userId: userId)
         groups.store(group, for: key)
         return group
@@ -103,11 +103,5 @@ public final class BlockChecker: Sendable {
     func rulesChanged(tenant: String) {
         limits.removeAll { $0.tenant == tenant }
         conditions.removeAll { $0 == tenant }
-    }
-}
-
-extension Duration {
-    var nanoseconds: Int64 {
-        components.seconds * 1_000_000_000 + components.attoseconds / 1_000_000_000
     }
 }

@@ -49,7 +49,7 @@ public enum SummaryReducer {
         }
     }
 
-    /// Replays events in order (the synchronization's rebuild).
+    /// Replays events in order (a drift audit's view of what FOLIO holds, then the live events).
     public static func replay<S: Sequence>(_ events: S, onto summary: UserSummary?, newID: @autoclosure () -> UUID) -> UserSummary? where S.Element == PatronEvent {
         events.reduce(summary) { apply($1, to: $0, newID: newID()) }
     }
