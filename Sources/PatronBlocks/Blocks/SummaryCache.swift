@@ -49,7 +49,8 @@ public final class SummaryCache: Sendable {
     public struct Ticket: Equatable, Sendable {
         /// Moves whenever the instance stops or starts listening (and for a tenant's change).
         let epoch: UInt64
-        fileprivate let stamp: UInt32
+        /// Moves with each write of a patron in the key's bucket, by this instance or notified.
+        let stamp: UInt32
     }
 
     public enum Lookup: Equatable, Sendable {

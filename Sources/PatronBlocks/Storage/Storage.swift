@@ -51,7 +51,10 @@ public struct Storage: Sendable {
     public var services: [any Service] {
         switch database {
         case .sqlite: []
-        case .postgres(let handle): [handle.client] + (handle.notifications.map { [$0] } ?? [])
+        case .postgres(let handle):
+            // As long as the runner's grace (`SynchronizationSettings.cancellationGrace`'s default).
+            [CancellationBoundedService(base: handle.client, name: "the PostgreSQL pool", grace: .seconds(10), logger: handle.logger)]
+                + (handle.notifications.map { [$0] } ?? [])
         }
     }
 }

@@ -30,10 +30,18 @@ public final class SynchronizationRunner: Service, Sendable {
         await signal.signal()
     }
 
+    /// Every step of the loop reaches the database (tenants, claims, the job, the pruning), and
+    /// any of them can be the statement a closing pool leaves unanswered once the service group
+    /// is cancelled: the loop is waited for only `cancellationGrace` after that.
     public func run() async throws {
-        while !Task.isShuttingDownGracefully && !Task.isCancelled {
-            await runOnce()
-            await cancelWhenGracefulShutdown { await self.signal.wait(timeout: self.settings.pollInterval) }
+        let ended = await waitUnlessCancelled(grace: settings.cancellationGrace) {
+            while !Task.isShuttingDownGracefully && !Task.isCancelled {
+                await self.runOnce()
+                await cancelWhenGracefulShutdown { await self.signal.wait(timeout: self.settings.pollInterval) }
+            }
+        }
+        if ended == nil {
+            logger.warning("Cancelled while the synchronization runner waited on storage: a job it held stays claimed until its lease runs out, then another runner takes it over")
         }
     }
 
@@ -57,11 +65,7 @@ public final class SynchronizationRunner: Service, Sendable {
                     break
                 }
                 guard case .claimed(let claimed) = outcome else { break }
-                guard await waitUnlessCancelled(grace: settings.cancellationGrace, { await self.execute(claimed, tenant: tenant) }) != nil else {
-                    logger.warning("Cancelled while a synchronization job ran: it stays claimed until its lease runs out, then another runner takes it over",
-                                   metadata: ["tenant": "\(tenant)", "job.id": "\(claimed.job.id.folio)"])
-                    return
-                }
+                await execute(claimed, tenant: tenant)
             }
             await pruneEvents(tenant: tenant)
         }

@@ -12,8 +12,8 @@ public struct SynchronizationSettings: Sendable, Equatable {
     public var heartbeatInterval: Duration = .seconds(10)
     /// How often the runner looks for open jobs without being woken.
     public var pollInterval: Duration = .seconds(30)
-    /// How long a cancelled runner waits for its job to hand itself back before it ends without it
-    /// (`waitUnlessCancelled`).
+    /// How long a cancelled runner's loop (a job handing itself back, a claim, a pruning) is
+    /// waited for before the runner ends without it (`waitUnlessCancelled`).
     public var cancellationGrace: Duration = .seconds(10)
     /// Claims of one job before it fails instead of being taken again.
     public var maxAttempts = 3
