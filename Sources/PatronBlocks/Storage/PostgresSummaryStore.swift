@@ -41,7 +41,7 @@ struct PostgresSummaryStore: SummaryStore, PostgresStore {
             // Which patron the fee is of is known only under the locks.
             defer { cache?.changed(tenant: tenant) }
             return try await transaction { connection in
-                try await PostgresSummaries.apply(event, connection, schema: Self.schema(tenant), tenant: tenant, at: date, logger: self.logger).written.summary
+                try await PostgresSummaries.apply(event, connection, schema: Self.schema(tenant), tenant: tenant, at: date, logger: self.logger).summary
             }
         }
         let key = SummaryCache.Key(tenant: tenant, userId: userId)
@@ -71,7 +71,7 @@ struct PostgresSummaryStore: SummaryStore, PostgresStore {
             if let written { return written }
         }
         return try await transaction { connection in
-            try await PostgresSummaries.apply(application.event, connection, schema: Self.schema(tenant), tenant: tenant, at: date, logger: self.logger).written
+            try await PostgresSummaries.apply(application.event, connection, schema: Self.schema(tenant), tenant: tenant, at: date, logger: self.logger)
         }
     }
 
@@ -382,10 +382,10 @@ enum PostgresSummaries {
     /// Stores the event and applies it, as `EventApplication` says, in the caller's transaction.
     /// A transaction-scoped advisory lock on the patron makes concurrent events for one patron
     /// (even a new one, with no row to lock yet) wait in turn; it is taken in the order every
-    /// writer takes its locks (see `PostgresHandle`). The patron is nil for a fee of nobody known.
+    /// writer takes its locks (see `PostgresHandle`).
     @discardableResult
     static func apply(_ event: PatronEvent, _ connection: PostgresConnection, schema s: String, tenant: String, at date: Date,
-                      storeEvent: Bool = true, logger: Logger) async throws -> (patron: UUID?, written: Written) {
+                      storeEvent: Bool = true, logger: Logger) async throws -> Written {
         let application = EventApplication(event)
         var holder: UUID?
         if let fee = application.feeToResolve {
@@ -408,6 +408,6 @@ enum PostgresSummaries {
             guard let written = try await self.write(write, connection, logger: logger) else { throw UnlockedWriter() }
             version = written
         }
-        return (userId, Written(summary: change.after, version: version))
+        return Written(summary: change.after, version: version)
     }
 }

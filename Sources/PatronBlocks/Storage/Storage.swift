@@ -52,8 +52,8 @@ public struct Storage: Sendable {
         switch database {
         case .sqlite: []
         case .postgres(let handle):
-            // As long as the runner's grace (`SynchronizationSettings.cancellationGrace`'s default).
-            [CancellationBoundedService(base: handle.client, name: "the PostgreSQL pool", grace: .seconds(10), logger: handle.logger)]
+            [CancellationBoundedService(base: handle.client, name: "the PostgreSQL pool", grace: SynchronizationSettings.defaultCancellationGrace,
+                                        logger: handle.logger)]
                 + (handle.notifications.map { [$0] } ?? [])
         }
     }

@@ -14,7 +14,9 @@ public struct SynchronizationSettings: Sendable, Equatable {
     public var pollInterval: Duration = .seconds(30)
     /// How long a cancelled runner's loop (a job handing itself back, a claim, a pruning) is
     /// waited for before the runner ends without it (`waitUnlessCancelled`).
-    public var cancellationGrace: Duration = .seconds(10)
+    public var cancellationGrace: Duration = Self.defaultCancellationGrace
+    /// Also the PostgreSQL pool's, which cannot read the settings (`Storage.services`).
+    static let defaultCancellationGrace: Duration = .seconds(10)
     /// Claims of one job before it fails instead of being taken again.
     public var maxAttempts = 3
     public var retry = RetryPolicy(maxAttempts: 4, baseDelay: .milliseconds(200), maxDelay: .seconds(5))
